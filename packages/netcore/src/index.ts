@@ -1,0 +1,8 @@
+export { isIpv4Address, isIpv4Cidr, parseHostCidr, toNetwork } from './addressing.js';
+export { isNetcoreError, NetcoreError, type NetcoreErrorCode, netcoreErrorCodes } from './errors.js';
+export type { Command, CommandResult, CommandRunner } from './kernel/runner.js';
+export { createExecaRunner } from './kernel/runner.js';
+export { getBridgeName, getVethName, routeProtocol } from './names.js';
+export { createNetcore, type Netcore, type NetcoreOptions } from './netcore.js';
+export * from './plain-functions.js';
+export * from './schemas.js';

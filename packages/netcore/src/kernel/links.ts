@@ -1,0 +1,101 @@
+import { type Host, ipCommand } from './host.js';
+
+/** A network interface as `ip -j -d addr show` reports it. */
+export type Link = {
+  name: string;
+  kind: string | undefined;
+  master: string | undefined;
+  alias: string | undefined;
+  mtu: number;
+  isUp: boolean;
+  /** Bridge port isolation (`isolated on`), for veths enslaved to a bridge. */
+  isIsolated: boolean;
+  /** IPv4 addresses as `a.b.c.d/n`. */
+  addresses: string[];
+};
+
+export type Route = {
+  destination: string;
+  gateway: string | undefined;
+  device: string | undefined;
+  protocol: string | undefined;
+};
+
+type RawLink = {
+  ifname: string;
+  mtu: number;
+  flags?: string[];
+  master?: string;
+  ifalias?: string;
+  linkinfo?: { info_kind?: string; info_slave_data?: { isolated?: boolean } };
+  addr_info?: { family: string; local: string; prefixlen: number }[];
+};
+
+type RawRoute = { dst: string; gateway?: string; dev?: string; protocol?: string };
+
+const toLink = (raw: RawLink): Link => ({
+  name: raw.ifname,
+  kind: raw.linkinfo?.info_kind,
+  master: raw.master,
+  alias: raw.ifalias,
+  mtu: raw.mtu,
+  isUp: raw.flags?.includes('UP') ?? false,
+  isIsolated: raw.linkinfo?.info_slave_data?.isolated ?? false,
+  addresses: (raw.addr_info ?? [])
+    .filter((info) => info.family === 'inet')
+    .map((info) => `${info.local}/${info.prefixlen}`),
+});
+
+const parseJson = <T>(stdout: string): T[] => (stdout.trim() === '' ? [] : (JSON.parse(stdout) as T[]));
+
+/** Every link of a namespace with its IPv4 addresses, in one `ip` call. */
+export const readLinks = async ({
+  host,
+  namespace = host.namespace,
+}: {
+  host: Host;
+  namespace?: string | undefined;
+}) => {
+  const { stdout } = await host.runner.run(ipCommand({ namespace, args: ['-j', '-d', 'addr', 'show'] }));
+  return parseJson<RawLink>(stdout).map(toLink);
+};
+
+/** IPv4 routes of the main table, optionally only those of one routing protocol. */
+export const readRoutes = async ({ host, protocol }: { host: Host; protocol?: number }) => {
+  const args = [
+    '-j',
+    '-4',
+    'route',
+    'show',
+    'table',
+    'main',
+    ...(protocol === undefined ? [] : ['proto', String(protocol)]),
+  ];
+  const { stdout } = await host.runner.run(ipCommand({ namespace: host.namespace, args }));
+  return parseJson<RawRoute>(stdout).map(
+    (raw): Route => ({ destination: raw.dst, gateway: raw.gateway, device: raw.dev, protocol: raw.protocol }),
+  );
+};
+
+/**
+ * Runs `ip` commands in one process (`ip -batch`), stopping at the first failure.
+ * `-force` is not used: a failing line must fail the operation so it can roll back.
+ */
+export const runIpBatch = async ({
+  host,
+  namespace = host.namespace,
+  lines,
+}: {
+  host: Host;
+  namespace?: string | undefined;
+  lines: readonly (readonly string[])[];
+}) => {
+  if (lines.length === 0) return;
+  await host.runner.run(
+    ipCommand({
+      namespace,
+      args: ['-batch', '-'],
+      input: `${lines.map((line) => line.join(' ')).join('\n')}\n`,
+    }),
+  );
+};

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { ipCommand } from '../kernel/host.js';
+import { readLinks, runIpBatch } from '../kernel/links.js';
+import { type CommandRunner, createExecaRunner } from '../kernel/runner.js';
+import { createNetcore } from '../netcore.js';
+import {
+  isLabNamespace,
+  type LabPlan,
+  labPrefixBase,
+  planLab,
+  renderLabHostLines,
+  renderUnderlayLines,
+} from './lab-plan.js';
+
+const netnsDirectory = '/run/netns';
+
+export const listNamespaces = async () => {
+  try {
+    return (await readdir(netnsDirectory)).sort();
+  } catch {
+    return [];
+  }
+};
+
+export const createLabPrefix = ({
+  name = randomBytes(3).toString('hex'),
+  base = labPrefixBase,
+}: {
+  name?: string;
+  base?: string;
+} = {}) => `${base}-${name}`;
+
+/** Removes every namespace of a lab (instances' included: they carry the lab prefix). Idempotent. */
+export const destroyLab = async ({
+  prefix,
+  runner = createExecaRunner(),
+}: {
+  prefix: string;
+  runner?: CommandRunner;
+}) => {
+  const namespaces = (await listNamespaces()).filter((namespace) => isLabNamespace({ prefix, namespace }));
+  // Instances first, the underlay last, so no veth is left waiting on a bridge.
+  const ordered = [...namespaces].sort(
+    (a, b) => Number(a.includes('-i-') ? 0 : 1) - Number(b.includes('-i-') ? 0 : 1),
+  );
+  const failures: string[] = [];
+  for (const namespace of ordered) {
+    try {
+      await runner.run(ipCommand({ namespace: undefined, args: ['netns', 'del', namespace] }));
+    } catch (error) {
+      failures.push(`${namespace}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (failures.length > 0) throw new Error(`lab ${prefix} was not fully removed: ${failures.join('; ')}`);
+  return namespaces;
+};
+
+/** Builds a lab: underlay, N node namespaces, an outside client. A failure removes what was made. */
+export const createLab = async ({
+  prefix = createLabPrefix(),
+  nodeCount,
+  runner = createExecaRunner(),
+}: {
+  prefix?: string;
+  nodeCount: number;
+  runner?: CommandRunner;
+}) => {
+  const plan = planLab({ prefix, nodeCount });
+  const hosts = [
+    ...plan.nodes.map((node) => ({ namespace: node.namespace, ipAddr: node.externalIpAddr })),
+    plan.outside,
+  ];
+  try {
+    for (const namespace of [plan.underlay.namespace, ...hosts.map((host) => host.namespace)])
+      await runner.run(ipCommand({ namespace: undefined, args: ['netns', 'add', namespace] }));
+    const host = { namespace: plan.underlay.namespace, namespacePrefix: prefix, runner };
+    await runIpBatch({ host, lines: renderUnderlayLines(plan) });
+    await Promise.all(
+      hosts.map(({ namespace, ipAddr }) =>
+        runIpBatch({ host, namespace, lines: renderLabHostLines({ ipAddr }) }),
+      ),
+    );
+  } catch (error) {
+    await destroyLab({ prefix, runner });
+    throw error;
+  }
+  return toLab({ plan, runner });
+};
+
+export type Lab = ReturnType<typeof toLab>;
+
+const toLab = ({ plan, runner }: { plan: LabPlan; runner: CommandRunner }) => ({
+  ...plan,
+  /** The netcore API acting inside a lab node. */
+  netcoreFor: (nodeName: string) => {
+    const node = plan.nodes.find((candidate) => candidate.name === nodeName);
+    if (!node) throw new Error(`lab ${plan.prefix} has no node ${nodeName}`);
+    return createNetcore({ hostNamespace: node.namespace, runner });
+  },
+  destroy: () => destroyLab({ prefix: plan.prefix, runner }),
+});
+
+/** The labs present on this machine, by prefix. */
+export const listLabs = async ({ base = labPrefixBase }: { base?: string } = {}) => {
+  const namespaces = await listNamespaces();
+  return namespaces
+    .filter((namespace) => namespace.startsWith(`${base}-`) && namespace.endsWith('-underlay'))
+    .map((namespace) => namespace.slice(0, -'-underlay'.length));
+};
+
+/** What a lab holds: each namespace with its links and addresses, read from the kernel. */
+export const describeLab = async ({
+  prefix,
+  runner = createExecaRunner(),
+}: {
+  prefix: string;
+  runner?: CommandRunner;
+}) => {
+  const namespaces = (await listNamespaces()).filter((namespace) => isLabNamespace({ prefix, namespace }));
+  const host = { namespace: undefined, namespacePrefix: prefix, runner };
+  return Promise.all(
+    namespaces.map(async (namespace) => ({
+      namespace,
+      links: (await readLinks({ host, namespace })).filter((link) => link.name !== 'lo'),
+    })),
+  );
+};

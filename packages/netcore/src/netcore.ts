@@ -1,0 +1,76 @@
+import { addOtherNodes, deleteNodeInCluster, newNodeInCluster } from './cluster/cluster-operations.js';
+import { cleanInstance } from './instance/clean-instance.js';
+import { setupInstance } from './instance/setup-instance.js';
+import type { Host } from './kernel/host.js';
+import { type CommandRunner, createExecaRunner } from './kernel/runner.js';
+import { getNamespaceName, namePrefix } from './names.js';
+import { cleanNode } from './node/clean-node.js';
+import { setupIptables } from './node/setup-iptables.js';
+import { setupNode } from './node/setup-node.js';
+import { setPortMappings } from './port-mappings/set-port-mappings.js';
+import type {
+  TCleanInstanceRequest,
+  TNodeIdRequest,
+  TNodeRequest,
+  TSetPortMappingsRequest,
+  TSetupInstanceRequest,
+  TSetupNodeRequest,
+} from './schemas.js';
+
+export type NetcoreOptions = {
+  /** Network namespace to act in (a lab node); omit to act on the current namespace (a real node). */
+  hostNamespace?: string;
+  /** Prefix of instance namespace names; defaults to the host namespace's name, or `kudo`. */
+  namespacePrefix?: string;
+  /** How commands are run; tests swap it to inject faults. */
+  runner?: CommandRunner;
+};
+
+type NodeRequestInput = { nodeId: string; nodeIp: { clusterIpCidr: string; externalIpAddr: string } };
+
+/** One queue per host namespace: mutations never interleave, so each reads the state it changes. */
+const queues = new Map<string, Promise<unknown>>();
+
+const serialize = <T>(key: string, work: () => Promise<T>): Promise<T> => {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  const settled = next.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return next;
+};
+
+/** The network API bound to one host namespace. Every method validates its input and is idempotent. */
+export const createNetcore = ({
+  hostNamespace,
+  namespacePrefix,
+  runner = createExecaRunner(),
+}: NetcoreOptions = {}) => {
+  const host: Host = {
+    namespace: hostNamespace,
+    namespacePrefix: namespacePrefix ?? hostNamespace ?? namePrefix,
+    runner,
+  };
+  const mutate = <T>(work: () => Promise<T>) => serialize(hostNamespace ?? '', work);
+  return {
+    host,
+    setupNode: (request: TSetupNodeRequest) => mutate(() => setupNode({ host, request })),
+    setupIptables: (request: TNodeIdRequest) => mutate(() => setupIptables({ host, request })),
+    addOtherNodes: (nodes: readonly NodeRequestInput[]) => mutate(() => addOtherNodes({ host, nodes })),
+    newNodeInCluster: (request: NodeRequestInput) => mutate(() => newNodeInCluster({ host, request })),
+    deleteNodeInCluster: (request: NodeRequestInput) => mutate(() => deleteNodeInCluster({ host, request })),
+    cleanNode: (request: TNodeIdRequest) => mutate(() => cleanNode({ host, request })),
+    setupInstance: (request: TSetupInstanceRequest) => mutate(() => setupInstance({ host, request })),
+    cleanInstance: (request: TCleanInstanceRequest) => mutate(() => cleanInstance({ host, request })),
+    setPortMappings: (request: TSetPortMappingsRequest) => mutate(() => setPortMappings({ host, request })),
+    getNamespaceName: (instanceId: string) => getNamespaceName(instanceId, { prefix: host.namespacePrefix }),
+  };
+};
+
+export type Netcore = ReturnType<typeof createNetcore>;
+export type { TNodeRequest };

@@ -1,0 +1,3 @@
+export { isRoot, requireNamespaceTests } from './namespace-guard.js';
+export { type KernelSnapshot, snapshotKernel } from './snapshot.js';
+export { ping, request, startServer } from './traffic.js';

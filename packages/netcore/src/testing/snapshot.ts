@@ -1,0 +1,45 @@
+import { namespacedCommand } from '../kernel/host.js';
+import { readLinks, readRoutes } from '../kernel/links.js';
+import { type CommandRunner, createExecaRunner } from '../kernel/runner.js';
+import { parseIptablesSave } from '../kernel/saved-rules.js';
+import { listNamespaces } from '../lab/lab.js';
+
+/**
+ * What the kernel holds for a host namespace, in a form two snapshots can be compared with: links with
+ * their addresses, routes, every iptables rule and chain (not only ours), forwarding, and namespaces.
+ */
+export const snapshotKernel = async ({
+  namespace,
+  runner = createExecaRunner(),
+}: {
+  namespace: string;
+  runner?: CommandRunner;
+}) => {
+  const host = { namespace, namespacePrefix: namespace, runner };
+  const [links, routes, save, forwarding, namespaces] = await Promise.all([
+    readLinks({ host }),
+    readRoutes({ host }),
+    runner.run(namespacedCommand({ namespace, file: 'iptables-save', args: [] })),
+    runner.run(namespacedCommand({ namespace, file: 'sysctl', args: ['-n', 'net.ipv4.ip_forward'] })),
+    listNamespaces(),
+  ]);
+  const tables = parseIptablesSave(save.stdout);
+  return {
+    links: links.map(({ name, kind, master, alias, mtu, isUp, addresses }) => ({
+      name,
+      kind,
+      master,
+      alias,
+      mtu,
+      isUp,
+      addresses,
+    })),
+    routes,
+    chains: { filter: [...tables.chains.filter].sort(), nat: [...tables.chains.nat].sort() },
+    rules: tables.rules.map((rule) => `${rule.table} ${rule.line}`),
+    forwarding: forwarding.stdout.trim(),
+    namespaces: namespaces.filter((name) => name.startsWith(`${namespace}-`)),
+  };
+};
+
+export type KernelSnapshot = Awaited<ReturnType<typeof snapshotKernel>>;
