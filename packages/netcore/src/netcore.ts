@@ -1,4 +1,9 @@
 import { addOtherNodes, deleteNodeInCluster, newNodeInCluster } from './cluster/cluster-operations.js';
+import { diffNode } from './inspect/diff-node.js';
+import type { TDesiredNode } from './inspect/drift.js';
+import { inspectNode } from './inspect/inspect-node.js';
+import type { NodeSnapshot } from './inspect/node-snapshot.js';
+import { cleanOrphans, findOrphans, type TKnownResources } from './inspect/orphans.js';
 import { cleanInstance } from './instance/clean-instance.js';
 import { setupInstance } from './instance/setup-instance.js';
 import type { Host } from './kernel/host.js';
@@ -69,6 +74,14 @@ export const createNetcore = ({
     cleanInstance: (request: TCleanInstanceRequest) => mutate(() => cleanInstance({ host, request })),
     setPortMappings: (request: TSetPortMappingsRequest) => mutate(() => setPortMappings({ host, request })),
     getNamespaceName: (instanceId: string) => getNamespaceName(instanceId, { prefix: host.namespacePrefix }),
+    /** What really exists for the node, read from the kernel. Runs alongside mutations. */
+    inspectNode: (request: TNodeIdRequest) => inspectNode({ host, request }),
+    /** Drift between a desired state and a snapshot; pure. */
+    diffNode: ({ desired, actual }: { desired: TDesiredNode; actual: NodeSnapshot }) =>
+      diffNode({ desired, actual }),
+    findOrphans: ({ known }: { known: TKnownResources }) => findOrphans({ host, known }),
+    cleanOrphans: (request: { known: TKnownResources; dryRun?: boolean }) =>
+      mutate(() => cleanOrphans({ host, request })),
   };
 };
 

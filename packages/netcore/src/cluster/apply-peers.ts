@@ -7,7 +7,7 @@ import { invertScript } from '../kernel/restore-script.js';
 import type { createUndoStack } from '../kernel/undo-stack.js';
 import { routeProtocol } from '../names.js';
 import type { NodeConfig } from '../node/node-config.js';
-import { listRecordedPeers, type Peer, renderPeerRouteLines, renderPeersScript } from './peer-rules.js';
+import { listPeerSubnets, type Peer, renderPeerRouteLines, renderPeersScript } from './peer-rules.js';
 
 type UndoStack = ReturnType<typeof createUndoStack>;
 
@@ -105,7 +105,7 @@ export const applyPeers = async ({
     readIptables({ host }),
     readRoutes({ host, protocol: routeProtocol }),
   ]);
-  const recorded = listRecordedPeers(saved);
+  const recorded = new Map([...listPeerSubnets(saved)].map(([nodeId, { subnet }]) => [nodeId, subnet]));
   const hasRoute = (subnet: string) => routes.some((route) => route.destination === subnet);
   const isRouteCurrent = (peer: Peer) =>
     routes.some((route) => route.destination === peer.subnet && route.gateway === peer.externalIpAddr);

@@ -35,17 +35,23 @@ export const renderPeerRules = ({ config, peer }: { config: NodeConfig; peer: Pe
 export const findPeerRules = ({ saved, nodeId }: { saved: SavedTables; nodeId: string }) =>
   saved.rules.filter((rule) => getRuleComment(rule.rule) === comments.clusterNode(nodeId));
 
-/** The peers recorded in the kernel: node id to instance network, read from the cluster nat chain. */
-export const listRecordedPeers = (saved: SavedTables) =>
-  new Map(
-    saved.rules
-      .filter((rule) => rule.chain === chains.clusterNat)
-      .flatMap((rule) => {
-        const nodeId = getRuleComment(rule.rule)?.replace(comments.clusterNode(''), '');
-        const subnet = getRuleOption(rule.rule, '-d');
-        return nodeId && subnet ? [[nodeId, subnet] as const] : [];
-      }),
-  );
+/**
+ * The peers recorded in the kernel, from their rules: node id to instance network, and whether both of
+ * its rules (forwarding and no-NAT) are present.
+ */
+export const listPeerSubnets = (saved: SavedTables) => {
+  const peers = new Map<string, { subnet: string; isComplete: boolean }>();
+  for (const rule of saved.rules) {
+    const nodeId = getRuleComment(rule.rule)?.replace(comments.clusterNode(''), '');
+    if (!nodeId || getRuleComment(rule.rule) !== comments.clusterNode(nodeId)) continue;
+    const subnet =
+      rule.chain === chains.clusterNat ? getRuleOption(rule.rule, '-d') : getRuleOption(rule.rule, '-s');
+    if (!subnet) continue;
+    const known = peers.get(nodeId);
+    peers.set(nodeId, { subnet, isComplete: known !== undefined && known.subnet === subnet });
+  }
+  return peers;
+};
 
 const sameRule = (a: readonly string[], b: readonly string[]) => a.join(' ') === b.join(' ');
 
