@@ -22,3 +22,4 @@ export const useTestLab = ({ nodeCount }: { nodeCount: number }) => {
     return lab;
   };
 };
+export { expectNetcoreError } from './expect-error.js';

@@ -25,7 +25,7 @@ if (protocol === 'udp') {
   socket.on('message', (_, peer) => socket.send(reply(peer.address), peer.port, peer.address));
   socket.bind(Number(port), '0.0.0.0', () => console.log('ready'));
 } else {
-  net.createServer((socket) => socket.end(reply(socket.remoteAddress))).listen(Number(port), () => console.log('ready'));
+  net.createServer((socket) => socket.end(reply(socket.remoteAddress))).listen(Number(port), '0.0.0.0', () => console.log('ready'));
 }`;
 
 /** Starts a server in a namespace that answers each client with its own name and the client's address. */
