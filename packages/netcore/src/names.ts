@@ -56,9 +56,10 @@ export const comments = {
   clusterNode: (nodeId: string) => `${commentPrefix}cluster-node=${nodeId}`,
 };
 
-/** Alias written on a host-side veth so inspection can map it back to its instance. */
-export const getVethAlias = (instanceId: string) => `${commentPrefix}instance=${instanceId}`;
-/** Alias written on the bridge: the node id and the node's settings, so later calls need only the id. */
+/**
+ * Link aliases carry what a name cannot: `kudo:instance=ID` on a host-side veth, and the node id and
+ * settings on a bridge, so later calls need only an id.
+ */
 export const parseAlias = (alias: string | undefined): Record<string, string> => {
   if (!alias?.startsWith(commentPrefix)) return {};
   return Object.fromEntries(

@@ -1,4 +1,4 @@
-import { instanceInterfaceName } from '../names.js';
+import { formatAlias, instanceInterfaceName } from '../names.js';
 
 /** `ip` batch lines, run in the node's namespace, that create the veth pair with its outer end on the bridge. */
 export const renderVethLines = ({
@@ -24,8 +24,6 @@ export const renderVethLines = ({
     String(mtu),
     'master',
     bridgeName,
-    'alias',
-    `kudo:instance=${instanceId}`,
     'up',
     'type',
     'veth',
@@ -37,6 +35,8 @@ export const renderVethLines = ({
     'netns',
     namespaceName,
   ],
+  // `ip link add` ignores `alias`: it is set in its own line.
+  ['link', 'set', vethName, 'alias', formatAlias({ instance: instanceId })],
   ...(isIsolated ? [['link', 'set', vethName, 'type', 'bridge_slave', 'isolated', 'on']] : []),
 ];
 

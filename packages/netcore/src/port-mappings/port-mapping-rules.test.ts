@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parseIptablesSave } from '../kernel/saved-rules.js';
+import {
+  findHostPortConflict,
+  parsePortMappingRule,
+  renderPortMappingRule,
+  renderPortMappingsScript,
+} from './port-mapping-rules.js';
+
+const savedWith = (lines: string[]) =>
+  parseIptablesSave(`*nat\n:KUDO-HOSTPORTS - [0:0]\n${lines.join('\n')}\nCOMMIT\n`);
+const rule = (id: string, hostPort: number, addr = '10.0.0.2', port = 8080, protocol = 'tcp') =>
+  `-A KUDO-HOSTPORTS -p ${protocol} -m ${protocol} --dport ${hostPort} -m comment --comment kudo:instance=${id} -j DNAT --to-destination ${addr}:${port}`;
+
+describe('port mapping rules', () => {
+  it('render and parse back the same mapping', () => {
+    const mapping = {
+      instanceId: 'web-1',
+      instanceAddr: '10.0.0.2',
+      hostPort: 80,
+      instancePort: 8080,
+      protocol: 'udp' as const,
+    };
+    expect(parsePortMappingRule(renderPortMappingRule(mapping))).toEqual(mapping);
+    expect(parsePortMappingRule(['-j', 'MASQUERADE'])).toBeUndefined();
+  });
+
+  it('find a host port taken by another instance, per protocol', () => {
+    const saved = savedWith([rule('web-1', 80)]);
+    expect(
+      findHostPortConflict({
+        saved,
+        instanceId: 'api-1',
+        ports: [
+          { hostPort: 81, instancePort: 1, protocol: 'tcp' },
+          { hostPort: 80, instancePort: 1, protocol: 'tcp' },
+        ],
+      }),
+    ).toEqual({
+      index: 1,
+      port: { hostPort: 80, instancePort: 1, protocol: 'tcp' },
+      owner: 'web-1',
+    });
+    expect(
+      findHostPortConflict({
+        saved,
+        instanceId: 'api-1',
+        ports: [{ hostPort: 80, instancePort: 1, protocol: 'udp' }],
+      }),
+    ).toBeUndefined();
+    expect(
+      findHostPortConflict({
+        saved,
+        instanceId: 'web-1',
+        ports: [{ hostPort: 80, instancePort: 1, protocol: 'tcp' }],
+      }),
+    ).toBeUndefined();
+  });
+
+  it('write only the difference, whatever the number of other mappings', () => {
+    const others = Array.from({ length: 1000 }, (_, index) =>
+      rule(`other-${index}`, 10_000 + index, '10.0.0.9'),
+    );
+    const saved = savedWith([...others, rule('web-1', 80), rule('web-1', 443, '10.0.0.2', 8443)]);
+    const { script, removed, added } = renderPortMappingsScript({
+      saved,
+      instanceId: 'web-1',
+      instanceAddr: '10.0.0.2',
+      ports: [
+        { hostPort: 80, instancePort: 8080, protocol: 'tcp' },
+        { hostPort: 8000, instancePort: 8000, protocol: 'tcp' },
+      ],
+    });
+    expect(script.changes.map((change) => `${change.action} ${change.rule.join(' ')}`)).toEqual([
+      'delete -p tcp -m tcp --dport 443 -m comment --comment kudo:instance=web-1 -j DNAT --to-destination 10.0.0.2:8443',
+      'append -p tcp -m tcp --dport 8000 -m comment --comment kudo:instance=web-1 -j DNAT --to-destination 10.0.0.2:8000',
+    ]);
+    expect(removed).toHaveLength(1);
+    expect(added).toHaveLength(1);
+  });
+});
