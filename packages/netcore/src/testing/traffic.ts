@@ -5,7 +5,7 @@ import { namespacePath } from '../kernel/host.js';
  * Traffic probes between lab namespaces: real ping and real TCP/UDP with Node's own sockets.
  * Every process is entered into its namespace with nsenter; nothing runs in the machine's namespace.
  */
-const inNamespace = (namespace: string) => ['--net=' + namespacePath(namespace), '--'];
+const inNamespace = (namespace: string) => [`--net=${namespacePath(namespace)}`, '--'];
 
 export const ping = async ({ from, to, count = 1 }: { from: string; to: string; count?: number }) => {
   const result = await execa(
