@@ -1,0 +1,55 @@
+import { isNetcoreError, type NetcoreError, type NetcoreErrorCode } from '@kudo/netcore';
+import { type TRPC_ERROR_CODE_KEY, TRPCError } from '@trpc/server';
+
+/** The NetcoreError data a client receives in `error.data.netcore`. */
+export type NetcoreErrorData = { code: NetcoreErrorCode; field: string | undefined; reason: string };
+
+/** How each netcore failure reaches HTTP: the caller's fault (4xx) or the node's (5xx). */
+export const trpcCodeByNetcoreCode = {
+  INVALID_INPUT: 'BAD_REQUEST',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  UNREACHABLE: 'PRECONDITION_FAILED',
+  TIMEOUT: 'TIMEOUT',
+  MISSING_DEPENDENCY: 'INTERNAL_SERVER_ERROR',
+  PERMISSION_DENIED: 'INTERNAL_SERVER_ERROR',
+  COMMAND_FAILED: 'INTERNAL_SERVER_ERROR',
+} as const satisfies Record<NetcoreErrorCode, TRPC_ERROR_CODE_KEY>;
+
+export const formatNetcoreMessage = ({ field, reason }: NetcoreErrorData) =>
+  field ? `${field}: ${reason}` : reason;
+
+export const toTRPCError = (error: NetcoreError) =>
+  new TRPCError({ code: trpcCodeByNetcoreCode[error.code], message: error.message, cause: error });
+
+type Issue = { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] };
+
+const hasIssues = (value: unknown): value is { issues: readonly Issue[] } =>
+  typeof value === 'object' &&
+  value !== null &&
+  'issues' in value &&
+  Array.isArray(value.issues) &&
+  value.issues.length > 0;
+
+const formatPath = (path: Issue['path']) =>
+  path && path.length > 0
+    ? path.map((part) => String(typeof part === 'object' ? part.key : part)).join('.')
+    : undefined;
+
+/**
+ * The netcore data of an error: from the NetcoreError it wraps, or, for an input the procedure's zod schema
+ * refused, as INVALID_INPUT naming the first offending field (the same shape netcore gives).
+ */
+export const readNetcoreErrorData = (error: TRPCError): NetcoreErrorData | null => {
+  const { cause } = error;
+  if (isNetcoreError(cause)) return { code: cause.code, field: cause.field, reason: cause.reason };
+  if (error.code === 'BAD_REQUEST' && hasIssues(cause)) {
+    const [issue] = cause.issues;
+    return {
+      code: 'INVALID_INPUT',
+      field: formatPath(issue?.path),
+      reason: issue?.message ?? 'invalid input',
+    };
+  }
+  return null;
+};

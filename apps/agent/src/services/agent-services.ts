@@ -1,0 +1,36 @@
+import { createNetcore } from '@kudo/netcore';
+import type { Logger } from 'pino';
+import type { AgentServices } from '../trpc.js';
+import { createEventLog } from './event-log.js';
+import { readHealth } from './health.js';
+import { createAgentMetrics } from './metrics.js';
+import { createOperations } from './operations.js';
+
+/** Builds what one agent's procedures use: netcore bound to the host namespace, queue, events, metrics. */
+export const createAgentServices = ({
+  nodeId,
+  hostNamespace,
+  bootIdFile,
+  operationTimeoutMs,
+  logger,
+}: {
+  nodeId: string;
+  hostNamespace: string | undefined;
+  bootIdFile: string;
+  operationTimeoutMs: number;
+  logger: Logger;
+}) => {
+  const startedAt = Date.now();
+  const metrics = createAgentMetrics({ nodeId });
+  const events = createEventLog();
+  const services: AgentServices = {
+    nodeId,
+    hostNamespace,
+    netcore: createNetcore(hostNamespace === undefined ? {} : { hostNamespace }),
+    operations: createOperations({ nodeId, timeoutMs: operationTimeoutMs, events, metrics, logger }),
+    events,
+    readHealth: () => readHealth({ nodeId, hostNamespace, bootIdFile, startedAt }),
+    logger,
+  };
+  return { services, metrics };
+};

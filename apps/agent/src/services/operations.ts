@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { isNetcoreError } from '@kudo/netcore';
+import type { Logger } from 'pino';
+import type { EventLog, OperationErrorData } from './event-log.js';
+import type { AgentMetrics } from './metrics.js';
+import { createOperationQueue, raceTimeout } from './operation-queue.js';
+
+/** What a failure tells a caller and the event stream: netcore's code, field and reason when it has them. */
+export const toOperationErrorData = (error: unknown): OperationErrorData => {
+  if (isNetcoreError(error)) return { code: error.code, field: error.field, reason: error.reason };
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+      ? error.code
+      : 'INTERNAL';
+  return { code, field: undefined, reason: error instanceof Error ? error.message : String(error) };
+};
+
+const secondsSince = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+/**
+ * How every procedure runs: mutations one at a time through the node's queue, with a time-out, a started
+ * and a finished/failed event, a log line and metrics; queries alongside them, with a time-out and metrics.
+ */
+export const createOperations = ({
+  nodeId,
+  timeoutMs,
+  events,
+  metrics,
+  logger,
+}: {
+  nodeId: string;
+  timeoutMs: number;
+  events: EventLog;
+  metrics: AgentMetrics;
+  logger: Logger;
+}) => {
+  const queue = createOperationQueue({ onDepthChange: metrics.setQueueDepth });
+
+  const runMutation = <T>({
+    operation,
+    input,
+    work,
+  }: {
+    operation: string;
+    input: unknown;
+    work: () => Promise<T>;
+  }): Promise<T> => {
+    const operationId = randomUUID();
+    const queuedAt = process.hrtime.bigint();
+    let startedAt = queuedAt;
+    let isAnswered = false;
+    const log = logger.child({ operation, operationId });
+    const answer = ({ error }: { error?: unknown }) => {
+      isAnswered = true;
+      const durationSeconds = secondsSince(startedAt);
+      const durationMs = Math.round(durationSeconds * 1000);
+      if (error === undefined) {
+        events.append({ phase: 'finished', nodeId, operationId, operation, durationMs });
+        metrics.observeOperation({ operation, type: 'mutation', result: 'success', durationSeconds });
+        log.info({ durationMs }, 'operation finished');
+        return;
+      }
+      const data = toOperationErrorData(error);
+      events.append({ phase: 'failed', nodeId, operationId, operation, durationMs, error: data });
+      metrics.observeOperation({
+        operation,
+        type: 'mutation',
+        result: 'error',
+        errorCode: data.code,
+        durationSeconds,
+      });
+      log.warn({ durationMs, error: data }, 'operation failed');
+    };
+    return queue
+      .enqueue({
+        operation,
+        timeoutMs,
+        work,
+        onStart: () => {
+          startedAt = process.hrtime.bigint();
+          const waitedMs = Math.round(Number(startedAt - queuedAt) / 1e6);
+          events.append({ phase: 'started', nodeId, operationId, operation, input, waitedMs });
+          log.info({ waitedMs }, 'operation started');
+        },
+        onSettled: (outcome) => {
+          if (!isAnswered) return;
+          // The caller already had a time-out: say how the work really ended.
+          log.warn(
+            {
+              durationMs: Math.round(secondsSince(startedAt) * 1000),
+              ...(outcome.isOk ? {} : { error: toOperationErrorData(outcome.error) }),
+            },
+            outcome.isOk ? 'timed-out operation finished late' : 'timed-out operation failed late',
+          );
+        },
+      })
+      .then(
+        (result) => {
+          answer({});
+          return result;
+        },
+        (error: unknown) => {
+          answer({ error });
+          throw error;
+        },
+      );
+  };
+
+  const runQuery = async <T>({ operation, work }: { operation: string; work: () => Promise<T> }) => {
+    const startedAt = process.hrtime.bigint();
+    try {
+      const result = await raceTimeout({ promise: Promise.resolve().then(work), timeoutMs, operation });
+      metrics.observeOperation({
+        operation,
+        type: 'query',
+        result: 'success',
+        durationSeconds: secondsSince(startedAt),
+      });
+      return result;
+    } catch (error) {
+      const data = toOperationErrorData(error);
+      metrics.observeOperation({
+        operation,
+        type: 'query',
+        result: 'error',
+        errorCode: data.code,
+        durationSeconds: secondsSince(startedAt),
+      });
+      logger.warn({ operation, error: data }, 'query failed');
+      throw error;
+    }
+  };
+
+  return { runMutation, runQuery, whenIdle: queue.whenIdle, getQueueDepth: queue.getDepth };
+};
+
+export type Operations = ReturnType<typeof createOperations>;

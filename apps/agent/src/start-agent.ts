@@ -1,0 +1,113 @@
+import type { AddressInfo } from 'node:net';
+import { ZId } from '@kudo/netcore';
+import type { Logger } from 'pino';
+import { isLoopbackAddress } from './auth.js';
+import { AgentError } from './errors.js';
+import { createAgentLogger } from './logger.js';
+import { createAgentServer } from './server.js';
+import { createAgentServices } from './services/agent-services.js';
+import { defaultBootIdFile } from './services/health.js';
+
+export const defaultListenHost = '127.0.0.1';
+export const defaultOperationTimeoutMs = 60_000;
+
+export type StartAgentOptions = {
+  nodeId: string;
+  /** A lab node's namespace to act in; omitted on a real node (the agent acts in its own namespace). */
+  hostNamespace?: string;
+  /** Address to listen on; loopback unless told otherwise. */
+  host?: string;
+  /** 0 picks a free port (see the returned url). */
+  port: number;
+  /** The bearer token every request must carry. Required unless `insecure` (and then only on loopback). */
+  token?: string;
+  insecure?: boolean;
+  logger?: Logger;
+  /** Read at every health call; tests point it to a file of their own to simulate a reboot. */
+  bootIdFile?: string;
+  /** How long one operation may run before its caller gets a TIMEOUT error. */
+  operationTimeoutMs?: number;
+};
+
+const checkOptions = ({
+  nodeId,
+  host,
+  token,
+  insecure,
+  operationTimeoutMs,
+}: Required<Pick<StartAgentOptions, 'nodeId' | 'host' | 'operationTimeoutMs'>> & StartAgentOptions) => {
+  const id = ZId.safeParse(nodeId);
+  if (!id.success)
+    throw new AgentError({
+      code: 'INVALID_OPTION',
+      field: 'nodeId',
+      reason: id.error.issues[0]?.message ?? 'invalid',
+    });
+  if (!Number.isInteger(operationTimeoutMs) || operationTimeoutMs < 1)
+    throw new AgentError({
+      code: 'INVALID_OPTION',
+      field: 'operationTimeoutMs',
+      reason: 'must be a positive integer',
+    });
+  if (token === '')
+    throw new AgentError({ code: 'NO_TOKEN', field: 'token', reason: 'the token must not be empty' });
+  if (token === undefined && !insecure)
+    throw new AgentError({
+      code: 'NO_TOKEN',
+      field: 'token',
+      reason: 'no token configured: give a token file (or KUDO_AGENT_TOKEN), or --insecure on loopback',
+    });
+  if (token === undefined && !isLoopbackAddress(host))
+    throw new AgentError({
+      code: 'UNSAFE_LISTEN',
+      field: 'host',
+      reason: `without a token the agent only listens on loopback, not ${host}`,
+    });
+};
+
+/** Starts an agent: the HTTP server is listening when this resolves. `close()` stops it gracefully. */
+export const startAgent = async (options: StartAgentOptions) => {
+  const {
+    nodeId,
+    hostNamespace,
+    host = defaultListenHost,
+    port,
+    token,
+    bootIdFile = defaultBootIdFile,
+    operationTimeoutMs = defaultOperationTimeoutMs,
+  } = options;
+  checkOptions({ ...options, host, operationTimeoutMs });
+  const logger = (options.logger ?? createAgentLogger()).child({ nodeId });
+  const { services, metrics } = createAgentServices({
+    nodeId,
+    hostNamespace,
+    bootIdFile,
+    operationTimeoutMs,
+    logger,
+  });
+  const { server, close } = createAgentServer({ services, metrics, token, logger });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info(
+    { url, hostNamespace: hostNamespace ?? null, isAuthenticated: token !== undefined },
+    'agent listening',
+  );
+  if (token === undefined) logger.warn('INSECURE: no token, any local process may drive this node');
+  return {
+    url,
+    port: address.port,
+    close: async () => {
+      await close();
+      logger.info('agent stopped');
+    },
+  };
+};
+
+export type Agent = Awaited<ReturnType<typeof startAgent>>;
