@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
 
-export type OperationErrorData = { code: string; field: string | undefined; reason: string };
+export type OperationErrorData = { code: string; field?: string | undefined; reason: string };
 
 type EventBase = {
   /** `EPOCH-SEQ`: the epoch changes at every agent start, so an id from before a restart is never taken as recent. */
@@ -15,7 +15,7 @@ type EventBase = {
 };
 
 export type AgentEvent =
-  | (EventBase & { phase: 'started'; input: unknown; waitedMs: number })
+  | (EventBase & { phase: 'started'; input?: unknown; waitedMs: number })
   | (EventBase & { phase: 'finished'; durationMs: number })
   | (EventBase & { phase: 'failed'; durationMs: number; error: OperationErrorData });
 
