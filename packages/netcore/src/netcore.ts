@@ -64,6 +64,8 @@ export const createNetcore = ({
   const mutate = <T>(work: () => Promise<T>) => serialize(hostNamespace ?? '', work);
   return {
     host,
+    /** Ends the helper processes kept for reuse; they also end by themselves after a second idle. */
+    close: () => runner.close?.(),
     setupNode: (request: TSetupNodeRequest) => mutate(() => setupNode({ host, request })),
     setupIptables: (request: TNodeIdRequest) => mutate(() => setupIptables({ host, request })),
     addOtherNodes: (nodes: readonly NodeRequestInput[]) => mutate(() => addOtherNodes({ host, nodes })),

@@ -1,43 +1,46 @@
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
-import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
-import { readLinks, runIpBatch } from '../kernel/links.js';
+import { applyRestoreScript, readIptables, readIptablesCached } from '../kernel/iptables.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { ZCleanInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { deleteNamespace, getInstanceNames, hasNamespace } from './instance-namespace.js';
+import { deleteVeth } from './instance-veth.js';
+
+/** Deletes the instance's port rules, found by their tag; a stale model of the rules is re-read once. */
+const deletePortMappings = async ({ host, instanceId }: { host: Host; instanceId: string }) => {
+  const remove = async (isFresh: boolean) => {
+    const tables = isFresh ? await readIptables({ host }) : await readIptablesCached({ host });
+    const { script, removed } = renderPortMappingsScript({
+      saved: tables,
+      instanceId,
+      instanceAddr: '',
+      ports: [],
+    });
+    await applyRestoreScript({ host, script });
+    return removed;
+  };
+  const removed = await remove(false).catch(() => remove(true));
+  await flushUdpFlows({ host, mappings: removed });
+};
 
 /**
  * Removes everything setupInstance made: port mappings (found by their tag, so `ports` need not be
- * given), the veth pair and the namespace. Parts already gone are fine; every step is tried and all
- * failures are reported together.
+ * given), the veth pair and the namespace, all at once (each waits in the kernel on its own). Returns when
+ * the veth is really gone. Parts already gone are fine; every step is tried and all failures are reported.
  */
 export const cleanInstance = async ({ host, request }: { host: Host; request: unknown }) => {
   const { instanceId } = parseInput({ schema: ZCleanInstanceRequest, input: request });
   const { namespaceName, vethName } = getInstanceNames({ host, instanceId });
-  const failures: unknown[] = [];
-  const attempt = async (step: () => Promise<unknown>) => {
-    try {
-      await step();
-    } catch (error) {
-      failures.push(error);
-    }
-  };
-  await attempt(async () => {
-    const saved = await readIptables({ host });
-    const { script, removed } = renderPortMappingsScript({ saved, instanceId, instanceAddr: '', ports: [] });
-    await applyRestoreScript({ host, script });
-    await flushUdpFlows({ host, mappings: removed });
-  });
-  await attempt(async () => {
-    const links = await readLinks({ host });
-    if (links.some((link) => link.name === vethName))
-      await runIpBatch({ host, lines: [['link', 'del', vethName]] });
-  });
-  await attempt(async () => {
-    if (hasNamespace(namespaceName)) await deleteNamespace({ host, namespaceName });
-  });
+  const results = await Promise.allSettled([
+    deletePortMappings({ host, instanceId }),
+    deleteVeth({ host, vethName }),
+    hasNamespace(namespaceName) ? deleteNamespace({ host, namespaceName }) : Promise.resolve(),
+  ]);
+  const failures = results.flatMap((result) =>
+    result.status === 'rejected' ? [result.reason as unknown] : [],
+  );
   if (failures.length === 0) return;
   const reasons = failures.map((error) => (error instanceof Error ? error.message : String(error)));
   const [first] = failures;

@@ -168,9 +168,9 @@ describeWithNamespaces('instances on one node: traffic, port mappings, idempoten
     async (step) => {
       const before = await snapshot();
       const faulty = createFaultyRunner({
-        shouldFail: ({ file, args }) =>
+        shouldFail: ({ file, args, input }) =>
           ({
-            netns: file === 'ip' && args[0] === 'netns',
+            netns: file === 'ip' && input?.startsWith('netns add') === true,
             veth: file === 'ip' && args[0] === '-n' && args[1] === nodeNamespace() && args.includes('-batch'),
             'instance-batch': file === 'ip' && args[0] === '-n' && args[1]?.includes('-i-') === true,
             'iptables-restore': args.includes('--noflush'),

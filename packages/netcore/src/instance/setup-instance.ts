@@ -1,27 +1,40 @@
 import { parseHostCidr } from '../addressing.js';
-import { NetcoreError } from '../errors.js';
+import { isNetcoreError, NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
-import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
+import { applyRestoreScript, readIptables, readIptablesCached } from '../kernel/iptables.js';
 import { runIpBatch } from '../kernel/links.js';
 import { invertScript } from '../kernel/restore-script.js';
+import type { SavedTables } from '../kernel/saved-rules.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { instanceInterfaceName } from '../names.js';
-import { readNodeConfig } from '../node/read-node.js';
+import type { NodeConfig } from '../node/node-config.js';
+import { forgetNodeConfigs, readNodeConfig, readNodeConfigCached } from '../node/read-node.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { findHostPortConflict, renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
-import { ZSetupInstanceRequest } from '../schemas.js';
+import { type TPort, ZSetupInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { renderInstanceNamespaceLines, renderVethLines } from './instance-links.js';
 import { addNamespace, deleteNamespace, getInstanceNames, hasNamespace } from './instance-namespace.js';
+import { deleteVeth, runTogether } from './instance-veth.js';
 
-/**
- * Gives an instance its namespace, a veth pair to the node's bridge, its address, a default route via
- * the node and its port mappings. Idempotent (a re-run repairs what is missing); a failure rolls back
- * everything this call made.
- */
-export const setupInstance = async ({ host, request }: { host: Host; request: unknown }) => {
-  const input = parseInput({ schema: ZSetupInstanceRequest, input: request });
-  const { config, links } = await readNodeConfig({ host, nodeId: input.nodeId });
+type Input = {
+  nodeId: string;
+  nodeIpAddr: string;
+  instanceId: string;
+  instanceIpCidr: string;
+  ports: TPort[];
+};
+type UndoStack = ReturnType<typeof createUndoStack>;
+
+const checkInstanceFits = ({
+  input,
+  config,
+  tables,
+}: {
+  input: Input;
+  config: NodeConfig;
+  tables: SavedTables;
+}) => {
   if (input.nodeIpAddr !== config.nodeIpAddr)
     throw new NetcoreError({
       code: 'INVALID_INPUT',
@@ -34,64 +47,135 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
       field: 'instanceIpCidr',
       reason: `must be in the node's network ${config.subnet} with the same prefix`,
     });
-  const saved = await readIptables({ host });
-  const conflict = findHostPortConflict({ saved, instanceId: input.instanceId, ports: input.ports });
+  const conflict = findHostPortConflict({ saved: tables, instanceId: input.instanceId, ports: input.ports });
   if (conflict)
     throw new NetcoreError({
       code: 'CONFLICT',
       field: `ports.${conflict.index}.hostPort`,
       reason: `host port ${conflict.port.protocol}/${conflict.port.hostPort} is already mapped to instance '${conflict.owner}' on this node`,
     });
+};
 
-  const { namespaceName, vethName } = getInstanceNames({ host, instanceId: input.instanceId });
-  const mtu = links.find((link) => link.name === config.uplinkInterface)?.mtu ?? 1500;
-  const veth = links.find((link) => link.name === vethName);
-  const isNamespaceNew = !hasNamespace(namespaceName);
+const applyPortMappings = async ({
+  host,
+  input,
+  tables,
+  undo,
+}: {
+  host: Host;
+  input: Input;
+  tables: SavedTables;
+  undo: UndoStack;
+}) => {
   const instanceAddr = parseHostCidr(input.instanceIpCidr).address;
+  const { script, removed, added } = renderPortMappingsScript({
+    saved: tables,
+    instanceId: input.instanceId,
+    instanceAddr,
+    ports: input.ports,
+  });
+  if (script.changes.length === 0) return;
+  await applyRestoreScript({ host, script });
+  undo.push('restore port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
+  await flushUdpFlows({ host, mappings: [...removed, ...added] });
+};
+
+const createVeth = ({
+  host,
+  input,
+  config,
+  uplinkMtu,
+  namespaceName,
+  vethName,
+}: {
+  host: Host;
+  input: Input;
+  config: NodeConfig;
+  uplinkMtu: number;
+  namespaceName: string;
+  vethName: string;
+}) =>
+  runIpBatch({
+    host,
+    lines: renderVethLines({
+      vethName,
+      bridgeName: config.bridgeName,
+      namespaceName,
+      mtu: uplinkMtu,
+      instanceId: input.instanceId,
+      isIsolated: config.isolation === 'instances',
+    }),
+  });
+
+/**
+ * Gives an instance its namespace, a veth pair to the node's bridge, its address, a default route via
+ * the node and its port mappings. A new instance takes the fast path: no kernel reads (the node and its
+ * rules are known from earlier calls), helper processes reused, the instance's side and its rules applied
+ * at once. An existing one is read from the kernel and repaired. Either way a failure rolls back what
+ * this call made.
+ */
+export const setupInstance = async ({ host, request }: { host: Host; request: unknown }) => {
+  const input = parseInput({ schema: ZSetupInstanceRequest, input: request });
+  const { namespaceName, vethName } = getInstanceNames({ host, instanceId: input.instanceId });
+  const isNew = !hasNamespace(namespaceName);
   const undo = createUndoStack();
-  await undo.guard(async () => {
-    if (isNamespaceNew) {
+  if (isNew) {
+    const [{ config, uplinkMtu }, tables] = await Promise.all([
+      readNodeConfigCached({ host, nodeId: input.nodeId }),
+      readIptablesCached({ host }),
+    ]);
+    checkInstanceFits({ input, config, tables });
+    // What the cache said may be stale (a bridge deleted by hand): a failure makes the next call read again.
+    undo.push('forget cached node', async () => forgetNodeConfigs(host));
+    await undo.guard(async () => {
       undo.push('delete namespace', () => deleteNamespace({ host, namespaceName }));
       await addNamespace({ host, namespaceName });
-    }
-    const isVethUsable = veth !== undefined && !isNamespaceNew && veth.master === config.bridgeName;
-    if (!isVethUsable) {
-      if (!isNamespaceNew)
-        undo.push('delete veth', () => runIpBatch({ host, lines: [['link', 'del', vethName]] }));
+      undo.push('delete veth', () => deleteVeth({ host, vethName }));
+      await createVeth({ host, input, config, uplinkMtu, namespaceName, vethName }).catch(
+        async (error: unknown) => {
+          // A veth left from a namespace deleted by hand: replace it, once.
+          if (!(isNetcoreError(error) && /File exists/.test(error.reason))) throw error;
+          await deleteVeth({ host, vethName });
+          await createVeth({ host, input, config, uplinkMtu, namespaceName, vethName });
+        },
+      );
+      await runTogether([
+        () =>
+          runIpBatch({
+            host,
+            namespace: namespaceName,
+            lines: renderInstanceNamespaceLines({
+              instanceIpCidr: input.instanceIpCidr,
+              nodeIpAddr: config.nodeIpAddr,
+            }),
+          }),
+        () => applyPortMappings({ host, input, tables, undo }),
+      ]);
+    });
+  } else {
+    const [{ config, links }, tables] = await Promise.all([
+      readNodeConfig({ host, nodeId: input.nodeId }),
+      readIptables({ host }),
+    ]);
+    checkInstanceFits({ input, config, tables });
+    const uplinkMtu = links.find((link) => link.name === config.uplinkInterface)?.mtu ?? 1500;
+    const veth = links.find((link) => link.name === vethName);
+    await undo.guard(async () => {
+      if (veth?.master !== config.bridgeName) {
+        if (veth) await deleteVeth({ host, vethName });
+        undo.push('delete veth', () => deleteVeth({ host, vethName }));
+        await createVeth({ host, input, config, uplinkMtu, namespaceName, vethName });
+      }
       await runIpBatch({
         host,
-        lines: [
-          ...(veth ? [['link', 'del', vethName]] : []),
-          ...renderVethLines({
-            vethName,
-            bridgeName: config.bridgeName,
-            namespaceName,
-            mtu,
-            instanceId: input.instanceId,
-            isIsolated: config.isolation === 'instances',
-          }),
-        ],
+        namespace: namespaceName,
+        lines: renderInstanceNamespaceLines({
+          instanceIpCidr: input.instanceIpCidr,
+          nodeIpAddr: config.nodeIpAddr,
+        }),
       });
-    }
-    await runIpBatch({
-      host,
-      namespace: namespaceName,
-      lines: renderInstanceNamespaceLines({
-        instanceIpCidr: input.instanceIpCidr,
-        nodeIpAddr: config.nodeIpAddr,
-      }),
+      await applyPortMappings({ host, input, tables, undo });
     });
-    const { script, removed, added } = renderPortMappingsScript({
-      saved,
-      instanceId: input.instanceId,
-      instanceAddr,
-      ports: input.ports,
-    });
-    if (script.changes.length > 0) {
-      undo.push('restore port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
-      await applyRestoreScript({ host, script });
-      await flushUdpFlows({ host, mappings: [...removed, ...added] });
-    }
-  });
+  }
   return { interfaceName: instanceInterfaceName, hostInterfaceName: vethName, namespaceName };
 };

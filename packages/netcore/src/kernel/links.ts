@@ -78,8 +78,8 @@ export const readRoutes = async ({ host, protocol }: { host: Host; protocol?: nu
 };
 
 /**
- * Runs `ip` commands in one process (`ip -batch`), stopping at the first failure.
- * `-force` is not used: a failing line must fail the operation so it can roll back.
+ * Runs `ip` commands as one batch in the host namespace (or another one). Batches for the host namespace
+ * go to a long-lived process; a failing line fails the call, so the operation can roll back.
  */
 export const runIpBatch = async ({
   host,
@@ -91,11 +91,34 @@ export const runIpBatch = async ({
   lines: readonly (readonly string[])[];
 }) => {
   if (lines.length === 0) return;
-  await host.runner.run(
-    ipCommand({
+  await host.runner.run({
+    ...ipCommand({
       namespace,
       args: ['-batch', '-'],
       input: `${lines.map((line) => line.join(' ')).join('\n')}\n`,
     }),
-  );
+    isReusable: namespace === host.namespace,
+  });
+};
+
+/**
+ * `ip netns add/del` lines, run from the normal mount namespace (never through `ip -n`, whose private
+ * mount namespace would hide the new name) by a long-lived process that only ever manages namespaces.
+ */
+export const runNamespaceBatch = async ({
+  host,
+  lines,
+}: {
+  host: Host;
+  lines: readonly (readonly string[])[];
+}) => {
+  if (lines.length === 0) return;
+  await host.runner.run({
+    ...ipCommand({
+      namespace: undefined,
+      args: ['-batch', '-'],
+      input: `${lines.map((line) => line.join(' ')).join('\n')}\n`,
+    }),
+    isReusable: true,
+  });
 };

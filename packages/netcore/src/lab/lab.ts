@@ -98,7 +98,10 @@ const toLab = ({ plan, runner }: { plan: LabPlan; runner: CommandRunner }) => ({
     if (!node) throw new Error(`lab ${plan.prefix} has no node ${nodeName}`);
     return createNetcore({ hostNamespace: node.namespace, runner });
   },
-  destroy: () => destroyLab({ prefix: plan.prefix, runner }),
+  destroy: () => {
+    runner.close?.();
+    return destroyLab({ prefix: plan.prefix, runner });
+  },
 });
 
 /** The labs present on this machine, by prefix. */

@@ -7,7 +7,7 @@ import { ZCleanNodeRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { renderCleanNodeScript } from './node-rules.js';
 import { forwardingSysctl } from './node-sysctls.js';
-import { findOurBridges } from './read-node.js';
+import { findOurBridges, forgetNodeConfigs } from './read-node.js';
 
 /**
  * Removes the node's bridge, its chains, hooks and routes to other nodes, and restores the forwarding
@@ -21,6 +21,7 @@ export const cleanNode = async ({ host, request }: { host: Host; request: unknow
   const otherBridges = findOurBridges(links).filter((link) => link.name !== bridgeName);
   if (otherBridges.length > 0 && !bridge) return;
 
+  forgetNodeConfigs(host);
   const [saved, routes] = await Promise.all([
     readIptables({ host }),
     readRoutes({ host, protocol: routeProtocol }),

@@ -1,5 +1,6 @@
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
+import { getHostCache } from '../kernel/host-cache.js';
 import { type Link, readLinks } from '../kernel/links.js';
 import { getBridgeName, isOurInterfaceName } from '../names.js';
 import { type NodeConfig, parseNodeConfig } from './node-config.js';
@@ -60,3 +61,19 @@ export const readLocalNodeConfig = async ({ host }: { host: Host }) => {
     });
   return { config, links };
 };
+
+/** The node's config and uplink MTU, from the cache kept since the last read, or read now. */
+export const readNodeConfigCached = async ({ host, nodeId }: { host: Host; nodeId: string }) => {
+  const cache = getHostCache(host);
+  const cached = cache.nodes.get(nodeId);
+  if (cached) return cached;
+  const { config, links } = await readNodeConfig({ host, nodeId });
+  const entry = {
+    config,
+    uplinkMtu: links.find((link) => link.name === config.uplinkInterface)?.mtu ?? 1500,
+  };
+  cache.nodes.set(nodeId, entry);
+  return entry;
+};
+
+export const forgetNodeConfigs = (host: Host) => getHostCache(host).nodes.clear();

@@ -14,7 +14,7 @@ import { parseInput } from '../validate.js';
 import { createNodeConfig, formatBridgeAlias, type NodeConfig } from './node-config.js';
 import { renderNodeScript } from './node-rules.js';
 import { forwardingSysctl, renderNodeSysctls } from './node-sysctls.js';
-import { findOurBridges } from './read-node.js';
+import { findOurBridges, forgetNodeConfigs } from './read-node.js';
 
 const findUplink = async ({ host, uplinkInterface }: { host: Host; uplinkInterface: string | undefined }) => {
   if (uplinkInterface) return uplinkInterface;
@@ -77,6 +77,7 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
   const peers = input.nodesIps.map(toPeer);
   validatePeers({ config, links, peers, fieldPrefix: (index) => `nodesIps.${index}.` });
 
+  forgetNodeConfigs(host);
   const undo = createUndoStack();
   await undo.guard(async () => {
     const sysctls = renderNodeSysctls(config);

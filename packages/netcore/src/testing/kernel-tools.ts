@@ -18,12 +18,13 @@ export const createFaultyRunner = ({
   shouldFail,
   base = createExecaRunner(),
 }: {
-  shouldFail: (command: { file: string; args: readonly string[]; index: number }) => boolean;
+  shouldFail: (command: { file: string; args: readonly string[]; input?: string; index: number }) => boolean;
   base?: CommandRunner;
 }) => {
   const commands: string[] = [];
   let hasFailed = false;
   const runner: CommandRunner = {
+    close: () => base.close?.(),
     run: async (command) => {
       const index = commands.length;
       commands.push(formatCommand(command));

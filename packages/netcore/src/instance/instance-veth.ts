@@ -1,0 +1,19 @@
+import { isNetcoreError } from '../errors.js';
+import type { Host } from '../kernel/host.js';
+import { runIpBatch } from '../kernel/links.js';
+
+/** Deletes a host-side veth (and so its peer); a veth already gone is fine. Synchronous in the kernel. */
+export const deleteVeth = async ({ host, vethName }: { host: Host; vethName: string }) => {
+  try {
+    await runIpBatch({ host, lines: [['link', 'del', vethName]] });
+  } catch (error) {
+    if (!(isNetcoreError(error) && /Cannot find device|does not exist/.test(error.reason))) throw error;
+  }
+};
+
+/** Runs steps at once; when one fails, waits for the others (so their undo is registered) and throws the first failure. */
+export const runTogether = async (steps: readonly (() => Promise<unknown>)[]) => {
+  const results = await Promise.allSettled(steps.map((step) => step()));
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
+};

@@ -1,0 +1,128 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * A long-lived `ip -force -batch -` process. Spawning a process costs 1-2 ms, so commands for a node's own
+ * namespace go to one process that stays up while there is work. After each group of lines a sentinel
+ * that always fails (`link show dev kudoack`) is written: its `Command failed -:N` on stderr acknowledges
+ * the group, and the errors of the group's own lines arrive before it on the same stream.
+ */
+export type IpSession = {
+  run: (lines: readonly string[]) => Promise<{ errors: string[] }>;
+  close: () => void;
+};
+
+type Pending = {
+  firstLine: number;
+  ackLine: number;
+  errors: string[];
+  resolve: (result: { errors: string[] }) => void;
+  reject: (error: Error) => void;
+};
+
+const sentinel = 'link show dev kudoack';
+
+export const createIpSession = ({
+  args,
+  idleMs = 1000,
+}: {
+  args: readonly string[];
+  idleMs?: number;
+}): IpSession => {
+  let child: ChildProcess | undefined;
+  let lineCount = 0;
+  let pending: Pending[] = [];
+  let message: string[] = [];
+  let buffer = '';
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  const setReferenced = (isReferenced: boolean) => {
+    for (const handle of [child, child?.stdin, child?.stderr] as (
+      | ChildProcess
+      | Readable
+      | Writable
+      | undefined
+    )[]) {
+      const refable = handle as { ref?: () => void; unref?: () => void } | undefined;
+      if (isReferenced) refable?.ref?.();
+      else refable?.unref?.();
+    }
+  };
+
+  const failAll = (error: Error) => {
+    const failed = pending;
+    pending = [];
+    child = undefined;
+    for (const entry of failed) entry.reject(error);
+  };
+
+  const onLine = (line: string) => {
+    const match = /^Command failed -:(\d+)$/.exec(line);
+    if (!match) {
+      message.push(line);
+      return;
+    }
+    const failedLine = Number(match[1]);
+    const text = message.join(' ').trim();
+    message = [];
+    const [current] = pending;
+    if (!current) return;
+    if (failedLine === current.ackLine) {
+      pending.shift();
+      current.resolve({ errors: current.errors });
+      if (pending.length === 0) scheduleIdle();
+    } else if (failedLine >= current.firstLine)
+      current.errors.push(`line ${failedLine - current.firstLine + 1}: ${text}`);
+  };
+
+  const start = () => {
+    lineCount = 0;
+    const process = spawn('ip', [...args, '-force', '-batch', '-'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      env: { LC_ALL: 'C' },
+    });
+    process.stderr?.setEncoding('utf8');
+    process.stderr?.on('data', (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+    process.on('error', (error) => failAll(error));
+    process.on('exit', (code) => {
+      if (child === process)
+        failAll(new Error(`ip ${args.join(' ')} -batch exited (${code}) with work pending`));
+    });
+    process.stdin?.on('error', () => undefined);
+    child = process;
+    return process;
+  };
+
+  function scheduleIdle() {
+    clearTimeout(idleTimer);
+    setReferenced(false);
+    idleTimer = setTimeout(close, idleMs);
+    idleTimer.unref();
+  }
+
+  function close() {
+    clearTimeout(idleTimer);
+    const current = child;
+    child = undefined;
+    current?.stdin?.end();
+  }
+
+  return {
+    run: (lines) =>
+      new Promise((resolve, reject) => {
+        clearTimeout(idleTimer);
+        const process = child ?? start();
+        setReferenced(true);
+        const firstLine = lineCount + 1;
+        lineCount += lines.length + 1;
+        pending.push({ firstLine, ackLine: lineCount, errors: [], resolve, reject });
+        process.stdin?.write(`${[...lines, sentinel].join('\n')}\n`);
+      }),
+    close,
+  };
+};
