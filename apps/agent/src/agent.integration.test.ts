@@ -335,6 +335,14 @@ describeWithNamespaces('agent acting in a lab node', () => {
         'started',
       );
     expect(stream.events.map((event) => event.seq)).toEqual(stream.events.map((_, index) => index + 1));
+    // One change at a time: each started operation ends before the next one starts, even the 20 concurrent ones.
+    let runningOperationId: string | undefined;
+    for (const event of stream.events) {
+      expect(event.phase === 'started' ? runningOperationId : event.operationId).toBe(
+        event.phase === 'started' ? undefined : runningOperationId,
+      );
+      runningOperationId = event.phase === 'started' ? event.operationId : undefined;
+    }
 
     const middle = stream.events[9];
     if (!middle) throw new Error('expected at least 10 events');

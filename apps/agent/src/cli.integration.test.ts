@@ -5,7 +5,7 @@ import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createAgentClient, toAgentErrorData } from './client.js';
 import { collectEvents, createScratch, createTestToken } from './testing/agent-harness.js';
-import { type AgentProcess, spawnAgentProcess } from './testing/agent-process.js';
+import { type AgentProcess, runExampleScript, spawnAgentProcess } from './testing/agent-process.js';
 
 /** The real CLI, started as `npm run agent` starts it, in its own process, acting in a lab node. */
 describeWithNamespaces('agent process (the CLI)', () => {
@@ -113,6 +113,22 @@ describeWithNamespaces('agent process (the CLI)', () => {
       stream.stop();
     }
     await createAgentClient({ url, token }).cleanNode.mutate({ nodeId: 'node1' });
+  });
+
+  it('the README example script sets up a node and an instance through the agent', async () => {
+    const agent = spawnAgent(labArgs());
+    const url = await agent.listening;
+    const result = await runExampleScript({ name: 'setup-instance.ts', args: [url, tokenFile] });
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+    const client = createAgentClient({ url, token });
+    const { namespaceName } = await client.getNamespaceName.query({ instanceId: 'web-1' });
+    expect(result.stdout).toContain(`web-1: namespace ${namespaceName}`);
+    const actual = await client.inspect.query({ nodeId: 'node1' });
+    expect(actual.instances.map(({ instanceId, portMappings }) => ({ instanceId, portMappings }))).toEqual([
+      { instanceId: 'web-1', portMappings: [expect.objectContaining({ hostPort: 8080, instancePort: 80 })] },
+    ]);
+    await client.cleanInstance.mutate({ instanceId: 'web-1' });
+    await client.cleanNode.mutate({ nodeId: 'node1' });
   });
 
   it.each([

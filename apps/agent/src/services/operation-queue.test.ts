@@ -28,6 +28,7 @@ describe('createOperationQueue', () => {
         log.push('a end');
         return 'a';
       },
+      onSettled: () => log.push('a onSettled'),
     });
     const b = queue.enqueue({
       operation: 'b',
@@ -36,12 +37,13 @@ describe('createOperationQueue', () => {
         log.push('b start');
         return 'b';
       },
+      onStart: () => log.push('b onStart'),
     });
     await flushMicrotasks();
     expect(log).toEqual(['a start']);
     first.open();
     expect(await Promise.all([a, b])).toEqual(['a', 'b']);
-    expect(log).toEqual(['a start', 'a end', 'b start']);
+    expect(log).toEqual(['a start', 'a end', 'a onSettled', 'b onStart', 'b start']);
   });
 
   it('goes on after a failed operation and gives its caller the error', async () => {

@@ -3,7 +3,7 @@ import { isNetcoreError } from '@kudo/netcore';
 import type { Logger } from 'pino';
 import type { EventLog, OperationErrorData } from './event-log.js';
 import type { AgentMetrics } from './metrics.js';
-import { createOperationQueue, raceTimeout } from './operation-queue.js';
+import { createOperationQueue, type QueueOutcome, raceTimeout } from './operation-queue.js';
 
 /** What a failure tells a caller and the event stream: netcore's code, field and reason when it has them. */
 export const toOperationErrorData = (error: unknown): OperationErrorData => {
@@ -48,19 +48,19 @@ export const createOperations = ({
     const operationId = randomUUID();
     const queuedAt = process.hrtime.bigint();
     let startedAt = queuedAt;
-    let isAnswered = false;
+    let isSettled = false;
+    let isTimedOut = false;
     const log = logger.child({ operation, operationId });
-    const answer = ({ error }: { error?: unknown }) => {
-      isAnswered = true;
+    const record = (outcome: QueueOutcome) => {
       const durationSeconds = secondsSince(startedAt);
       const durationMs = Math.round(durationSeconds * 1000);
-      if (error === undefined) {
+      if (outcome.isOk) {
         events.append({ phase: 'finished', nodeId, operationId, operation, durationMs });
         metrics.observeOperation({ operation, type: 'mutation', result: 'success', durationSeconds });
         log.info({ durationMs }, 'operation finished');
         return;
       }
-      const data = toOperationErrorData(error);
+      const data = toOperationErrorData(outcome.error);
       events.append({ phase: 'failed', nodeId, operationId, operation, durationMs, error: data });
       metrics.observeOperation({
         operation,
@@ -82,9 +82,13 @@ export const createOperations = ({
           events.append({ phase: 'started', nodeId, operationId, operation, input, waitedMs });
           log.info({ waitedMs }, 'operation started');
         },
+        // Recorded as the work ends, before the next operation may start: events never interleave.
         onSettled: (outcome) => {
-          if (!isAnswered) return;
-          // The caller already had a time-out: say how the work really ended.
+          isSettled = true;
+          if (!isTimedOut) {
+            record(outcome);
+            return;
+          }
           log.warn(
             {
               durationMs: Math.round(secondsSince(startedAt) * 1000),
@@ -94,16 +98,14 @@ export const createOperations = ({
           );
         },
       })
-      .then(
-        (result) => {
-          answer({});
-          return result;
-        },
-        (error: unknown) => {
-          answer({ error });
-          throw error;
-        },
-      );
+      .catch((error: unknown) => {
+        // Rejected while the work still runs: that is the time-out, which the caller and the stream hear now.
+        if (!isSettled) {
+          isTimedOut = true;
+          record({ isOk: false, error });
+        }
+        throw error;
+      });
   };
 
   const runQuery = async <T>({ operation, work }: { operation: string; work: () => Promise<T> }) => {

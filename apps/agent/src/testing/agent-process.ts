@@ -60,3 +60,22 @@ export const spawnAgentProcess = ({
     getStderr: () => stderr,
   } satisfies AgentProcess;
 };
+
+/** Runs one of the package's example scripts to its end; never throws on a non-zero exit. */
+export const runExampleScript = ({ name, args }: { name: string; args: readonly string[] }) =>
+  new Promise<{ exitCode: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(repositoryRoot, 'apps', 'agent', 'examples', name), ...args],
+      { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
+  });
