@@ -93,6 +93,8 @@ export const ZSetupNodeRequest = z.object({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$/, 'must be an interface name (1-15 characters)')
     .optional(),
   isolation: ZIsolation.default('none'),
+  /** TCP ports on the node that instances may not reach through the bridge (e.g. the agent's). */
+  protectedPorts: z.array(ZPortNumber).max(32, 'at most 32 protected ports').default([]),
 });
 
 export const ZNodeIdRequest = z.object({ nodeId: ZId });

@@ -44,6 +44,7 @@ export const diffNode = ({
       nodeIpCidr: desired.nodeIpCidr,
       nodesIps: desired.peers,
       isolation: desired.isolation,
+      ...(desired.protectedPorts ? { protectedPorts: desired.protectedPorts } : {}),
     },
   };
   if (!actual.bridge)
@@ -77,7 +78,12 @@ export const diffNode = ({
       detail: 'IPv4 forwarding is off',
       fix: setupIptables,
     });
-  const config = createNodeConfig({ ...desired, uplinkInterface: actual.uplinkInterface ?? '' });
+  const protectedPorts = desired.protectedPorts ?? actual.protectedPorts;
+  const config = createNodeConfig({
+    ...desired,
+    protectedPorts,
+    uplinkInterface: actual.uplinkInterface ?? '',
+  });
   const expectedRules = [...renderNodeChainRules(config), ...nodeHooks].map(
     ({ table, chain, rule }) => `${table} -A ${chain} ${renderRuleArguments(rule)}`,
   );

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { ZHostCidr, ZId, ZIsolation, ZNodeRequest, ZPorts } from '../schemas.js';
+import { ZHostCidr, ZId, ZIsolation, ZNodeRequest, ZPortNumber, ZPorts } from '../schemas.js';
 
 /** What a node should have, as the control plane records it. */
 export const ZDesiredNode = z.object({
   nodeId: ZId,
   nodeIpCidr: ZHostCidr,
   isolation: ZIsolation.default('none'),
+  /** When omitted, the protected ports the node was set up with are kept. */
+  protectedPorts: z.array(ZPortNumber).optional(),
   instances: z
     .array(z.object({ instanceId: ZId, instanceIpCidr: ZHostCidr, ports: ZPorts.default([]) }))
     .default([]),

@@ -89,6 +89,7 @@ export const inspectNode = async ({
     bridge: bridge && { name: bridge.name, addresses: bridge.addresses, isUp: bridge.isUp, mtu: bridge.mtu },
     uplinkInterface: config?.uplinkInterface,
     isolation: config?.isolation,
+    protectedPorts: config?.protectedPorts ?? [],
     forwarding: sysctls[forwardingSysctl] === '1',
     instances,
     peers: peerIds.map((peerId) => {

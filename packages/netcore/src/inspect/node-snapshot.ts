@@ -28,6 +28,7 @@ export type NodeSnapshot = {
   bridge: { name: string; addresses: string[]; isUp: boolean; mtu: number } | undefined;
   uplinkInterface: string | undefined;
   isolation: 'none' | 'instances' | undefined;
+  protectedPorts: number[];
   forwarding: boolean;
   instances: ActualInstance[];
   peers: ActualPeer[];

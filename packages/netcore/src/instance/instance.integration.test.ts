@@ -21,7 +21,7 @@ describeWithNamespaces('instances on one node: traffic, port mappings, idempoten
   const snapshot = () => snapshotKernel({ namespace: nodeNamespace() });
 
   beforeAll(async () => {
-    await net().setupNode({ nodeId, nodeIpCidr: '10.0.0.1/24', nodesIps: [] });
+    await net().setupNode({ nodeId, nodeIpCidr: '10.0.0.1/24', nodesIps: [], protectedPorts: [7070] });
   });
   afterAll(async () => {
     await net().cleanInstance({ instanceId: web.instanceId });
@@ -104,6 +104,23 @@ describeWithNamespaces('instances on one node: traffic, port mappings, idempoten
         ).toBeUndefined();
       } finally {
         await runIn({ namespace: lab().outside.namespace, command: ['ip', 'route', 'del', '10.0.0.0/24'] });
+      }
+    });
+
+    it("cannot reach a protected port of the node (the agent's) through the bridge, while the outside can", async () => {
+      const agent = await startServer({ namespace: nodeNamespace(), port: 7070, name: 'agent' });
+      const other = await startServer({ namespace: nodeNamespace(), port: 7071, name: 'other' });
+      try {
+        const from = net().getNamespaceName('client-1');
+        expect(await request({ from, host: '10.0.0.1', port: 7070 })).toBeUndefined();
+        expect(await request({ from, host: externalIp(), port: 7070 })).toBeUndefined();
+        expect(await request({ from, host: '10.0.0.1', port: 7071 })).toBe('hello from other to 10.0.0.3');
+        expect(await request({ from: lab().outside.namespace, host: externalIp(), port: 7070 })).toMatch(
+          /^hello from agent/,
+        );
+      } finally {
+        await agent.stop();
+        await other.stop();
       }
     });
 

@@ -13,6 +13,8 @@ export type NodeConfig = {
   subnet: string;
   uplinkInterface: string;
   isolation: TIsolation;
+  /** TCP ports of the node (the agent's, say) that instances may not reach through the bridge. */
+  protectedPorts: number[];
 };
 
 export const createNodeConfig = ({
@@ -20,11 +22,13 @@ export const createNodeConfig = ({
   nodeIpCidr,
   uplinkInterface,
   isolation,
+  protectedPorts = [],
 }: {
   nodeId: string;
   nodeIpCidr: string;
   uplinkInterface: string;
   isolation: TIsolation;
+  protectedPorts?: readonly number[];
 }): NodeConfig => {
   const cidr = parseHostCidr(nodeIpCidr);
   return {
@@ -35,6 +39,7 @@ export const createNodeConfig = ({
     subnet: cidr.network,
     uplinkInterface,
     isolation,
+    protectedPorts: [...new Set(protectedPorts)].sort((a, b) => a - b),
   };
 };
 
@@ -51,6 +56,7 @@ export const formatBridgeAlias = ({
     uplink: config.uplinkInterface,
     isolation: config.isolation,
     forward: originalForwarding,
+    ...(config.protectedPorts.length > 0 ? { protect: config.protectedPorts.join(',') } : {}),
   });
 
 /** Reads back a node's config from its bridge (name, address and alias), or undefined if it is not ours. */
@@ -72,5 +78,9 @@ export const parseNodeConfig = ({
     nodeIpCidr,
     uplinkInterface: fields.uplink,
     isolation: fields.isolation === 'instances' ? 'instances' : 'none',
+    protectedPorts: (fields.protect ?? '')
+      .split(',')
+      .filter((port) => /^\d+$/.test(port))
+      .map(Number),
   });
 };

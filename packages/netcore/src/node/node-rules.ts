@@ -15,6 +15,11 @@ export const nodeHooks: readonly ChainRule[] = [
     rule: [...comment(comments.hook(chains.forward)), '-j', chains.forward],
   },
   {
+    table: 'filter',
+    chain: 'INPUT',
+    rule: [...comment(comments.hook(chains.input)), '-j', chains.input],
+  },
+  {
     table: 'nat',
     chain: 'PREROUTING',
     rule: [
@@ -50,6 +55,7 @@ export const nodeHooks: readonly ChainRule[] = [
 /** Chains whose whole content follows from the node config: rewritten by every setupNode/setupIptables. */
 export const staticChains: readonly ChainDeclaration[] = [
   { table: 'filter', chain: chains.forward },
+  { table: 'filter', chain: chains.input },
   { table: 'nat', chain: chains.postrouting },
 ];
 
@@ -65,10 +71,31 @@ export const renderNodeChainRules = ({
   bridgeName: bridge,
   subnet,
   uplinkInterface: uplink,
+  protectedPorts,
 }: NodeConfig): ChainRule[] => {
+  const input = (rule: string[]): ChainRule => ({ table: 'filter', chain: chains.input, rule });
   const forward = (rule: string[]): ChainRule => ({ table: 'filter', chain: chains.forward, rule });
   const postrouting = (rule: string[]): ChainRule => ({ table: 'nat', chain: chains.postrouting, rule });
   return [
+    ...(protectedPorts.length > 0
+      ? [
+          input([
+            '-i',
+            bridge,
+            '-p',
+            'tcp',
+            '-m',
+            'multiport',
+            '--dports',
+            protectedPorts.join(','),
+            ...comment(comments.node('instances may not reach node services')),
+            '-j',
+            'REJECT',
+            '--reject-with',
+            'tcp-reset',
+          ]),
+        ]
+      : []),
     forward(['-i', bridge, '-o', bridge, ...comment(comments.node('instance to instance')), '-j', 'ACCEPT']),
     forward([
       '-i',

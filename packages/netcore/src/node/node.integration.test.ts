@@ -30,6 +30,7 @@ describeWithNamespaces('node setup and cleanup (one node namespace)', () => {
     const hooks = state.rules.filter((rule) => rule.includes('kudo:hook'));
     expect(hooks.map((rule) => rule.split(' ').slice(0, 3).join(' ')).sort()).toEqual([
       'filter -A FORWARD',
+      'filter -A INPUT',
       'nat -A OUTPUT',
       'nat -A POSTROUTING',
       'nat -A PREROUTING',
