@@ -133,7 +133,7 @@ export const createOperations = ({
     }
   };
 
-  return { runMutation, runQuery, whenIdle: queue.whenIdle, getQueueDepth: queue.getDepth };
+  return { runMutation, runQuery, whenIdle: queue.whenIdle };
 };
 
 export type Operations = ReturnType<typeof createOperations>;
