@@ -1,0 +1,118 @@
+import type { Lab } from '@kudo/netcore/lab';
+import type { Check } from './correctness.js';
+import { createCniPluginsMethod } from './methods/cni-plugins.js';
+import type { InstanceMethod } from './methods/instance-method.js';
+import { createNaiveMethod } from './methods/naive.js';
+import { createNetcoreMethod } from './methods/netcore.js';
+import type { BenchOptions } from './options.js';
+import { type AgentOverheadResult, runAgentOverhead } from './suites/agent-overhead.js';
+import { type BulkResult, runBulk } from './suites/bulk.js';
+import { type KernelCost, measureKernelCosts } from './suites/kernel-costs.js';
+import { type PortGrowthResult, runPortGrowth } from './suites/port-growth.js';
+import { runScaling, type ScalingResult } from './suites/scaling.js';
+
+export type MethodRun = { method: InstanceMethod; scaling: ScalingResult };
+
+/** Everything one run measured; the report takes medians and spreads over several of these. */
+export type BenchRun = {
+  methods: MethodRun[];
+  bulk: BulkResult | undefined;
+  portGrowth: PortGrowthResult | undefined;
+  agent: AgentOverheadResult | undefined;
+  kernelCosts: KernelCost[];
+  checks: Check[];
+};
+
+/** Runs a suite; a crash becomes a failed check (and the other suites still run). */
+const attempt = async <T>({
+  scope,
+  checks,
+  work,
+}: {
+  scope: string;
+  checks: Check[];
+  work: () => Promise<T>;
+}) => {
+  try {
+    return await work();
+  } catch (error) {
+    console.error(`  ${scope} failed:`, error);
+    checks.push({
+      scope,
+      label: `${scope} completes`,
+      isOk: false,
+      detail: error instanceof Error ? error.message : String(error),
+    });
+    return undefined;
+  }
+};
+
+/**
+ * One run in an existing lab: node1 for netcore (scaling, bulk, port growth, agent), node2 for the CNI
+ * plugins, node3 for the naive sequence, node4 for the kernel probes. Each suite leaves its node as found.
+ */
+export const runBench = async ({
+  lab,
+  options,
+  ipamDirectory,
+}: {
+  lab: Lab;
+  options: BenchOptions;
+  ipamDirectory: string;
+}): Promise<BenchRun> => {
+  const [netcoreNode, cniNode, naiveNode, probeNode] = lab.nodes;
+  if (!netcoreNode || !cniNode || !naiveNode || !probeNode) throw new Error('the bench lab needs 4 nodes');
+  const checks: Check[] = [];
+  const methods: MethodRun[] = [];
+  for (const method of [
+    createNetcoreMethod({ node: netcoreNode }),
+    createCniPluginsMethod({ node: cniNode, labPrefix: lab.prefix, ipamDirectory }),
+    createNaiveMethod({ node: naiveNode, labPrefix: lab.prefix }),
+  ]) {
+    console.log(`- ${method.name} on ${method.node.name}`);
+    const scaling = await attempt({
+      scope: method.name,
+      checks,
+      work: () => runScaling({ method, counts: options.counts, lab }),
+    });
+    if (scaling) {
+      checks.push(...scaling.checks);
+      methods.push({ method, scaling });
+    }
+  }
+  console.log(`- bulk: ${options.bulkCount} instances at once`);
+  const bulk = await attempt({
+    scope: 'bulk',
+    checks,
+    work: () => runBulk({ node: netcoreNode, lab, count: options.bulkCount }),
+  });
+  if (bulk) checks.push(...bulk.checks);
+  console.log(`- port growth: mapping #1 against #${options.mappingCount + 1}`);
+  const portGrowth = await attempt({
+    scope: 'port growth',
+    checks,
+    work: () =>
+      runPortGrowth({
+        node: netcoreNode,
+        lab,
+        mappingCount: options.mappingCount,
+        repetitions: options.repetitions,
+      }),
+  });
+  if (portGrowth) checks.push(...portGrowth.checks);
+  console.log('- agent overhead');
+  const agent = await attempt({
+    scope: 'agent',
+    checks,
+    work: () => runAgentOverhead({ node: netcoreNode, calls: options.agentCalls }),
+  });
+  console.log('- kernel costs');
+  const kernelCosts =
+    (await attempt({
+      scope: 'kernel costs',
+      checks,
+      work: () =>
+        measureKernelCosts({ node: probeNode, labPrefix: lab.prefix, repetitions: options.repetitions }),
+    })) ?? [];
+  return { methods, bulk, portGrowth, agent, kernelCosts, checks };
+};

@@ -1,0 +1,54 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export type BenchOptions = {
+  isQuick: boolean;
+  runs: number;
+  counts: number[];
+  bulkCount: number;
+  mappingCount: number;
+  /** Repetitions of the small timed steps (port mapping adds, kernel probes). */
+  repetitions: number;
+  agentCalls: number;
+  outputPath: string;
+};
+
+const docsPath = join(import.meta.dirname, '..', '..', 'docs', 'benchmarks.md');
+
+export const usage = `usage: npm run bench [-- --quick] [-- --runs N] [-- --out FILE]
+  --quick   N = 1 and 5, one run, small bulk and port counts; writes to a temp file, not docs/ (for CI)
+  --runs N  how many times the whole benchmark runs (default 3); medians and spread are over runs
+  --out F   where the Markdown goes (default docs/benchmarks.md, or a temp file with --quick)`;
+
+export const parseOptions = (argv: readonly string[]): BenchOptions => {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const isQuick = values.quick ?? false;
+  const runs = Number(values.runs ?? (isQuick ? 1 : 3));
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`--runs must be a positive integer, not ${values.runs}`);
+  return {
+    isQuick,
+    runs,
+    counts: isQuick ? [1, 5] : [1, 10, 50, 200],
+    bulkCount: isQuick ? 5 : 200,
+    mappingCount: isQuick ? 20 : 1000,
+    repetitions: isQuick ? 3 : 10,
+    agentCalls: isQuick ? 5 : 50,
+    outputPath: values.out ?? (isQuick ? join(tmpdir(), 'kudo-bench-quick.md') : docsPath),
+  };
+};
+
+export { docsPath };
