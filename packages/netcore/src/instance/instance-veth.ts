@@ -7,7 +7,8 @@ export const deleteVeth = async ({ host, vethName }: { host: Host; vethName: str
   try {
     await runIpBatch({ host, lines: [['link', 'del', vethName]] });
   } catch (error) {
-    if (!(isNetcoreError(error) && /Cannot find device|does not exist/.test(error.reason))) throw error;
+    if (!(isNetcoreError(error) && /Cannot find device|does not exist|No such device/.test(error.reason)))
+      throw error;
   }
 };
 

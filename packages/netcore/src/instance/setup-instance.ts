@@ -1,16 +1,14 @@
 import { parseHostCidr } from '../addressing.js';
 import { isNetcoreError, NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
-import { applyRestoreScript, readIptables, readIptablesCached } from '../kernel/iptables.js';
+import { readIptables, readIptablesCached } from '../kernel/iptables.js';
 import { runIpBatch } from '../kernel/links.js';
-import { invertScript } from '../kernel/restore-script.js';
 import type { SavedTables } from '../kernel/saved-rules.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { instanceInterfaceName } from '../names.js';
 import type { NodeConfig } from '../node/node-config.js';
 import { forgetNodeConfigs, readNodeConfig, readNodeConfigCached } from '../node/read-node.js';
-import { flushUdpFlows } from '../port-mappings/conntrack.js';
-import { findHostPortConflict, renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
+import { applyPortMappings, assertHostPortsFree } from '../port-mappings/apply-port-mappings.js';
 import { type TPort, ZSetupInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { renderInstanceNamespaceLines, renderVethLines } from './instance-links.js';
@@ -47,16 +45,10 @@ const checkInstanceFits = ({
       field: 'instanceIpCidr',
       reason: `must be in the node's network ${config.subnet} with the same prefix`,
     });
-  const conflict = findHostPortConflict({ saved: tables, instanceId: input.instanceId, ports: input.ports });
-  if (conflict)
-    throw new NetcoreError({
-      code: 'CONFLICT',
-      field: `ports.${conflict.index}.hostPort`,
-      reason: `host port ${conflict.port.protocol}/${conflict.port.hostPort} is already mapped to instance '${conflict.owner}' on this node`,
-    });
+  assertHostPortsFree({ saved: tables, instanceId: input.instanceId, ports: input.ports });
 };
 
-const applyPortMappings = async ({
+const applyInstancePorts = ({
   host,
   input,
   tables,
@@ -66,19 +58,15 @@ const applyPortMappings = async ({
   input: Input;
   tables: SavedTables;
   undo: UndoStack;
-}) => {
-  const instanceAddr = parseHostCidr(input.instanceIpCidr).address;
-  const { script, removed, added } = renderPortMappingsScript({
+}) =>
+  applyPortMappings({
+    host,
     saved: tables,
     instanceId: input.instanceId,
-    instanceAddr,
+    instanceAddr: parseHostCidr(input.instanceIpCidr).address,
     ports: input.ports,
+    undo,
   });
-  if (script.changes.length === 0) return;
-  await applyRestoreScript({ host, script });
-  undo.push('restore port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
-  await flushUdpFlows({ host, mappings: [...removed, ...added] });
-};
 
 const createVeth = ({
   host,
@@ -149,7 +137,7 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
               nodeIpAddr: config.nodeIpAddr,
             }),
           }),
-        () => applyPortMappings({ host, input, tables, undo }),
+        () => applyInstancePorts({ host, input, tables, undo }),
       ]);
     });
   } else {
@@ -174,7 +162,7 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
           nodeIpAddr: config.nodeIpAddr,
         }),
       });
-      await applyPortMappings({ host, input, tables, undo });
+      await applyInstancePorts({ host, input, tables, undo });
     });
   }
   return { interfaceName: instanceInterfaceName, hostInterfaceName: vethName, namespaceName };

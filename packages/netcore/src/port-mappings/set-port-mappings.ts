@@ -1,15 +1,16 @@
 import { NetcoreError } from '../errors.js';
 import { getInstanceNames, hasNamespace, readInstanceAddress } from '../instance/instance-namespace.js';
 import type { Host } from '../kernel/host.js';
-import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
+import { readIptables } from '../kernel/iptables.js';
+import { createUndoStack } from '../kernel/undo-stack.js';
 import { ZSetPortMappingsRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
-import { flushUdpFlows } from './conntrack.js';
-import { findHostPortConflict, renderPortMappingsScript } from './port-mapping-rules.js';
+import { applyPortMappings, assertHostPortsFree } from './apply-port-mappings.js';
 
 /**
  * Converges an instance's port mappings to exactly `ports`, in one iptables transaction: mappings not
- * listed are removed, new ones added, unchanged ones left in place.
+ * listed are removed, new ones added, unchanged ones left in place. Reads the kernel first (it is also
+ * how drift in port mappings is repaired).
  */
 export const setPortMappings = async ({ host, request }: { host: Host; request: unknown }) => {
   const { instanceId, ports } = parseInput({ schema: ZSetPortMappingsRequest, input: request });
@@ -25,16 +26,16 @@ export const setPortMappings = async ({ host, request }: { host: Host; request: 
     readIptables({ host }),
   ]);
   if (!instanceIpCidr) throw notFound;
-  const conflict = findHostPortConflict({ saved, instanceId, ports });
-  if (conflict)
-    throw new NetcoreError({
-      code: 'CONFLICT',
-      field: `ports.${conflict.index}.hostPort`,
-      reason: `host port ${conflict.port.protocol}/${conflict.port.hostPort} is already mapped to instance '${conflict.owner}' on this node`,
-    });
-  const instanceAddr = instanceIpCidr.split('/')[0] ?? '';
-  const { script, removed, added } = renderPortMappingsScript({ saved, instanceId, instanceAddr, ports });
-  await applyRestoreScript({ host, script });
-  await flushUdpFlows({ host, mappings: [...removed, ...added] });
-  return { added: added.length, removed: removed.length };
+  assertHostPortsFree({ saved, instanceId, ports });
+  const undo = createUndoStack();
+  return undo.guard(() =>
+    applyPortMappings({
+      host,
+      saved,
+      instanceId,
+      instanceAddr: instanceIpCidr.split('/')[0] ?? '',
+      ports,
+      undo,
+    }),
+  );
 };

@@ -8,6 +8,9 @@ import { listNamespaces } from '../lab/lab.js';
  * What the kernel holds for a host namespace, in a form two snapshots can be compared with: links with
  * their addresses, routes, every iptables rule and chain (not only ours), forwarding, and namespaces.
  */
+const builtInChains = new Set(['INPUT', 'FORWARD', 'OUTPUT', 'PREROUTING', 'POSTROUTING']);
+const isUserChain = (chain: string) => !builtInChains.has(chain);
+
 export const snapshotKernel = async ({
   namespace,
   runner = createExecaRunner(),
@@ -35,7 +38,11 @@ export const snapshotKernel = async ({
       addresses,
     })),
     routes,
-    chains: { filter: [...tables.chains.filter].sort(), nat: [...tables.chains.nat].sort() },
+    // User-defined chains only: the built-in ones appear, empty, once any iptables-nft command touched a table.
+    chains: {
+      filter: [...tables.chains.filter].filter(isUserChain).sort(),
+      nat: [...tables.chains.nat].filter(isUserChain).sort(),
+    },
     rules: tables.rules.map((rule) => `${rule.table} ${rule.line}`),
     forwarding: forwarding.stdout.trim(),
     namespaces: namespaces.filter((name) => name.startsWith(`${namespace}-`)),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { createLab, type Lab } from '../lab/lab.js';
+import type {} from './global-setup.js';
 
 /** `describe` for namespace tests: skipped (with the reason printed once) where they cannot run. */
 export const describeWithNamespaces = describe.skipIf(!inject('canRunNamespaceTests'));
