@@ -57,7 +57,7 @@ describeWithNamespaces('agent acting in a lab node', () => {
     expect((await harness.client.health.query()).bootId).toBe('boot-2');
   });
 
-  it('setupNode and setupIptables give the node its bridge and rules', async () => {
+  it('setupNode and setupIptables give the node its bridge and rules, protecting the agent port from instances', async () => {
     const { interfaceName } = await harness.client.setupNode.mutate({
       nodeId: 'node1',
       nodeIpCidr: '10.0.0.1/24',
@@ -67,6 +67,10 @@ describeWithNamespaces('agent acting in a lab node', () => {
     const snapshot = await snapshotKernel({ namespace: getNamespace() });
     expect(snapshot.links.find((link) => link.name === interfaceName)?.addresses).toEqual(['10.0.0.1/24']);
     expect(snapshot.forwarding).toBe('1');
+    const agentPort = new URL(harness.agent.url).port;
+    expect(snapshot.rules).toContainEqual(
+      expect.stringMatching(new RegExp(`^filter -A KUDO-INPUT .*--dports ${agentPort} .*REJECT`)),
+    );
   });
 
   it('setupInstance makes the instance answer a ping from the node and its port mapping from outside', async () => {

@@ -94,6 +94,7 @@ export const startAgent = async (options: StartAgentOptions) => {
     });
   });
   const address = server.address() as AddressInfo;
+  services.protectedPorts.push(address.port);
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info(
     { url, hostNamespace: hostNamespace ?? null, isAuthenticated: token !== undefined },

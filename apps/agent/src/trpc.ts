@@ -15,6 +15,8 @@ export type AgentServices = {
   events: EventLog;
   readHealth: () => Promise<Health>;
   logger: Logger;
+  /** The agent's own port: every setupNode protects it, so instances cannot reach the agent through the bridge. */
+  protectedPorts: number[];
 };
 
 /** The inner context: no HTTP in it, so `createCaller` can drive the router in tests. */

@@ -7,7 +7,11 @@ export const nodeRouter = createRouter({
     ctx.services.operations.runMutation({
       operation: 'setupNode',
       input,
-      work: () => ctx.services.netcore.setupNode(input),
+      work: () =>
+        ctx.services.netcore.setupNode({
+          ...input,
+          protectedPorts: [...input.protectedPorts, ...ctx.services.protectedPorts],
+        }),
     }),
   ),
   setupIptables: authedProcedure.input(ZNodeIdRequest).mutation(({ ctx, input }) =>

@@ -31,6 +31,7 @@ export const createAgentServices = ({
     events,
     readHealth: () => readHealth({ nodeId, hostNamespace, bootIdFile, startedAt }),
     logger,
+    protectedPorts: [],
   };
   return { services, metrics };
 };
