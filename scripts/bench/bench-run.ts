@@ -23,20 +23,26 @@ export type BenchRun = {
   checks: Check[];
 };
 
-/** Runs a suite; a crash becomes a failed check (and the other suites still run). */
+/** Runs a suite; a crash becomes a failed check (and the other suites still run, unless stopping). */
 const attempt = async <T>({
   scope,
   checks,
   work,
+  isStopping,
 }: {
   scope: string;
   checks: Check[];
   work: () => Promise<T>;
+  isStopping: () => boolean;
 }) => {
+  if (isStopping()) return undefined;
   try {
     return await work();
   } catch (error) {
-    console.error(`  ${scope} failed:`, error);
+    if (isStopping()) return undefined;
+    console.error(
+      `  ${scope} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     checks.push({
       scope,
       label: `${scope} completes`,
@@ -55,10 +61,13 @@ export const runBench = async ({
   lab,
   options,
   ipamDirectory,
+  isStopping,
 }: {
   lab: Lab;
   options: BenchOptions;
   ipamDirectory: string;
+  /** True once a signal asked the run to stop: the remaining suites are skipped. */
+  isStopping: () => boolean;
 }): Promise<BenchRun> => {
   const [netcoreNode, cniNode, naiveNode, probeNode] = lab.nodes;
   if (!netcoreNode || !cniNode || !naiveNode || !probeNode) throw new Error('the bench lab needs 4 nodes');
@@ -73,6 +82,7 @@ export const runBench = async ({
     const scaling = await attempt({
       scope: method.name,
       checks,
+      isStopping,
       work: () => runScaling({ method, counts: options.counts, lab }),
     });
     if (scaling) {
@@ -84,6 +94,7 @@ export const runBench = async ({
   const bulk = await attempt({
     scope: 'bulk',
     checks,
+    isStopping,
     work: () => runBulk({ node: netcoreNode, lab, count: options.bulkCount }),
   });
   if (bulk) checks.push(...bulk.checks);
@@ -91,6 +102,7 @@ export const runBench = async ({
   const portGrowth = await attempt({
     scope: 'port growth',
     checks,
+    isStopping,
     work: () =>
       runPortGrowth({
         node: netcoreNode,
@@ -104,6 +116,7 @@ export const runBench = async ({
   const agent = await attempt({
     scope: 'agent',
     checks,
+    isStopping,
     work: () => runAgentOverhead({ node: netcoreNode, calls: options.agentCalls }),
   });
   console.log('- kernel costs');
@@ -111,6 +124,7 @@ export const runBench = async ({
     (await attempt({
       scope: 'kernel costs',
       checks,
+      isStopping,
       work: () =>
         measureKernelCosts({ node: probeNode, labPrefix: lab.prefix, repetitions: options.repetitions }),
     })) ?? [];

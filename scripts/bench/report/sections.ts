@@ -23,6 +23,10 @@ const worstLeftovers = (all: readonly (Leftovers | undefined)[]) =>
     undefined,
   );
 
+/** `none`, or the counts in bold as a leak: what a method left is never hidden in a number. */
+const describeLeaks = (leftovers: Leftovers | undefined) =>
+  !leftovers || countLeftovers(leftovers) === 0 ? 'none' : `**leaks** ${describeLeftovers(leftovers)}`;
+
 export const renderMethods = ({ runs }: { runs: readonly BenchRun[] }) => {
   const first = runs[0];
   if (!first) return '';
@@ -46,9 +50,7 @@ export const renderScaling = ({ runs, options }: { runs: readonly BenchRun[]; op
         String(count),
         formatSpread(spreadOverRuns(runs, (run) => setupMedian(run, name, count))),
         formatSpread(spreadOverRuns(runs, (run) => cleanMedian(run, name, count))),
-        describeLeftovers(
-          worstLeftovers(runs.map((run) => findRound(run, name, count)?.leftovers)) ?? emptyLeftovers,
-        ),
+        describeLeaks(worstLeftovers(runs.map((run) => findRound(run, name, count)?.leftovers))),
       ]),
     ),
   });
