@@ -1,0 +1,56 @@
+import type {
+  DriftItem,
+  NodeSnapshot,
+  Orphan,
+  TCleanInstanceRequest,
+  TDesiredNode,
+  TKnownResources,
+  TNodeIdRequest,
+  TNodeRequest,
+  TSetPortMappingsRequest,
+  TSetupInstanceRequest,
+  TSetupNodeRequest,
+} from '@kudo/netcore';
+
+/** What an agent says about itself; a changed `bootId` means the node rebooted. */
+export type AgentHealth = {
+  agentVersion: string;
+  nodeId: string;
+  hostNamespace: string | null;
+  kernel: string;
+  bootId: string;
+  uptimeSeconds: number;
+  tools: Record<string, boolean>;
+};
+
+export type AgentDiff = { hasDrift: boolean; drift: DriftItem[]; actual: NodeSnapshot };
+
+/**
+ * One node's agent, as the control plane uses it: netcore's operations, remotely. Every method throws a
+ * NetcoreError (the agent's own, or UNREACHABLE / TIMEOUT / PERMISSION_DENIED when the call did not get
+ * through), so services handle local and remote failures alike.
+ */
+export type AgentConnection = {
+  health: () => Promise<AgentHealth>;
+  setupNode: (request: TSetupNodeRequest) => Promise<unknown>;
+  setupIptables: (request: TNodeIdRequest) => Promise<unknown>;
+  addOtherNodes: (nodes: TNodeRequest[]) => Promise<unknown>;
+  newNodeInCluster: (request: TNodeRequest) => Promise<unknown>;
+  deleteNodeInCluster: (request: TNodeRequest) => Promise<unknown>;
+  cleanNode: (request: TNodeIdRequest) => Promise<unknown>;
+  setupInstance: (
+    request: TSetupInstanceRequest,
+  ) => Promise<{ interfaceName: string; hostInterfaceName: string; namespaceName: string }>;
+  cleanInstance: (request: TCleanInstanceRequest) => Promise<unknown>;
+  setPortMappings: (request: TSetPortMappingsRequest) => Promise<unknown>;
+  inspect: (request: TNodeIdRequest) => Promise<NodeSnapshot>;
+  diff: (request: { desired: TDesiredNode }) => Promise<AgentDiff>;
+  orphans: (request: { known: TKnownResources }) => Promise<{ orphans: Orphan[] }>;
+  cleanOrphans: (request: { known: TKnownResources }) => Promise<{ orphans: Orphan[] }>;
+};
+
+/** How the control plane reaches agents; the only seam between services and the agent's client. */
+export type AgentGateway = { connect: (target: { url: string; token: string }) => AgentConnection };
+
+/** The operations a drift item's fix can name, each a method of AgentConnection. */
+export type AgentOperation = keyof Omit<AgentConnection, 'health' | 'inspect' | 'diff' | 'orphans'>;

@@ -1,0 +1,94 @@
+import { createAgentClient, toAgentErrorData } from '@kudo/agent/client';
+import { NetcoreError, type NetcoreErrorCode, type NodeSnapshot, netcoreErrorCodes } from '@kudo/netcore';
+import type { AgentConnection, AgentDiff, AgentGateway } from './agent-gateway.js';
+
+const isNetcoreCode = (code: string): code is NetcoreErrorCode =>
+  (netcoreErrorCodes as readonly string[]).includes(code);
+
+/**
+ * A failed call as a NetcoreError: the agent's own netcore error when it sent one, PERMISSION_DENIED for a
+ * refused token, TIMEOUT when we gave up waiting, UNREACHABLE when nothing answered.
+ */
+export const toAgentCallError = ({
+  error,
+  operation,
+  url,
+  isTimedOut,
+}: {
+  error: unknown;
+  operation: string;
+  url: string;
+  isTimedOut: boolean;
+}) => {
+  if (isTimedOut)
+    return new NetcoreError({
+      code: 'TIMEOUT',
+      reason: `the agent at ${url} did not answer ${operation} in time`,
+      cause: error,
+    });
+  const { code, field, reason } = toAgentErrorData(error);
+  if (isNetcoreCode(code)) return new NetcoreError({ code, field, reason, cause: error });
+  if (code === 'UNAUTHORIZED' || code === 'FORBIDDEN')
+    return new NetcoreError({
+      code: 'PERMISSION_DENIED',
+      reason: `the agent at ${url} refused the token`,
+      cause: error,
+    });
+  return new NetcoreError({ code: 'COMMAND_FAILED', field, reason: `${code}: ${reason}`, cause: error });
+};
+
+/**
+ * Agents reached over HTTP with `@kudo/agent/client` (the one file that depends on it). Each call has a
+ * deadline: `healthTimeoutMs` for health checks, `timeoutMs` for everything else.
+ */
+export const createTrpcAgentGateway = ({
+  timeoutMs,
+  healthTimeoutMs = Math.min(timeoutMs, 5_000),
+}: {
+  timeoutMs: number;
+  healthTimeoutMs?: number;
+}): AgentGateway => ({
+  connect: ({ url, token }) => {
+    const client = createAgentClient({ url, token });
+    const call = async <T>(
+      operation: string,
+      send: (signal: AbortSignal) => Promise<T>,
+      limitMs = timeoutMs,
+    ) => {
+      const signal = AbortSignal.timeout(limitMs);
+      try {
+        return await send(signal);
+      } catch (error) {
+        throw toAgentCallError({ error, operation, url, isTimedOut: signal.aborted });
+      }
+    };
+    const connection: AgentConnection = {
+      health: () => call('health', (signal) => client.health.query(undefined, { signal }), healthTimeoutMs),
+      setupNode: (request) => call('setupNode', (signal) => client.setupNode.mutate(request, { signal })),
+      setupIptables: (request) =>
+        call('setupIptables', (signal) => client.setupIptables.mutate(request, { signal })),
+      addOtherNodes: (nodes) =>
+        call('addOtherNodes', (signal) => client.addOtherNodes.mutate(nodes, { signal })),
+      newNodeInCluster: (request) =>
+        call('newNodeInCluster', (signal) => client.newNodeInCluster.mutate(request, { signal })),
+      deleteNodeInCluster: (request) =>
+        call('deleteNodeInCluster', (signal) => client.deleteNodeInCluster.mutate(request, { signal })),
+      cleanNode: (request) => call('cleanNode', (signal) => client.cleanNode.mutate(request, { signal })),
+      setupInstance: (request) =>
+        call('setupInstance', (signal) => client.setupInstance.mutate(request, { signal })),
+      cleanInstance: (request) =>
+        call('cleanInstance', (signal) => client.cleanInstance.mutate(request, { signal })),
+      setPortMappings: (request) =>
+        call('setPortMappings', (signal) => client.setPortMappings.mutate(request, { signal })),
+      // JSON drops undefined properties: the wire type has `x?: T` where netcore's has `x: T | undefined`.
+      inspect: (request) =>
+        call('inspect', (signal) => client.inspect.query(request, { signal }) as Promise<NodeSnapshot>),
+      diff: (request) =>
+        call('diff', (signal) => client.diff.query(request, { signal }) as Promise<AgentDiff>),
+      orphans: (request) => call('orphans', (signal) => client.orphans.query(request, { signal })),
+      cleanOrphans: (request) =>
+        call('cleanOrphans', (signal) => client.cleanOrphans.mutate(request, { signal })),
+    };
+    return connection;
+  },
+});

@@ -1,0 +1,185 @@
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import { toWebError } from '../errors/web-error.js';
+import type { ClusterEvent, EventBus } from '../events/event-bus.js';
+
+/** Who made a change: a user's name, or `system` for the health monitor and reboot re-applies. */
+export type Actor = string;
+export const systemActor: Actor = 'system';
+
+export const auditEntrySelect = {
+  id: true,
+  at: true,
+  actor: true,
+  action: true,
+  targetType: true,
+  targetId: true,
+  result: true,
+  error: true,
+  details: true,
+  durationMs: true,
+} as const;
+
+type AuditDeps = { db: Database; events: EventBus; logger: Logger };
+
+export type AuditRecord = {
+  actor: Actor;
+  action: string;
+  targetType: string;
+  targetId: string;
+  result: 'ok' | 'error';
+  error?: string;
+  details?: unknown;
+  durationMs: number;
+};
+
+/** Writes one audit entry and tells live subscribers about it. */
+export const recordAudit = async ({
+  deps,
+  record,
+}: {
+  deps: Pick<AuditDeps, 'db' | 'events'>;
+  record: AuditRecord;
+}) => {
+  const entry = await deps.db.auditEntry.create({
+    data: {
+      ...record,
+      error: record.error ?? null,
+      details: record.details === undefined ? null : JSON.stringify(record.details),
+    },
+    select: auditEntrySelect,
+  });
+  const { details: _details, ...event } = entry;
+  deps.events.publish(event satisfies ClusterEvent);
+  return entry;
+};
+
+/** What an audited action may add while it runs: its final target id and what it did. */
+export type AuditNote = { targetId: string; details: Record<string, unknown> };
+
+/**
+ * Runs a change and records it in the audit log, whatever its outcome: who, what, on what, the result or
+ * the error, and how long it took. Failures come out as WebError.
+ */
+export const runAudited = async <T>({
+  deps,
+  actor,
+  action,
+  targetType,
+  targetId,
+  details = {},
+  work,
+}: {
+  deps: AuditDeps;
+  actor: Actor;
+  action: string;
+  targetType: string;
+  targetId: string;
+  details?: Record<string, unknown>;
+  work: (note: AuditNote) => Promise<T>;
+}): Promise<T> => {
+  const startedAt = performance.now();
+  const note: AuditNote = { targetId, details };
+  const finish = (outcome: { result: 'ok' } | { result: 'error'; error: string }) =>
+    recordAudit({
+      deps,
+      record: {
+        actor,
+        action,
+        targetType,
+        targetId: note.targetId,
+        details: Object.keys(note.details).length > 0 ? note.details : undefined,
+        durationMs: Math.round(performance.now() - startedAt),
+        ...outcome,
+      },
+    });
+  try {
+    const value = await work(note);
+    await finish({ result: 'ok' });
+    return value;
+  } catch (error) {
+    const webError = toWebError(error);
+    if (webError.code === 'INTERNAL') deps.logger.error({ err: error, action }, 'internal error');
+    await finish({ result: 'error', error: webError.message });
+    throw webError;
+  }
+};
+
+/** Audit entries, newest first, a page at a time (`cursor`: the last id of the previous page). */
+export const listAuditEntries = async ({
+  db,
+  cursor,
+  limit,
+  targetType,
+  targetId,
+}: {
+  db: Database;
+  cursor?: number;
+  limit: number;
+  targetType?: string;
+  targetId?: string;
+}) => {
+  const entries = await db.auditEntry.findMany({
+    where: {
+      ...(cursor === undefined ? {} : { id: { lt: cursor } }),
+      ...(targetType ? { targetType } : {}),
+      ...(targetId ? { targetId } : {}),
+    },
+    orderBy: { id: 'desc' },
+    take: limit,
+    select: auditEntrySelect,
+  });
+  return {
+    entries: entries.map((entry) => ({
+      ...entry,
+      details: entry.details ? (JSON.parse(entry.details) as unknown) : null,
+    })),
+    nextCursor: entries.length === limit ? entries.at(-1)?.id : undefined,
+  };
+};
+
+/**
+ * Every event after `lastEventId` from the audit log, then live ones as they happen, without a gap or a
+ * duplicate.
+ */
+export async function* followEvents({
+  deps,
+  lastEventId,
+  signal,
+}: {
+  deps: Pick<AuditDeps, 'db' | 'events'>;
+  lastEventId?: number;
+  signal?: AbortSignal;
+}): AsyncGenerator<ClusterEvent> {
+  // Ends the live listener when the caller aborts or stops iterating (return()), whichever comes first.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const live = deps.events.listen({ signal: stop.signal });
+  try {
+    // The first next() subscribes at once: what is published while the backlog is read waits in the queue.
+    const first = live.next();
+    let last = lastEventId ?? 0;
+    const backlog =
+      lastEventId === undefined
+        ? []
+        : await deps.db.auditEntry.findMany({
+            where: { id: { gt: lastEventId } },
+            orderBy: { id: 'asc' },
+            take: 1000,
+            select: auditEntrySelect,
+          });
+    for (const { details: _details, ...event } of backlog) {
+      last = event.id;
+      yield event;
+    }
+    for (let next = await first; !next.done; next = await live.next())
+      if (next.value.id > last) {
+        last = next.value.id;
+        yield next.value;
+      }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    stop.abort();
+  }
+}

@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { AgentGateway } from './agents/agent-gateway.js';
+import type { Database } from './db/database.js';
+import type { EventBus } from './events/event-bus.js';
+import type { KeyedLock } from './locks/keyed-lock.js';
+
+/** What every service function works with; built once per process (see runtime.ts), or per test. */
+export type ServiceDeps = {
+  db: Database;
+  gateway: AgentGateway;
+  events: EventBus;
+  /** Serializes agent work per node id. */
+  nodeLock: KeyedLock;
+  logger: Logger;
+};

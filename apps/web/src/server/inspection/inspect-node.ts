@@ -1,0 +1,34 @@
+import type { ServiceDeps } from '../deps.js';
+import { toWebError } from '../errors/web-error.js';
+import { toDesiredNode } from '../nodes/node-model.js';
+import { connectAgent, readInstances, readNodeRecord, readPeers } from '../nodes/node-queries.js';
+import { toPublicDriftItems } from './drift-items.js';
+
+/**
+ * The desired state of a node from the database, compared by its agent with what its kernel has.
+ * The caller holds the node's lock (so no change of ours is half-done while we look).
+ */
+export const diffNodeLocked = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: string }) => {
+  const node = await readNodeRecord({ db: deps.db, nodeId });
+  const [peers, instances] = await Promise.all([
+    readPeers({ db: deps.db, nodeId }),
+    readInstances({ db: deps.db, nodeId }),
+  ]);
+  const desired = toDesiredNode({ node, peers, instances });
+  const agent = connectAgent({ deps, node });
+  try {
+    const { drift, actual } = await agent.diff({ desired });
+    return { node, agent, desired, items: toPublicDriftItems(drift), actual };
+  } catch (error) {
+    throw toWebError(error, { nodeId, operation: 'diff' });
+  }
+};
+
+/** Drift of one node: each item says what differs from the database and which call fixes it. */
+export const inspectNode = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: string }) => {
+  const { desired, items, actual } = await deps.nodeLock.run({
+    key: nodeId,
+    work: () => diffNodeLocked({ deps, nodeId }),
+  });
+  return { nodeId, hasDrift: items.length > 0, items, desired, actual, inspectedAt: new Date() };
+};

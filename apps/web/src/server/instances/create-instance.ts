@@ -1,0 +1,197 @@
+import { type TPort, ZId, ZIpv4Addr, ZPorts } from '@kudo/netcore';
+import { z } from 'zod';
+import { type Actor, runAudited } from '../audit/audit-log.js';
+import { readUniqueViolation } from '../db/database.js';
+import type { ServiceDeps } from '../deps.js';
+import { parseRequest } from '../errors/parse-request.js';
+import { isRefusal, toWebError, WebError } from '../errors/web-error.js';
+import { findFreeInstanceAddress, validateRequestedAddress } from '../ipam/ipam.js';
+import { toSetupInstanceRequest } from '../nodes/node-model.js';
+import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
+import { saveNodeStatus } from '../nodes/node-status.js';
+import { recordPendingChange } from '../nodes/pending-changes.js';
+import { findPortConflict } from '../port-mappings/port-conflicts.js';
+import { publicInstanceSelect } from './instance-model.js';
+
+export const ZCreateInstanceRequest = z.object({
+  nodeId: ZId,
+  /** Unique in the cluster; names the instance's namespace. */
+  instanceId: ZId,
+  /** An address of the node's subnet; by default the lowest free one. */
+  ipAddr: ZIpv4Addr.optional(),
+  ports: ZPorts.default([]),
+});
+export type TCreateInstanceRequest = z.input<typeof ZCreateInstanceRequest>;
+
+const maxAllocationAttempts = 20;
+
+/**
+ * Allocates the instance's address and records it with its port mappings, in one transaction. The unique
+ * address and (node, protocol, host port) constraints settle concurrent requests: an address is never
+ * handed out twice, a host port never mapped twice, and a conflict is refused before any agent is called.
+ */
+const allocateInstance = async ({
+  deps,
+  nodeId,
+  instanceId,
+  ipAddr: requestedAddr,
+  ports,
+}: {
+  deps: ServiceDeps;
+  nodeId: string;
+  instanceId: string;
+  ipAddr?: string;
+  ports: TPort[];
+}) => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await deps.db.$transaction(async (tx) => {
+        const node = await readNodeRecord({ db: tx, nodeId });
+        if (node.removeRequestedAt)
+          throw new WebError({
+            code: 'PRECONDITION_FAILED',
+            field: 'nodeId',
+            message: `node ${nodeId} is being removed`,
+          });
+        if (await tx.instance.findUnique({ where: { id: instanceId }, select: { id: true } }))
+          throw new WebError({
+            code: 'CONFLICT',
+            field: 'instanceId',
+            message: `there is already an instance '${instanceId}'`,
+          });
+        const usedAddresses = (
+          await tx.instance.findMany({ where: { nodeId }, select: { ipAddr: true } })
+        ).map(({ ipAddr }) => ipAddr);
+        const ipAddr = requestedAddr
+          ? validateRequestedAddress({ ipAddr: requestedAddr, subnet: node.subnet, usedAddresses })
+          : findFreeInstanceAddress({ subnet: node.subnet, usedAddresses });
+        if (!ipAddr)
+          throw new WebError({
+            code: 'CONFLICT',
+            field: 'nodeId',
+            message: `node ${nodeId} has no free address left in ${node.subnet}`,
+          });
+        const taken = await tx.portMapping.findMany({
+          where: { nodeId },
+          select: { protocol: true, hostPort: true, instanceId: true },
+        });
+        const conflict = findPortConflict({ ports, taken, instanceId, nodeId });
+        if (conflict) throw conflict;
+        await tx.instance.create({
+          data: {
+            id: instanceId,
+            nodeId,
+            ipAddr,
+            status: 'pending',
+            portMappings: { create: ports.map((port) => ({ ...port, nodeId })) },
+          },
+        });
+        return { node, ipAddr };
+      });
+    } catch (error) {
+      const columns = readUniqueViolation(error);
+      if (!columns) throw error;
+      if (columns.includes('hostPort'))
+        throw new WebError({
+          code: 'CONFLICT',
+          field: 'ports',
+          message: `a host port of this request was just mapped on node ${nodeId} by another request`,
+        });
+      if (!columns.includes('ipAddr'))
+        throw new WebError({
+          code: 'CONFLICT',
+          field: 'instanceId',
+          message: `there is already an instance '${instanceId}'`,
+        });
+      // A concurrent request took the address: choose again (a requested address is simply refused).
+      if (requestedAddr || attempt >= maxAllocationAttempts)
+        throw new WebError({
+          code: 'CONFLICT',
+          field: 'ipAddr',
+          message: `${requestedAddr} is already used`,
+        });
+    }
+  }
+};
+
+/**
+ * Creates an instance: allocates its address, sets up its namespace, veth, address, route and port
+ * mappings through the node's agent, and records it running. If the agent refuses, nothing is kept; if it
+ * cannot be reached or fails midway, the instance is kept as failed and its node re-applies it later.
+ */
+export const createInstance = ({
+  deps,
+  actor,
+  request,
+}: {
+  deps: ServiceDeps;
+  actor: Actor;
+  request: TCreateInstanceRequest;
+}) =>
+  runAudited({
+    deps,
+    actor,
+    action: 'instance.create',
+    targetType: 'instance',
+    targetId: request.instanceId,
+    details: { nodeId: request.nodeId, ipAddr: request.ipAddr, ports: request.ports },
+    work: async (note) => {
+      const input = parseRequest({ schema: ZCreateInstanceRequest, input: request });
+      const { node, ipAddr } = await allocateInstance({ deps, ...input });
+      note.details.ipAddr = ipAddr;
+      return deps.nodeLock.run({
+        key: node.id,
+        work: async () => {
+          try {
+            const result = await connectAgent({ deps, node }).setupInstance(
+              toSetupInstanceRequest({
+                node,
+                instance: { id: input.instanceId, ipAddr, portMappings: input.ports },
+              }),
+            );
+            return await deps.db.instance.update({
+              where: { id: input.instanceId },
+              data: {
+                status: 'running',
+                namespaceName: result.namespaceName,
+                interfaceName: result.interfaceName,
+                hostInterfaceName: result.hostInterfaceName,
+              },
+              select: publicInstanceSelect,
+            });
+          } catch (error) {
+            const webError = toWebError(error, { nodeId: node.id, operation: 'setupInstance' });
+            if (webError.agentCode && isRefusal(webError.agentCode)) {
+              await deps.db.instance.delete({ where: { id: input.instanceId } });
+              throw webError;
+            }
+            await deps.db.instance.update({
+              where: { id: input.instanceId },
+              data: { status: 'failed', statusReason: webError.message },
+            });
+            await recordPendingChange({
+              deps,
+              nodeId: node.id,
+              subjectId: node.id,
+              kind: 'reapplyNode',
+              error: webError,
+            });
+            await saveNodeStatus({
+              deps,
+              nodeId: node.id,
+              status: webError.code === 'AGENT_UNREACHABLE' ? 'unreachable' : 'degraded',
+              reason: webError.message,
+            });
+            throw new WebError({
+              code: webError.code,
+              field: webError.field,
+              nodeId: node.id,
+              agentCode: webError.agentCode,
+              message: `${webError.message} (instance ${input.instanceId} is kept as failed and set up again when node ${node.id} answers)`,
+              cause: error,
+            });
+          }
+        },
+      });
+    },
+  });

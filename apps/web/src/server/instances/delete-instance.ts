@@ -1,0 +1,73 @@
+import { ZId } from '@kudo/netcore';
+import { z } from 'zod';
+import { type Actor, runAudited } from '../audit/audit-log.js';
+import type { ServiceDeps } from '../deps.js';
+import { parseRequest } from '../errors/parse-request.js';
+import { toWebError, WebError } from '../errors/web-error.js';
+import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
+import { recordPendingChange } from '../nodes/pending-changes.js';
+
+export const ZInstanceIdRequest = z.object({ instanceId: ZId });
+export type TInstanceIdRequest = z.input<typeof ZInstanceIdRequest>;
+
+/**
+ * Deletes an instance: its agent removes the namespace, veth and port mappings, then the record goes and
+ * its address is free again. If the agent fails, the instance stays as `deleting` (its address still
+ * held) and the node finishes the deletion when it is re-applied.
+ */
+export const deleteInstance = ({
+  deps,
+  actor,
+  request,
+}: {
+  deps: ServiceDeps;
+  actor: Actor;
+  request: TInstanceIdRequest;
+}) =>
+  runAudited({
+    deps,
+    actor,
+    action: 'instance.delete',
+    targetType: 'instance',
+    targetId: request.instanceId,
+    work: async (note) => {
+      const { instanceId } = parseRequest({ schema: ZInstanceIdRequest, input: request });
+      const instance = await deps.db.instance.findUnique({
+        where: { id: instanceId },
+        select: { nodeId: true, ipAddr: true },
+      });
+      if (!instance)
+        throw new WebError({
+          code: 'NOT_FOUND',
+          field: 'instanceId',
+          message: `no instance '${instanceId}'`,
+        });
+      note.details = { nodeId: instance.nodeId, ipAddr: instance.ipAddr };
+      const node = await readNodeRecord({ db: deps.db, nodeId: instance.nodeId });
+      await deps.db.instance.update({ where: { id: instanceId }, data: { status: 'deleting' } });
+      return deps.nodeLock.run({
+        key: node.id,
+        work: async () => {
+          try {
+            await connectAgent({ deps, node }).cleanInstance({ instanceId });
+          } catch (error) {
+            const webError = toWebError(error, { nodeId: node.id, operation: 'cleanInstance' });
+            await deps.db.instance.update({
+              where: { id: instanceId },
+              data: { statusReason: webError.message },
+            });
+            await recordPendingChange({
+              deps,
+              nodeId: node.id,
+              subjectId: node.id,
+              kind: 'reapplyNode',
+              error,
+            });
+            throw webError;
+          }
+          await deps.db.instance.delete({ where: { id: instanceId } });
+          return { instanceId, releasedIpAddr: instance.ipAddr };
+        },
+      });
+    },
+  });

@@ -1,0 +1,219 @@
+import { ZId, ZIpv4Addr } from '@kudo/netcore';
+import { z } from 'zod';
+import { type Actor, runAudited } from '../audit/audit-log.js';
+import { readClusterPlan } from '../cluster/cluster-settings.js';
+import { readUniqueViolation } from '../db/database.js';
+import type { ServiceDeps } from '../deps.js';
+import { parseRequest } from '../errors/parse-request.js';
+import { describeError, isRefusal, toWebError, WebError } from '../errors/web-error.js';
+import { findFreeSubnet, getNodeIpAddr, validateRequestedSubnet } from '../ipam/ipam.js';
+import { publicNodeSelect, toNodeRequest } from './node-model.js';
+import { connectAgent, readPeers } from './node-queries.js';
+import { decideNodeStatus, saveNodeStatus } from './node-status.js';
+import { recordPendingChange } from './pending-changes.js';
+
+export const ZAddNodeRequest = z.object({
+  /** Where the node's agent listens, e.g. http://10.1.2.3:7070. */
+  agentUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+  agentToken: z.string().min(1, 'must not be empty').max(1024),
+  /** The node's address on the network between nodes (its uplink). */
+  externalIpAddr: ZIpv4Addr,
+  /** Display name; defaults to the node id the agent reports. */
+  name: z.string().trim().min(1).max(63).optional(),
+  /** A subnet of the cluster network for this node; by default the lowest free one. */
+  subnet: z.string().max(18).optional(),
+});
+export type TAddNodeRequest = z.input<typeof ZAddNodeRequest>;
+
+const maxAllocationAttempts = 20;
+
+const conflictFieldByColumn: Record<string, { field: string; what: string }> = {
+  id: { field: 'agentUrl', what: 'a node with the id this agent reports' },
+  agentUrl: { field: 'agentUrl', what: 'a node with this agent URL' },
+  externalIpAddr: { field: 'externalIpAddr', what: 'a node with this external address' },
+};
+
+/** Registers the node with a subnet; the subnet's uniqueness in the database settles concurrent adds. */
+const createNodeRecord = async ({
+  deps,
+  request,
+  nodeId,
+  bootId,
+  agentVersion,
+  kernel,
+}: {
+  deps: ServiceDeps;
+  request: z.output<typeof ZAddNodeRequest>;
+  nodeId: string;
+  bootId: string;
+  agentVersion: string;
+  kernel: string;
+}) => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await deps.db.$transaction(async (tx) => {
+        const plan = await readClusterPlan({ db: tx });
+        const usedSubnets = (await tx.node.findMany({ select: { subnet: true } })).map(
+          ({ subnet }) => subnet,
+        );
+        const subnet = request.subnet
+          ? validateRequestedSubnet({ subnet: request.subnet, plan, usedSubnets })
+          : findFreeSubnet({ plan, usedSubnets });
+        if (!subnet)
+          throw new WebError({
+            code: 'CONFLICT',
+            field: 'subnet',
+            message: `the cluster network ${plan.clusterCidr} has no free /${plan.nodePrefixLength} left`,
+          });
+        return tx.node.create({
+          data: {
+            id: nodeId,
+            name: request.name ?? nodeId,
+            agentUrl: request.agentUrl,
+            agentToken: request.agentToken,
+            externalIpAddr: request.externalIpAddr,
+            subnet,
+            nodeIpAddr: getNodeIpAddr(subnet),
+            status: 'pending',
+            lastBootId: bootId,
+            lastSeenAt: new Date(),
+            agentVersion,
+            kernel,
+          },
+          select: { id: true, subnet: true, externalIpAddr: true, nodeIpAddr: true },
+        });
+      });
+    } catch (error) {
+      const columns = readUniqueViolation(error);
+      if (!columns) throw error;
+      const known = columns.map((column) => conflictFieldByColumn[column]).find(Boolean);
+      if (known)
+        throw new WebError({
+          code: 'CONFLICT',
+          field: known.field,
+          message: `there is already ${known.what}`,
+        });
+      // The subnet was taken by a concurrent add: choose again (a requested one is simply refused).
+      if (request.subnet || attempt >= maxAllocationAttempts)
+        throw new WebError({ code: 'CONFLICT', field: 'subnet', message: 'the subnet is already taken' });
+    }
+  }
+};
+
+/**
+ * Adds a node: checks its agent, allocates its subnet, sets it up with routes to every other node, and
+ * tells every other node about it. A refusal by the new node's agent undoes the registration; any other
+ * failure leaves the node degraded with what failed, recorded as pending changes that a retry (or the
+ * health monitor) completes.
+ */
+export const addNode = ({
+  deps,
+  actor,
+  request,
+}: {
+  deps: ServiceDeps;
+  actor: Actor;
+  request: TAddNodeRequest;
+}) =>
+  runAudited({
+    deps,
+    actor,
+    action: 'node.add',
+    targetType: 'node',
+    targetId: request.agentUrl,
+    work: async (note) => {
+      const input = parseRequest({ schema: ZAddNodeRequest, input: request });
+      note.details = { agentUrl: input.agentUrl, externalIpAddr: input.externalIpAddr, subnet: input.subnet };
+      const agent = deps.gateway.connect({ url: input.agentUrl, token: input.agentToken });
+      const health = await agent.health().catch((error: unknown) => {
+        const webError = toWebError(error, { operation: 'health check of the new agent' });
+        throw new WebError({
+          code: webError.code,
+          field: webError.agentCode === 'PERMISSION_DENIED' ? 'agentToken' : 'agentUrl',
+          message: webError.message,
+          cause: error,
+        });
+      });
+      const nodeId = parseRequest({ schema: ZId, input: health.nodeId });
+      note.targetId = nodeId;
+      const node = await createNodeRecord({
+        deps,
+        request: input,
+        nodeId,
+        bootId: health.bootId,
+        agentVersion: health.agentVersion,
+        kernel: health.kernel,
+      });
+      note.details.subnet = node.subnet;
+      const peers = await readPeers({ db: deps.db, nodeId });
+      const failures: string[] = [];
+
+      await deps.nodeLock.run({
+        key: nodeId,
+        work: async () => {
+          try {
+            await agent.setupNode({
+              nodeId,
+              nodeIpCidr: toNodeRequest(node).nodeIp.clusterIpCidr,
+              nodesIps: peers.map(toNodeRequest),
+            });
+          } catch (error) {
+            const webError = toWebError(error, { nodeId, operation: 'setupNode' });
+            if (webError.agentCode && isRefusal(webError.agentCode)) {
+              await deps.db.node.delete({ where: { id: nodeId } });
+              throw webError;
+            }
+            failures.push(webError.message);
+            await recordPendingChange({
+              deps,
+              nodeId,
+              subjectId: nodeId,
+              kind: 'reapplyNode',
+              error: webError,
+            });
+          }
+        },
+      });
+      const announcement = toNodeRequest(node);
+      await Promise.all(
+        peers.map((peer) =>
+          deps.nodeLock.run({
+            key: peer.id,
+            work: async () => {
+              try {
+                await connectAgent({ deps, node: peer }).newNodeInCluster(announcement);
+              } catch (error) {
+                const webError = toWebError(error, { nodeId: peer.id, operation: 'newNodeInCluster' });
+                failures.push(webError.message);
+                await recordPendingChange({
+                  deps,
+                  nodeId: peer.id,
+                  subjectId: nodeId,
+                  kind: 'newNodeInCluster',
+                  payload: announcement,
+                  error: webError,
+                });
+                await saveNodeStatus({
+                  deps,
+                  nodeId: peer.id,
+                  status: 'degraded',
+                  reason: `newNodeInCluster(${nodeId}) not yet applied: ${describeError(webError)}`,
+                });
+              }
+            },
+          }),
+        ),
+      );
+      const pendingChanges = await deps.db.pendingChange.findMany({
+        where: { OR: [{ nodeId }, { subjectId: nodeId }] },
+        select: { nodeId: true, subjectId: true, kind: true, lastError: true },
+      });
+      await saveNodeStatus({
+        deps,
+        nodeId,
+        ...decideNodeStatus({ isBeingRemoved: false, pendingChanges, problemInstances: [] }),
+      });
+      note.details.failures = failures;
+      return deps.db.node.findUniqueOrThrow({ where: { id: nodeId }, select: publicNodeSelect });
+    },
+  });

@@ -1,0 +1,50 @@
+import type { Database, DatabaseTransaction } from '../db/database.js';
+import type { ServiceDeps } from '../deps.js';
+import { WebError } from '../errors/web-error.js';
+import type { NodeRecord } from './node-model.js';
+
+type Reader = Database | DatabaseTransaction;
+
+const nodeRecordSelect = {
+  id: true,
+  agentUrl: true,
+  agentToken: true,
+  externalIpAddr: true,
+  subnet: true,
+  nodeIpAddr: true,
+  status: true,
+  statusReason: true,
+  removeRequestedAt: true,
+  lastBootId: true,
+} as const;
+
+/** A node with what is needed to drive its agent (server-side only), or NOT_FOUND. */
+export const readNodeRecord = async ({ db, nodeId }: { db: Reader; nodeId: string }) => {
+  const node = await db.node.findUnique({ where: { id: nodeId }, select: nodeRecordSelect });
+  if (!node) throw new WebError({ code: 'NOT_FOUND', field: 'nodeId', message: `no node '${nodeId}'` });
+  return node;
+};
+
+/** The other nodes of the cluster (a node being removed no longer counts). */
+export const readPeers = ({ db, nodeId }: { db: Reader; nodeId: string }) =>
+  db.node.findMany({
+    where: { id: { not: nodeId }, removeRequestedAt: null },
+    select: nodeRecordSelect,
+    orderBy: { createdAt: 'asc' },
+  });
+
+/** A node's instances with their port mappings, oldest first. */
+export const readInstances = ({ db, nodeId }: { db: Reader; nodeId: string }) =>
+  db.instance.findMany({
+    where: { nodeId },
+    select: {
+      id: true,
+      ipAddr: true,
+      status: true,
+      portMappings: { select: { hostPort: true, instancePort: true, protocol: true } },
+    },
+    orderBy: { createdAt: 'asc' },
+  });
+
+export const connectAgent = ({ deps, node }: { deps: ServiceDeps; node: NodeRecord }) =>
+  deps.gateway.connect({ url: node.agentUrl, token: node.agentToken });

@@ -1,0 +1,56 @@
+import { type Env, readEnv } from '../env.js';
+import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
+import { createDatabase } from './db/database.js';
+import { migrateDatabase } from './db/migrate-database.js';
+import { createEventBus } from './events/event-bus.js';
+import { createKeyedLock } from './locks/keyed-lock.js';
+import { createLogger } from './logger.js';
+import { createServices, type Services } from './services.js';
+
+type Runtime = { env: Env; services: Services; stop: () => Promise<void> };
+
+/**
+ * The process's one control plane: environment read, database migrated, services built, health monitor
+ * running. Kept on globalThis so Next.js's development reloads reuse it instead of opening another.
+ */
+const startRuntime = async (): Promise<Runtime> => {
+  const env = readEnv();
+  const logger = createLogger({ level: env.LOG_LEVEL });
+  await migrateDatabase({ databaseUrl: env.databaseUrl });
+  const db = createDatabase({ databaseUrl: env.databaseUrl });
+  const services = createServices({
+    db,
+    gateway: createTrpcAgentGateway({ timeoutMs: env.KUDO_AGENT_TIMEOUT_MS }),
+    events: createEventBus(),
+    nodeLock: createKeyedLock(),
+    logger,
+  });
+  const monitor =
+    env.KUDO_HEALTH_INTERVAL_MS > 0
+      ? services.startHealthMonitor({ intervalMs: env.KUDO_HEALTH_INTERVAL_MS })
+      : undefined;
+  logger.info(
+    { database: env.databaseUrl, healthIntervalMs: env.KUDO_HEALTH_INTERVAL_MS },
+    'control plane started',
+  );
+  return {
+    env,
+    services,
+    stop: async () => {
+      await monitor?.stop();
+      await db.$disconnect();
+    },
+  };
+};
+
+const holder = globalThis as typeof globalThis & { kudoRuntime?: Promise<Runtime> };
+
+export const getRuntime = () => {
+  holder.kudoRuntime ??= startRuntime().catch((error: unknown) => {
+    holder.kudoRuntime = undefined;
+    throw error;
+  });
+  return holder.kudoRuntime;
+};
+
+export const getServices = async () => (await getRuntime()).services;

@@ -1,0 +1,68 @@
+import type { TNodeIdRequest } from '@kudo/netcore';
+import { type Actor, followEvents, listAuditEntries } from './audit/audit-log.js';
+import { readClusterPlan, updateClusterPlan } from './cluster/cluster-settings.js';
+import type { ServiceDeps } from './deps.js';
+import { inspectNode } from './inspection/inspect-node.js';
+import { cleanOrphans, listOrphans, type TCleanOrphansRequest } from './inspection/orphans.js';
+import { reconcileNode, type TReconcileRequest } from './inspection/reconcile-node.js';
+import { createInstance, type TCreateInstanceRequest } from './instances/create-instance.js';
+import { deleteInstance, type TInstanceIdRequest } from './instances/delete-instance.js';
+import { getInstance, listInstances } from './instances/read-instances.js';
+import { addNode, type TAddNodeRequest } from './nodes/add-node.js';
+import { checkAllNodes, checkNode, startHealthMonitor } from './nodes/check-node.js';
+import { getNode, listNodes } from './nodes/read-nodes.js';
+import { removeNode, type TRemoveNodeRequest } from './nodes/remove-node.js';
+import { retryNode } from './nodes/retry-node.js';
+import { listPortMappings } from './port-mappings/read-port-mappings.js';
+import { setPortMappings, type TSetPortMappingsRequest } from './port-mappings/set-port-mappings.js';
+
+type Change<Request> = { actor: Actor; request: Request };
+
+/**
+ * The control plane's operations, bound to their dependencies: what the tRPC routers (and tests) call.
+ * Changes take the acting user's name; every change is in the audit log.
+ */
+export const createServices = (deps: ServiceDeps) => ({
+  logger: deps.logger,
+  cluster: {
+    getSettings: () => readClusterPlan({ db: deps.db }),
+    updateSettings: ({ actor, request }: Change<{ clusterCidr: string; nodePrefixLength: number }>) =>
+      updateClusterPlan({ deps, actor, request }),
+  },
+  nodes: {
+    list: () => listNodes({ deps }),
+    get: ({ nodeId }: { nodeId: string }) => getNode({ deps, nodeId }),
+    add: ({ actor, request }: Change<TAddNodeRequest>) => addNode({ deps, actor, request }),
+    remove: ({ actor, request }: Change<TRemoveNodeRequest>) => removeNode({ deps, actor, request }),
+    retry: ({ actor, request }: Change<TNodeIdRequest>) => retryNode({ deps, actor, request }),
+    /** One health check now (the monitor does it periodically). */
+    check: ({ nodeId }: { nodeId: string }) => checkNode({ deps, nodeId }),
+    checkAll: () => checkAllNodes({ deps }),
+  },
+  instances: {
+    list: ({ nodeId }: { nodeId?: string } = {}) => listInstances({ deps, nodeId }),
+    get: ({ instanceId }: { instanceId: string }) => getInstance({ deps, instanceId }),
+    create: ({ actor, request }: Change<TCreateInstanceRequest>) => createInstance({ deps, actor, request }),
+    delete: ({ actor, request }: Change<TInstanceIdRequest>) => deleteInstance({ deps, actor, request }),
+  },
+  portMappings: {
+    list: ({ nodeId }: { nodeId?: string } = {}) => listPortMappings({ deps, nodeId }),
+    set: ({ actor, request }: Change<TSetPortMappingsRequest>) => setPortMappings({ deps, actor, request }),
+  },
+  inspection: {
+    inspect: ({ nodeId }: { nodeId: string }) => inspectNode({ deps, nodeId }),
+    reconcile: ({ actor, request }: Change<TReconcileRequest>) => reconcileNode({ deps, actor, request }),
+    listOrphans: ({ nodeId }: { nodeId: string }) => listOrphans({ deps, nodeId }),
+    cleanOrphans: ({ actor, request }: Change<TCleanOrphansRequest>) =>
+      cleanOrphans({ deps, actor, request }),
+  },
+  events: {
+    list: (page: { cursor?: number; limit: number; targetType?: string; targetId?: string }) =>
+      listAuditEntries({ db: deps.db, ...page }),
+    follow: ({ lastEventId, signal }: { lastEventId?: number; signal?: AbortSignal }) =>
+      followEvents({ deps, lastEventId, signal }),
+  },
+  startHealthMonitor: ({ intervalMs }: { intervalMs: number }) => startHealthMonitor({ deps, intervalMs }),
+});
+
+export type Services = ReturnType<typeof createServices>;

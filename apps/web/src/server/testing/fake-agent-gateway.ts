@@ -1,0 +1,113 @@
+import { type DriftItem, NetcoreError, type NodeSnapshot } from '@kudo/netcore';
+import type { AgentConnection, AgentGateway } from '../agents/agent-gateway.js';
+
+type FakeAgent = {
+  nodeId: string;
+  token: string;
+  bootId: string;
+  isDown: boolean;
+  drift: DriftItem[];
+  /** Errors the next calls of an operation throw, in order. */
+  failures: Map<string, NetcoreError[]>;
+};
+
+export type RecordedCall = { url: string; operation: string; input: unknown };
+
+/**
+ * Agents in memory, for unit tests of the services: every call is recorded, an agent can be down, and
+ * the next call of an operation can be made to fail with a given netcore error.
+ */
+export const createFakeAgentGateway = () => {
+  const agents = new Map<string, FakeAgent>();
+  const calls: RecordedCall[] = [];
+  const getAgent = (url: string) => {
+    const agent = agents.get(url);
+    if (!agent) throw new Error(`no fake agent at ${url}`);
+    return agent;
+  };
+
+  const connect = ({ url, token }: { url: string; token: string }): AgentConnection => {
+    const call = async <T>(operation: string, input: unknown, answer: () => T): Promise<T> => {
+      calls.push({ url, operation, input });
+      const agent = agents.get(url);
+      if (!agent || agent.isDown)
+        throw new NetcoreError({ code: 'UNREACHABLE', reason: `no answer from the agent at ${url}` });
+      if (agent.token !== token)
+        throw new NetcoreError({
+          code: 'PERMISSION_DENIED',
+          reason: `the agent at ${url} refused the token`,
+        });
+      const failure = agent.failures.get(operation)?.shift();
+      if (failure) throw failure;
+      return answer();
+    };
+    const done = () => ({});
+    return {
+      health: () =>
+        call('health', undefined, () => {
+          const agent = getAgent(url);
+          return {
+            agentVersion: '0.0.0-fake',
+            nodeId: agent.nodeId,
+            hostNamespace: null,
+            kernel: 'fake',
+            bootId: agent.bootId,
+            uptimeSeconds: 1,
+            tools: {},
+          };
+        }),
+      setupNode: (input) => call('setupNode', input, () => ({ interfaceName: 'kudobfake' })),
+      setupIptables: (input) => call('setupIptables', input, done),
+      addOtherNodes: (input) => call('addOtherNodes', input, done),
+      newNodeInCluster: (input) => call('newNodeInCluster', input, done),
+      deleteNodeInCluster: (input) => call('deleteNodeInCluster', input, done),
+      cleanNode: (input) => call('cleanNode', input, done),
+      setupInstance: (input) =>
+        call('setupInstance', input, () => ({
+          interfaceName: 'eth0',
+          hostInterfaceName: `kudov-${input.instanceId}`,
+          namespaceName: `fake-i-${input.instanceId}`,
+        })),
+      cleanInstance: (input) => call('cleanInstance', input, done),
+      setPortMappings: (input) => call('setPortMappings', input, done),
+      inspect: (input) => call('inspect', input, () => ({}) as NodeSnapshot),
+      diff: (input) =>
+        call('diff', input, () => {
+          const { drift } = getAgent(url);
+          return { hasDrift: drift.length > 0, drift, actual: {} as NodeSnapshot };
+        }),
+      orphans: (input) => call('orphans', input, () => ({ orphans: [] })),
+      cleanOrphans: (input) => call('cleanOrphans', input, () => ({ orphans: [] })),
+    };
+  };
+
+  const gateway: AgentGateway = { connect };
+  return {
+    gateway,
+    calls,
+    /** Starts a fake agent for a node; returns its URL. */
+    addAgent: ({ nodeId, token = `token-${nodeId}` }: { nodeId: string; token?: string }) => {
+      const url = `http://fake-agent.invalid/${nodeId}`;
+      agents.set(url, { nodeId, token, bootId: 'boot-1', isDown: false, drift: [], failures: new Map() });
+      return { url, token };
+    },
+    setDown: ({ url, isDown }: { url: string; isDown: boolean }) => {
+      getAgent(url).isDown = isDown;
+    },
+    reboot: ({ url, bootId }: { url: string; bootId: string }) => {
+      getAgent(url).bootId = bootId;
+    },
+    setDrift: ({ url, drift }: { url: string; drift: DriftItem[] }) => {
+      getAgent(url).drift = drift;
+    },
+    failNext: ({ url, operation, error }: { url: string; operation: string; error: NetcoreError }) => {
+      const agent = getAgent(url);
+      agent.failures.set(operation, [...(agent.failures.get(operation) ?? []), error]);
+    },
+    /** The calls an agent received, by operation name. */
+    callsTo: ({ url, operation }: { url: string; operation?: string }) =>
+      calls.filter((call) => call.url === url && (!operation || call.operation === operation)),
+  };
+};
+
+export type FakeAgentGateway = ReturnType<typeof createFakeAgentGateway>;

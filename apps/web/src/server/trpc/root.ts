@@ -1,0 +1,22 @@
+import { clusterRouter } from './routers/cluster.js';
+import { eventRouter } from './routers/event.js';
+import { inspectionRouter } from './routers/inspection.js';
+import { instanceRouter } from './routers/instance.js';
+import { nodeRouter } from './routers/node.js';
+import { portMappingRouter } from './routers/port-mapping.js';
+import { createCallerFactory, createRouter } from './trpc.js';
+
+/** The web app's API: one router per domain. The dashboard imports `AppRouter` (a type only). */
+export const appRouter = createRouter({
+  cluster: clusterRouter,
+  node: nodeRouter,
+  instance: instanceRouter,
+  portMapping: portMappingRouter,
+  inspection: inspectionRouter,
+  event: eventRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** Calls the router without HTTP: `createCaller(createInnerContext({ services, user }))`. */
+export const createCaller = createCallerFactory(appRouter);
