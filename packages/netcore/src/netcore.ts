@@ -6,6 +6,7 @@ import type { NodeSnapshot } from './inspect/node-snapshot.js';
 import { cleanOrphans, findOrphans, type TKnownResources } from './inspect/orphans.js';
 import { cleanInstance } from './instance/clean-instance.js';
 import { setupInstance } from './instance/setup-instance.js';
+import { setupInstances } from './instance/setup-instances.js';
 import type { Host } from './kernel/host.js';
 import { type CommandRunner, createExecaRunner } from './kernel/runner.js';
 import { getNamespaceName, namePrefix } from './names.js';
@@ -19,6 +20,7 @@ import type {
   TNodeRequest,
   TSetPortMappingsRequest,
   TSetupInstanceRequest,
+  TSetupInstancesRequest,
   TSetupNodeRequest,
 } from './schemas.js';
 
@@ -73,6 +75,8 @@ export const createNetcore = ({
     deleteNodeInCluster: (request: NodeRequestInput) => mutate(() => deleteNodeInCluster({ host, request })),
     cleanNode: (request: TNodeIdRequest) => mutate(() => cleanNode({ host, request })),
     setupInstance: (request: TSetupInstanceRequest) => mutate(() => setupInstance({ host, request })),
+    /** Many instances of one node at once (after a reboot): all or nothing. */
+    setupInstances: (request: TSetupInstancesRequest) => mutate(() => setupInstances({ host, request })),
     cleanInstance: (request: TCleanInstanceRequest) => mutate(() => cleanInstance({ host, request })),
     setPortMappings: (request: TSetPortMappingsRequest) => mutate(() => setPortMappings({ host, request })),
     getNamespaceName: (instanceId: string) => getNamespaceName(instanceId, { prefix: host.namespacePrefix }),

@@ -14,6 +14,7 @@ export const newNodeInCluster = local.newNodeInCluster;
 export const deleteNodeInCluster = local.deleteNodeInCluster;
 export const cleanNode = local.cleanNode;
 export const setupInstance = local.setupInstance;
+export const setupInstances = local.setupInstances;
 export const cleanInstance = local.cleanInstance;
 export const setPortMappings = local.setPortMappings;
 /** Deterministic: the namespace an instance of this id gets on a real node. */

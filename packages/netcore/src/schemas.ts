@@ -122,6 +122,40 @@ export const ZSetupInstanceRequest = z
       context.addIssue({ code: 'custom', path: ['instanceIpCidr'], message: 'must not be the node address' });
   });
 
+/** Many instances of one node at once: what bringing a node back after a reboot needs. */
+export const ZSetupInstancesRequest = z
+  .object({
+    nodeId: ZId,
+    nodeIpAddr: ZIpv4Addr,
+    instances: z
+      .array(z.object({ instanceId: ZId, instanceIpCidr: ZHostCidr, ports: ZPorts.default([]) }))
+      .max(5000, 'at most 5000 instances at once'),
+  })
+  .superRefine(({ nodeIpAddr, instances }, context) => {
+    const ids = new Set<string>();
+    const hostPorts = new Set<string>();
+    instances.forEach(({ instanceId, instanceIpCidr, ports }, index) => {
+      const issue = (path: (string | number)[], message: string) =>
+        context.addIssue({ code: 'custom', path: ['instances', index, ...path], message });
+      if (ids.has(instanceId)) issue(['instanceId'], `instance '${instanceId}' is listed twice`);
+      ids.add(instanceId);
+      if (isIpv4Address(nodeIpAddr) && isIpv4Cidr(instanceIpCidr)) {
+        const cidr = parseHostCidr(instanceIpCidr);
+        if (!isAddressInNetwork({ address: nodeIpAddr, network: cidr.network }))
+          issue(
+            ['instanceIpCidr'],
+            `must be in the node's network (${nodeIpAddr} is not in ${cidr.network})`,
+          );
+        else if (cidr.address === nodeIpAddr) issue(['instanceIpCidr'], 'must not be the node address');
+      }
+      ports.forEach(({ hostPort, protocol }, portIndex) => {
+        const key = `${protocol}/${hostPort}`;
+        if (hostPorts.has(key)) issue(['ports', portIndex, 'hostPort'], `host port ${key} is listed twice`);
+        hostPorts.add(key);
+      });
+    });
+  });
+
 export const ZCleanInstanceRequest = z.object({
   instanceId: ZId,
   /** Accepted for compatibility with the spec; netcore finds the instance's rules itself. */
@@ -142,3 +176,4 @@ export type TNodeIdRequest = z.input<typeof ZNodeIdRequest>;
 export type TSetupInstanceRequest = z.input<typeof ZSetupInstanceRequest>;
 export type TCleanInstanceRequest = z.input<typeof ZCleanInstanceRequest>;
 export type TSetPortMappingsRequest = z.input<typeof ZSetPortMappingsRequest>;
+export type TSetupInstancesRequest = z.input<typeof ZSetupInstancesRequest>;

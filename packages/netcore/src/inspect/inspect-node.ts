@@ -3,6 +3,7 @@ import { hasNamespace, readInstanceAddress } from '../instance/instance-namespac
 import type { Host } from '../kernel/host.js';
 import { readIptables } from '../kernel/iptables.js';
 import { type Link, readLinks, readRoutes } from '../kernel/links.js';
+import { mapWithLimit } from '../kernel/map-with-limit.js';
 import { isOurRule } from '../kernel/our-rules.js';
 import { readSysctls } from '../kernel/sysctl.js';
 import { getBridgeName, getNamespaceName, parseAlias, routeProtocol } from '../names.js';
@@ -12,28 +13,6 @@ import { listPortMappings } from '../port-mappings/port-mapping-rules.js';
 import { ZNodeIdRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import type { ActualInstance, NodeSnapshot } from './node-snapshot.js';
-
-/** Runs `work` over items with at most `limit` at a time (each item may spawn a process). */
-const mapWithLimit = async <T, R>({
-  items,
-  limit,
-  work,
-}: {
-  items: readonly T[];
-  limit: number;
-  work: (item: T) => Promise<R>;
-}) => {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-};
 
 const instanceIdOf = (link: Link) => parseAlias(link.alias).instance;
 
