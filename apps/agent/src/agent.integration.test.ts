@@ -109,6 +109,22 @@ describeWithNamespaces('agent acting in a lab node', () => {
     }
   });
 
+  it('setupInstances brings several instances up in one call', async () => {
+    const result = await harness.client.setupInstances.mutate({
+      nodeId: 'node1',
+      nodeIpAddr: '10.0.0.1',
+      instances: [
+        { instanceId: 'bulk-a', instanceIpCidr: '10.0.0.20/24', ports: [] },
+        { instanceId: 'bulk-b', instanceIpCidr: '10.0.0.21/24', ports: [] },
+      ],
+    });
+    expect(result.created).toBe(2);
+    expect(await ping({ from: getNamespace(), to: '10.0.0.20' })).toBe(true);
+    expect(await ping({ from: getNamespace(), to: '10.0.0.21' })).toBe(true);
+    await harness.client.cleanInstance.mutate({ instanceId: 'bulk-a' });
+    await harness.client.cleanInstance.mutate({ instanceId: 'bulk-b' });
+  });
+
   it('inspect shows the instance and diff names what is missing with the call that fixes it', async () => {
     const actual = await harness.client.inspect.query({ nodeId: 'node1' });
     expect(actual.bridge?.addresses).toEqual(['10.0.0.1/24']);

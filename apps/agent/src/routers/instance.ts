@@ -1,4 +1,10 @@
-import { ZCleanInstanceRequest, ZId, ZSetPortMappingsRequest, ZSetupInstanceRequest } from '@kudo/netcore';
+import {
+  ZCleanInstanceRequest,
+  ZId,
+  ZSetPortMappingsRequest,
+  ZSetupInstanceRequest,
+  ZSetupInstancesRequest,
+} from '@kudo/netcore';
 import { z } from 'zod';
 import { authedProcedure, createRouter } from '../trpc.js';
 
@@ -9,6 +15,14 @@ export const instanceRouter = createRouter({
       operation: 'setupInstance',
       input,
       work: () => ctx.services.netcore.setupInstance(input),
+    }),
+  ),
+  /** Many instances at once, all or nothing: what re-applying a node after a reboot needs. */
+  setupInstances: authedProcedure.input(ZSetupInstancesRequest).mutation(({ ctx, input }) =>
+    ctx.services.operations.runMutation({
+      operation: 'setupInstances',
+      input,
+      work: () => ctx.services.netcore.setupInstances(input),
     }),
   ),
   cleanInstance: authedProcedure.input(ZCleanInstanceRequest).mutation(({ ctx, input }) =>
