@@ -1,3 +1,4 @@
+import { listNamespaces } from '@kudo/netcore/lab';
 import { ping, request, runIn, startServer } from '@kudo/netcore/testing';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
 import { TRPCError } from '@trpc/server';
@@ -211,6 +212,38 @@ describeWithNamespaces('control plane driving a lab cluster through real agents'
         result: 'ok',
         details: expect.objectContaining({ previousBootId: 'boot-1', bootId: 'boot-2' }),
       }),
+    );
+  });
+
+  it('lists orphans as a dry run first, then cleans exactly them', async () => {
+    const net = lab().netcoreFor('node1');
+    const stray = await net.setupInstance({
+      nodeId: 'node1',
+      nodeIpAddr: '10.0.0.1',
+      instanceId: 'stray-1',
+      instanceIpCidr: '10.0.0.99/24',
+      ports: [{ hostPort: 9999, instancePort: 80, protocol: 'tcp' }],
+    });
+    const plan = await plane.viewer.inspection.orphans({ nodeId: 'node1' });
+    expect(plan.orphans.map(({ resource }) => resource).sort()).toEqual([
+      'namespace',
+      'port-mapping',
+      'veth',
+    ]);
+    expect(await plane.admin.inspection.cleanOrphans({ nodeId: 'node1' })).toMatchObject({
+      dryRun: true,
+      orphans: plan.orphans,
+    });
+    expect(await listNamespaces()).toContain(stray.namespaceName);
+
+    const cleaned = await plane.admin.inspection.cleanOrphans({ nodeId: 'node1', dryRun: false });
+    expect(cleaned.orphans).toEqual(plan.orphans);
+    expect(await listNamespaces()).not.toContain(stray.namespaceName);
+    expect((await plane.viewer.inspection.orphans({ nodeId: 'node1' })).orphans).toEqual([]);
+    expect((await plane.viewer.inspection.inspect({ nodeId: 'node1' })).items).toEqual([]);
+    const { outside } = lab();
+    expect(await request({ from: outside.namespace, host: agent('node1').externalIpAddr, port: 8000 })).toBe(
+      `hello from web-1 to ${outside.ipAddr}`,
     );
   });
 

@@ -1,6 +1,12 @@
 import { createAgentClient, toAgentErrorData } from '@kudo/agent/client';
-import { NetcoreError, type NetcoreErrorCode, type NodeSnapshot, netcoreErrorCodes } from '@kudo/netcore';
-import type { AgentConnection, AgentDiff, AgentGateway } from './agent-gateway.js';
+import {
+  diffNode,
+  NetcoreError,
+  type NetcoreErrorCode,
+  type NodeSnapshot,
+  netcoreErrorCodes,
+} from '@kudo/netcore';
+import type { AgentConnection, AgentGateway } from './agent-gateway.js';
 
 const isNetcoreCode = (code: string): code is NetcoreErrorCode =>
   (netcoreErrorCodes as readonly string[]).includes(code);
@@ -83,8 +89,14 @@ export const createTrpcAgentGateway = ({
       // JSON drops undefined properties: the wire type has `x?: T` where netcore's has `x: T | undefined`.
       inspect: (request) =>
         call('inspect', (signal) => client.inspect.query(request, { signal }) as Promise<NodeSnapshot>),
-      diff: (request) =>
-        call('diff', (signal) => client.diff.query(request, { signal }) as Promise<AgentDiff>),
+      // The agent's `diff` query would carry the whole desired state in its URL (a GET), which outgrows
+      // the HTTP header limit on a node with many instances: read the node instead, and compare here with
+      // netcore's own (pure) diffNode.
+      diff: async ({ desired }) => {
+        const actual = await connection.inspect({ nodeId: desired.nodeId });
+        const drift = diffNode({ desired, actual });
+        return { hasDrift: drift.length > 0, drift, actual };
+      },
       orphans: (request) => call('orphans', (signal) => client.orphans.query(request, { signal })),
       cleanOrphans: (request) =>
         call('cleanOrphans', (signal) => client.cleanOrphans.mutate(request, { signal })),
