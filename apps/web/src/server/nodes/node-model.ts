@@ -1,4 +1,5 @@
-import type { TDesiredNode, TNodeRequest, TPort, TProtocol } from '@kudo/netcore';
+import type { TNodeRequest, TPort, TProtocol, ZDesiredNode } from '@kudo/netcore';
+import type { z } from 'zod';
 import { getInstanceIpCidr, getNodeIpCidr } from '../ipam/ipam.js';
 
 export const nodeStatuses = ['pending', 'ready', 'unreachable', 'degraded', 'drifted'] as const;
@@ -77,7 +78,10 @@ export const toSetupInstanceRequest = ({
 /** Instances that should exist on the node: all but those being deleted. */
 export const isInstanceWanted = (status: string) => status !== 'deleting';
 
-/** What a node should have according to the database, in netcore's diffNode terms. */
+/** What a node should have, in netcore's diffNode terms (every field given, none left to defaults). */
+export type DesiredNode = z.output<typeof ZDesiredNode>;
+
+/** What a node should have according to the database. */
 export const toDesiredNode = ({
   node,
   peers,
@@ -86,9 +90,10 @@ export const toDesiredNode = ({
   node: Pick<NodeRecord, 'id' | 'subnet' | 'nodeIpAddr'>;
   peers: readonly Pick<NodeRecord, 'id' | 'subnet' | 'externalIpAddr'>[];
   instances: readonly InstanceRecord[];
-}): TDesiredNode => ({
+}): DesiredNode => ({
   nodeId: node.id,
   nodeIpCidr: getNodeIpCidr(node.subnet),
+  isolation: 'none',
   instances: instances
     .filter((instance) => isInstanceWanted(instance.status))
     .map((instance) => {
