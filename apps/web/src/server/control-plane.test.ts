@@ -226,10 +226,20 @@ describe('control plane with fake agents', () => {
   });
 
   it('re-applies a node whose boot id changed, and says so in the audit log', async () => {
-    const setups = fake.callsTo({ url: agents.node1.url, operation: 'setupInstance' }).length;
     fake.reboot({ url: agents.node1.url, bootId: 'boot-2' });
     expect((await plane.admin.node.check({ nodeId: 'node1' })).status).toBe('ready');
-    expect(fake.callsTo({ url: agents.node1.url, operation: 'setupInstance' }).length).toBe(setups + 2);
+    expect(fake.callsTo({ url: agents.node1.url, operation: 'setupInstances' }).at(-1)?.input).toEqual({
+      nodeId: 'node1',
+      nodeIpAddr: '10.0.0.1',
+      instances: [
+        {
+          instanceId: 'web-1',
+          instanceIpCidr: '10.0.0.2/24',
+          ports: [{ hostPort: 8000, instancePort: 8080, protocol: 'tcp' }],
+        },
+        { instanceId: 'db-1', instanceIpCidr: '10.0.0.3/24', ports: [] },
+      ],
+    });
     const { entries } = await plane.viewer.event.list({ targetType: 'node', targetId: 'node1' });
     expect(entries[0]).toMatchObject({
       actor: 'system',
@@ -241,6 +251,34 @@ describe('control plane with fake agents', () => {
         bootId: 'boot-2',
       },
     });
+  });
+
+  it('re-applies instances one by one when the bulk call is refused, so only the faulty one fails', async () => {
+    // Twice: the check re-applies after the reboot, then once more as the pending re-apply.
+    for (const attempt of [1, 2]) {
+      fake.failNext({
+        url: agents.node1.url,
+        operation: 'setupInstances',
+        error: new NetcoreError({ code: 'COMMAND_FAILED', reason: `ip netns add failed (${attempt})` }),
+      });
+      fake.failNext({
+        url: agents.node1.url,
+        operation: 'setupInstance',
+        error: new NetcoreError({ code: 'COMMAND_FAILED', reason: 'veth refused' }),
+        matches: (input) => (input as { instanceId: string }).instanceId === 'web-1',
+      });
+    }
+    fake.reboot({ url: agents.node1.url, bootId: 'boot-3' });
+    const status = await plane.admin.node.check({ nodeId: 'node1' });
+    expect(status.status).toBe('degraded');
+    expect(status.reason).toContain('veth refused');
+    const instances = await plane.viewer.instance.list({ nodeId: 'node1' });
+    expect(instances.map(({ id, status }) => [id, status])).toEqual([
+      ['web-1', 'failed'],
+      ['db-1', 'running'],
+    ]);
+    expect(await plane.admin.node.retry({ nodeId: 'node1' })).toEqual({ status: 'ready', reason: null });
+    expect((await plane.viewer.instance.get({ instanceId: 'web-1' })).status).toBe('running');
   });
 
   it('leaves a node degraded when a peer cannot be told about it, and a retry completes it', async () => {

@@ -9,6 +9,7 @@ import type {
   TNodeRequest,
   TSetPortMappingsRequest,
   TSetupInstanceRequest,
+  TSetupInstancesRequest,
   TSetupNodeRequest,
 } from '@kudo/netcore';
 
@@ -41,6 +42,12 @@ export type AgentConnection = {
   setupInstance: (
     request: TSetupInstanceRequest,
   ) => Promise<{ interfaceName: string; hostInterfaceName: string; namespaceName: string }>;
+  /** Many instances of the node at once, all or nothing (a re-apply after a reboot). */
+  setupInstances: (request: TSetupInstancesRequest) => Promise<{
+    created: number;
+    repaired: number;
+    namespaces: { instanceId: string; namespaceName: string }[];
+  }>;
   cleanInstance: (request: TCleanInstanceRequest) => Promise<unknown>;
   setPortMappings: (request: TSetPortMappingsRequest) => Promise<unknown>;
   inspect: (request: TNodeIdRequest) => Promise<NodeSnapshot>;

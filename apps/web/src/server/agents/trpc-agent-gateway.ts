@@ -82,6 +82,8 @@ export const createTrpcAgentGateway = ({
       cleanNode: (request) => call('cleanNode', (signal) => client.cleanNode.mutate(request, { signal })),
       setupInstance: (request) =>
         call('setupInstance', (signal) => client.setupInstance.mutate(request, { signal })),
+      setupInstances: (request) =>
+        call('setupInstances', (signal) => client.setupInstances.mutate(request, { signal })),
       cleanInstance: (request) =>
         call('cleanInstance', (signal) => client.cleanInstance.mutate(request, { signal })),
       setPortMappings: (request) =>

@@ -7,8 +7,8 @@ type FakeAgent = {
   bootId: string;
   isDown: boolean;
   drift: DriftItem[];
-  /** Errors the next calls of an operation throw, in order. */
-  failures: Map<string, NetcoreError[]>;
+  /** Errors the next calls of an operation throw, in order (each only for the inputs it matches). */
+  failures: Map<string, { error: NetcoreError; matches: (input: unknown) => boolean }[]>;
 };
 
 export type RecordedCall = { url: string; operation: string; input: unknown };
@@ -37,8 +37,10 @@ export const createFakeAgentGateway = () => {
           code: 'PERMISSION_DENIED',
           reason: `the agent at ${url} refused the token`,
         });
-      const failure = agent.failures.get(operation)?.shift();
-      if (failure) throw failure;
+      const queue = agent.failures.get(operation) ?? [];
+      const index = queue.findIndex((failure) => failure.matches(input));
+      const [failure] = index === -1 ? [] : queue.splice(index, 1);
+      if (failure) throw failure.error;
       return answer();
     };
     const done = () => ({});
@@ -67,6 +69,15 @@ export const createFakeAgentGateway = () => {
           interfaceName: 'eth0',
           hostInterfaceName: `kudov-${input.instanceId}`,
           namespaceName: `fake-i-${input.instanceId}`,
+        })),
+      setupInstances: (input) =>
+        call('setupInstances', input, () => ({
+          created: input.instances.length,
+          repaired: 0,
+          namespaces: input.instances.map(({ instanceId }) => ({
+            instanceId,
+            namespaceName: `fake-i-${instanceId}`,
+          })),
         })),
       cleanInstance: (input) => call('cleanInstance', input, done),
       setPortMappings: (input) => call('setPortMappings', input, done),
@@ -100,9 +111,19 @@ export const createFakeAgentGateway = () => {
     setDrift: ({ url, drift }: { url: string; drift: DriftItem[] }) => {
       getAgent(url).drift = drift;
     },
-    failNext: ({ url, operation, error }: { url: string; operation: string; error: NetcoreError }) => {
+    failNext: ({
+      url,
+      operation,
+      error,
+      matches = () => true,
+    }: {
+      url: string;
+      operation: string;
+      error: NetcoreError;
+      matches?: (input: unknown) => boolean;
+    }) => {
       const agent = getAgent(url);
-      agent.failures.set(operation, [...(agent.failures.get(operation) ?? []), error]);
+      agent.failures.set(operation, [...(agent.failures.get(operation) ?? []), { error, matches }]);
     },
     /** The calls an agent received, by operation name. */
     callsTo: ({ url, operation }: { url: string; operation?: string }) =>
