@@ -320,6 +320,26 @@ describe('control plane with fake agents', () => {
     );
   });
 
+  it('keeps a node whose own cleanup failed until its removal is forced, without re-applying it', async () => {
+    fake.setDown({ url: agents.node4.url, isDown: true });
+    const error = await catchTrpc(plane.admin.node.remove({ nodeId: 'node4' }));
+    expect(error.code).toBe('BAD_GATEWAY');
+    expect(error.message).toContain('retry the removal, or force it');
+    fake.setDown({ url: agents.node4.url, isDown: false });
+    fake.reboot({ url: agents.node4.url, bootId: 'boot-9' });
+    const setups = fake.callsTo({ url: agents.node4.url, operation: 'setupNode' }).length;
+    expect((await plane.admin.node.check({ nodeId: 'node4' })).reason).toContain('removal did not finish');
+    expect(fake.callsTo({ url: agents.node4.url, operation: 'setupNode' })).toHaveLength(setups);
+    fake.setDown({ url: agents.node4.url, isDown: true });
+    const removed = await plane.admin.node.remove({ nodeId: 'node4', force: true });
+    expect(removed.isRemoved).toBe(true);
+    expect(removed.failures.join()).toContain('cleanNode on node node4 failed');
+    for (const peer of [agents.node1, agents.node2])
+      expect(fake.callsTo({ url: peer.url, operation: 'deleteNodeInCluster' }).at(-1)?.input).toMatchObject({
+        nodeId: 'node4',
+      });
+  });
+
   it('refuses to remove a node with instances unless forced, and tells the other nodes', async () => {
     const error = await catchTrpc(plane.admin.node.remove({ nodeId: 'node3' }));
     expect(error.code).toBe('PRECONDITION_FAILED');
@@ -330,11 +350,11 @@ describe('control plane with fake agents', () => {
       instanceId: 'late-1',
     });
     expect(fake.callsTo({ url: agents.node3.url, operation: 'cleanNode' })).toHaveLength(1);
-    for (const peer of [agents.node1, agents.node2, agents.node4])
+    for (const peer of [agents.node1, agents.node2])
       expect(fake.callsTo({ url: peer.url, operation: 'deleteNodeInCluster' }).at(-1)?.input).toMatchObject({
         nodeId: 'node3',
       });
-    expect((await plane.admin.node.list()).map(({ id }) => id)).toEqual(['node1', 'node2', 'node4']);
+    expect((await plane.admin.node.list()).map(({ id }) => id)).toEqual(['node1', 'node2']);
     expect((await plane.admin.instance.list()).some(({ nodeId }) => nodeId === 'node3')).toBe(false);
   });
 

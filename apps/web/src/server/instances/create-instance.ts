@@ -142,6 +142,16 @@ export const createInstance = ({
       return deps.nodeLock.run({
         key: node.id,
         work: async () => {
+          const current = await deps.db.instance.findUnique({
+            where: { id: input.instanceId },
+            select: { status: true },
+          });
+          if (current?.status !== 'pending')
+            throw new WebError({
+              code: 'CONFLICT',
+              field: 'instanceId',
+              message: `instance '${input.instanceId}' was deleted while it was being created`,
+            });
           try {
             const result = await connectAgent({ deps, node }).setupInstance(
               toSetupInstanceRequest({

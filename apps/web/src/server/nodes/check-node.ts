@@ -76,12 +76,7 @@ export const checkNode = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: s
   }
   await deps.db.node.update({
     where: { id: nodeId },
-    data: {
-      lastSeenAt: new Date(),
-      agentVersion: health.agentVersion,
-      kernel: health.kernel,
-      ...(health.bootId !== node.lastBootId ? { lastBootId: health.bootId } : {}),
-    },
+    data: { lastSeenAt: new Date(), agentVersion: health.agentVersion, kernel: health.kernel },
   });
   if (health.nodeId !== node.id)
     return save({
@@ -90,12 +85,17 @@ export const checkNode = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: s
       pendingChanges: [],
       problemInstances: [],
     });
-  if (node.lastBootId !== null && health.bootId !== node.lastBootId)
-    await reapplyAfterReboot({ deps, nodeId, previousBootId: node.lastBootId, bootId: health.bootId });
-  await deps.nodeLock.run({
-    key: nodeId,
-    work: () => runPendingChanges({ deps, nodeId, reapply: () => reapplyNodeLocked({ deps, nodeId }) }),
-  });
+  // A node being removed is not brought back: only its removal (node.remove) goes on.
+  if (node.removeRequestedAt === null) {
+    if (health.bootId !== node.lastBootId)
+      await deps.db.node.update({ where: { id: nodeId }, data: { lastBootId: health.bootId } });
+    if (node.lastBootId !== null && health.bootId !== node.lastBootId)
+      await reapplyAfterReboot({ deps, nodeId, previousBootId: node.lastBootId, bootId: health.bootId });
+    await deps.nodeLock.run({
+      key: nodeId,
+      work: () => runPendingChanges({ deps, nodeId, reapply: () => reapplyNodeLocked({ deps, nodeId }) }),
+    });
+  }
 
   const problems = await readProblems({ deps, nodeId });
   const observation: NodeObservation = { ...problems, isBeingRemoved: node.removeRequestedAt !== null };

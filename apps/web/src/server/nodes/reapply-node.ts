@@ -99,6 +99,12 @@ const applyInstances = async ({
  */
 export const reapplyNodeLocked = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: string }) => {
   const node = await readNodeRecord({ db: deps.db, nodeId });
+  if (node.removeRequestedAt)
+    throw new WebError({
+      code: 'PRECONDITION_FAILED',
+      field: 'nodeId',
+      message: `node ${nodeId} is being removed: it is not re-applied`,
+    });
   const [peers, instances] = await Promise.all([
     readPeers({ db: deps.db, nodeId }),
     readInstances({ db: deps.db, nodeId }),
