@@ -29,9 +29,16 @@ export type WebErrorOptions = {
   cause?: unknown;
 };
 
+/**
+ * Marks a WebError across copies of this module: Next.js bundles the server once for instrumentation (which
+ * builds the services) and once per route, so `instanceof` fails between them; a registered symbol does not.
+ */
+const webErrorBrand = Symbol.for('kudo.WebError');
+
 /** The one error type of the control plane: a code, the offending field (if any), a human message. */
 export class WebError extends Error {
   override readonly name = 'WebError';
+  readonly [webErrorBrand] = true;
   readonly code: WebErrorCode;
   readonly field: string | undefined;
   readonly nodeId: string | undefined;
@@ -50,7 +57,10 @@ export class WebError extends Error {
   }
 }
 
-export const isWebError = (error: unknown): error is WebError => error instanceof WebError;
+export const isWebError = (error: unknown): error is WebError =>
+  typeof error === 'object' &&
+  error !== null &&
+  (error as { [webErrorBrand]?: unknown })[webErrorBrand] === true;
 
 const webCodeByAgentCode = {
   INVALID_INPUT: 'INVALID_INPUT',
