@@ -7,6 +7,7 @@ import { createNetcoreMethod } from './methods/netcore.js';
 import type { BenchOptions } from './options.js';
 import { type AgentOverheadResult, runAgentOverhead } from './suites/agent-overhead.js';
 import { type BulkResult, runBulk } from './suites/bulk.js';
+import { measureFasterPaths } from './suites/faster-paths.js';
 import { type KernelCost, measureKernelCosts } from './suites/kernel-costs.js';
 import { type PortGrowthResult, runPortGrowth } from './suites/port-growth.js';
 import { runScaling, type ScalingResult } from './suites/scaling.js';
@@ -120,13 +121,20 @@ export const runBench = async ({
     work: () => runAgentOverhead({ node: netcoreNode, calls: options.agentCalls }),
   });
   console.log('- kernel costs');
-  const kernelCosts =
-    (await attempt({
+  const probe = { node: probeNode, labPrefix: lab.prefix, repetitions: options.repetitions };
+  const kernelCosts = [
+    ...((await attempt({
       scope: 'kernel costs',
       checks,
       isStopping,
-      work: () =>
-        measureKernelCosts({ node: probeNode, labPrefix: lab.prefix, repetitions: options.repetitions }),
-    })) ?? [];
+      work: () => measureKernelCosts(probe),
+    })) ?? []),
+    ...((await attempt({
+      scope: 'faster paths',
+      checks,
+      isStopping,
+      work: () => measureFasterPaths(probe),
+    })) ?? []),
+  ];
   return { methods, bulk, portGrowth, agent, kernelCosts, checks };
 };

@@ -16,7 +16,7 @@ import {
   renderScaling,
 } from './sections.js';
 import { renderTargets } from './targets.js';
-import { renderWhereTimeGoes } from './where-time-goes.js';
+import { renderGrowthByCommand, renderWhereTimeGoes } from './where-time-goes.js';
 
 const analysisStart = '<!-- analysis:start -->';
 const analysisEnd = '<!-- analysis:end -->';
@@ -117,7 +117,13 @@ ${renderKernelCosts({ runs })}
 
 ## Where the time goes
 
+Every command each method ran, timed from Node and grouped by kind (\`[long-lived]\`: written to an \`ip\` process netcore keeps running, no spawn).
+
 ${renderWhereTimeGoes({ runs })}
+
+**Which commands grow with the node's size** (setup, N = ${Math.max(...options.counts)}):
+
+${renderGrowthByCommand({ runs, count: Math.max(...options.counts) })}
 
 ${keepAnalysis(previous)}
 

@@ -1,9 +1,9 @@
 import type { BenchRun } from '../bench-run.js';
 import type { CommandRecord } from '../command-trace.js';
-import { formatMs } from '../measure.js';
+import { formatMs, formatRatio, median } from '../measure.js';
 import { type Breakdown, breakDown } from '../time-breakdown.js';
 import { code, renderTable } from './markdown.js';
-import { findMethod } from './scaling-stats.js';
+import { edgeSize, findMethod } from './scaling-stats.js';
 
 const renderBreakdown = ({ title, breakdown }: { title: string; breakdown: Breakdown }) => {
   const rows = breakdown.rows.map((row) => [
@@ -34,6 +34,41 @@ const collectScaling = (runs: readonly BenchRun[], name: string) => {
     }
   }
   return { records, setupMs, cleanMs };
+};
+
+/**
+ * Which commands grow with the node's size: per command kind, the median of the first and of the last
+ * `size` setup calls of the largest round (its calls are the last `count` setup calls of each run).
+ */
+export const renderGrowthByCommand = ({ runs, count }: { runs: readonly BenchRun[]; count: number }) => {
+  const size = edgeSize(count);
+  const rows: string[][] = [];
+  for (const name of ['netcore', 'cni-plugins', 'naive']) {
+    const first: CommandRecord[] = [];
+    const last: CommandRecord[] = [];
+    for (const run of runs) {
+      const records =
+        findMethod(run, name)?.method.trace.records.filter(
+          (record) => record.operation === 'setupInstance',
+        ) ?? [];
+      const callIds = [...new Set(records.map((record) => record.callId))]
+        .sort((a, b) => a - b)
+        .slice(-count);
+      const firstIds = new Set(callIds.slice(0, size));
+      const lastIds = new Set(callIds.slice(-size));
+      first.push(...records.filter((record) => firstIds.has(record.callId)));
+      last.push(...records.filter((record) => lastIds.has(record.callId)));
+    }
+    for (const kind of [...new Set(first.map((record) => record.kind))]) {
+      const before = median(first.filter((record) => record.kind === kind).map((record) => record.ms));
+      const after = median(last.filter((record) => record.kind === kind).map((record) => record.ms));
+      rows.push([name, code(kind), formatMs(before), formatMs(after), formatRatio(after / before)]);
+    }
+  }
+  return renderTable({
+    headers: ['Method', 'command', `first ${size} setups, median ms`, `last ${size}`, 'last / first'],
+    rows,
+  });
 };
 
 /**
