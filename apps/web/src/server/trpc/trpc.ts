@@ -33,18 +33,22 @@ export const trpcCodeByWebCode = {
 /** What a client reads in `error.data.web`: the code, the field to highlight, the node that failed. */
 export type WebErrorData = { code: WebErrorCode; field: string | undefined; nodeId: string | undefined };
 
+/** The first problem of an input the procedure's zod schema refused: the field and a readable message. */
+const readInputIssue = (error: TRPCError) => {
+  const { cause } = error;
+  if (error.code !== 'BAD_REQUEST' || !cause || !('issues' in cause) || !Array.isArray(cause.issues))
+    return undefined;
+  const [issue] = cause.issues as { path?: PropertyKey[]; message?: string }[];
+  const field = issue?.path?.map(String).join('.') || undefined;
+  const reason = issue?.message ?? 'invalid input';
+  return { field, message: field ? `${field}: ${reason}` : reason };
+};
+
 const readWebErrorData = (error: TRPCError): WebErrorData | null => {
   const { cause } = error;
   if (isWebError(cause)) return { code: cause.code, field: cause.field, nodeId: cause.nodeId };
-  if (error.code === 'BAD_REQUEST' && cause && 'issues' in cause && Array.isArray(cause.issues)) {
-    const [issue] = cause.issues as { path?: PropertyKey[] }[];
-    return {
-      code: 'INVALID_INPUT',
-      field: issue?.path?.map(String).join('.') || undefined,
-      nodeId: undefined,
-    };
-  }
-  return null;
+  const issue = readInputIssue(error);
+  return issue ? { code: 'INVALID_INPUT', field: issue.field, nodeId: undefined } : null;
 };
 
 const t = initTRPC.context<InnerContext>().create({
@@ -52,6 +56,8 @@ const t = initTRPC.context<InnerContext>().create({
   isDev: false,
   errorFormatter: ({ shape, error }) => ({
     ...shape,
+    // A refused input reads "ports.0.hostPort: must be 1-65535", not zod's JSON.
+    message: readInputIssue(error)?.message ?? shape.message,
     data: { ...shape.data, web: readWebErrorData(error) },
   }),
   sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
