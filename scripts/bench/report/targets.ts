@@ -23,17 +23,31 @@ const verdict = ({ value, isMet }: Target) => {
   return isMet(value.median) ? 'met' : '**missed**';
 };
 
+/** netcore's median over the CNI plugins' at the N where netcore compares worst (a target holds at every N). */
+const worstRatio = ({
+  run,
+  counts,
+  pick,
+}: {
+  run: BenchRun;
+  counts: readonly number[];
+  pick: typeof setupMedian;
+}) => {
+  const ratios = counts
+    .map((count) => ratioOf({ run, count, numerator: 'netcore', denominator: 'cni-plugins', pick }))
+    .filter((ratio): ratio is number => ratio !== undefined);
+  return ratios.length ? Math.max(...ratios) : undefined;
+};
+
 /** The targets of issue 7, each with the measured value (median over runs, with the range) and a verdict. */
 export const renderTargets = ({ runs, options }: { runs: readonly BenchRun[]; options: BenchOptions }) => {
   const largest = Math.max(...options.counts);
   const ms = (value: number) => `${formatMs(value)} ms`;
   const targets: Target[] = [
     {
-      name: `setupInstance, netcore / CNI plugins (median per instance, N = ${largest})`,
+      name: `setupInstance, netcore / CNI plugins (median per instance, worst of N = ${options.counts.join(', ')})`,
       limit: '≤ 0.125 (1/8)',
-      value: spreadOverRuns(runs, (run) =>
-        ratioOf({ run, count: largest, numerator: 'netcore', denominator: 'cni-plugins', pick: setupMedian }),
-      ),
+      value: spreadOverRuns(runs, (run) => worstRatio({ run, counts: options.counts, pick: setupMedian })),
       format: formatRatio,
       isMet: (value) => value <= 1 / 8,
     },
@@ -45,11 +59,9 @@ export const renderTargets = ({ runs, options }: { runs: readonly BenchRun[]; op
       isMet: (value) => value <= 1.3,
     },
     {
-      name: `cleanInstance, netcore / CNI plugins (median per instance, N = ${largest})`,
+      name: `cleanInstance, netcore / CNI plugins (median per instance, worst of N = ${options.counts.join(', ')})`,
       limit: '≤ 0.167 (1/6)',
-      value: spreadOverRuns(runs, (run) =>
-        ratioOf({ run, count: largest, numerator: 'netcore', denominator: 'cni-plugins', pick: cleanMedian }),
-      ),
+      value: spreadOverRuns(runs, (run) => worstRatio({ run, counts: options.counts, pick: cleanMedian })),
       format: formatRatio,
       isMet: (value) => value <= 1 / 6,
     },
