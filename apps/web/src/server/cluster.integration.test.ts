@@ -187,6 +187,26 @@ describeWithNamespaces('control plane driving a lab cluster through real agents'
     expect(await plane.admin.node.check({ nodeId: 'node1' })).toEqual({ status: 'ready', reason: null });
   });
 
+  it('reconciling a whole node repairs every drift item', async () => {
+    const { namespace, externalIpAddr } = agent('node1');
+    await runIn({ namespace, command: ['ip', 'route', 'del', '10.0.1.0/24', 'proto', '152'] });
+    await runIn({ namespace, command: ['iptables', '-t', 'nat', '-F', 'KUDO-HOSTPORTS'] });
+    expect(await ping({ from: await namespaceOf('web-1'), to: '10.0.1.2' })).toBe(false);
+    const drift = await plane.viewer.inspection.inspect({ nodeId: 'node1' });
+    expect(drift.items.map(({ resource, target }) => `${resource} ${target}`).sort()).toEqual([
+      'peer node2',
+      'port-mappings web-1',
+    ]);
+    const result = await plane.admin.inspection.reconcile({ nodeId: 'node1' });
+    expect(result.fixed).toHaveLength(2);
+    expect(result.remaining).toEqual([]);
+    expect(await ping({ from: await namespaceOf('web-1'), to: '10.0.1.2' })).toBe(true);
+    const { outside } = lab();
+    expect(await request({ from: outside.namespace, host: externalIpAddr, port: 8000 })).toBe(
+      `hello from web-1 to ${outside.ipAddr}`,
+    );
+  });
+
   it('a reboot (tables flushed, a new boot id) is re-applied from the database', async () => {
     const { namespace, externalIpAddr } = agent('node2');
     const healthy = await readOurRules(namespace);
