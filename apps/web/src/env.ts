@@ -17,7 +17,7 @@ const ZEnv = z.object({
   /** How often every agent is asked for its health (and its node inspected for drift). 0 turns polling off. */
   KUDO_HEALTH_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   /** How long a call to an agent may take before the node counts as unreachable. */
-  KUDO_AGENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  KUDO_AGENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Dashboard sign-in (issue 6; apps/web/src/server/auth).
   /** The admin's password; unset: generated at first start, printed once, kept hashed in KUDO_DATA_DIR/auth.json. */
