@@ -1,9 +1,85 @@
 /**
- * `npm start`: installs what is missing and runs the main job in a sandbox. Until the dashboard lands,
- * that is the netcore demo (scripts/demo.ts) in a lab of its own, removed at the end.
+ * `npm start`: the whole Kudo cluster in a sandbox on this machine. Installs what is missing, builds the
+ * dashboard, brings up a lab of nodes (network namespaces, never the machine's own), one agent per node on
+ * loopback, the dashboard on http://127.0.0.1:3000 with the nodes registered and example instances, and
+ * removes everything on Ctrl-C.
  */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLabPrefix } from '@kudo/netcore/lab';
+import { readScriptEnv } from './lab-cluster/env.js';
+import { createExampleInstances } from './lab-cluster/example-instances.js';
+import { type LabCluster, startLabCluster } from './lab-cluster/lab-cluster.js';
+import { ensureWebBuild } from './lab-cluster/web-build.js';
 import { ensureSystemPackages, requireRoot } from './system-deps.js';
 
+const root = join(import.meta.dirname, '..');
+const say = (line: string) => console.log(`[kudo] ${line}`);
+
 requireRoot({ what: 'npm start' });
+const env = readScriptEnv();
 ensureSystemPackages();
-await import('./demo.js');
+try {
+  await ensureWebBuild({ root, log: (line) => console.log(`  ${line}`) });
+} catch (error) {
+  console.error(`[kudo] the dashboard could not be built: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+const dataDir = join(root, 'data', 'lab-cluster');
+rmSync(dataDir, { recursive: true, force: true });
+const prefix = createLabPrefix({ name: `start-${randomBytes(2).toString('hex')}` });
+
+let cluster: LabCluster | undefined;
+let isStopping = false;
+const stop = async (code: number) => {
+  if (isStopping) return;
+  isStopping = true;
+  say('stopping the dashboard and the agents, removing the lab…');
+  try {
+    await cluster?.stop();
+    say(`lab ${prefix} removed`);
+  } catch (error) {
+    console.error(`[kudo] ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`[kudo] remove what is left with: npm run lab -- destroy ${prefix}`);
+    code = 1;
+  }
+  process.exit(code);
+};
+process.once('SIGINT', () => void stop(130));
+process.once('SIGTERM', () => void stop(143));
+
+try {
+  cluster = await startLabCluster({
+    root,
+    prefix,
+    nodeCount: env.KUDO_LAB_NODES,
+    host: env.KUDO_WEB_HOST,
+    port: env.KUDO_WEB_PORT,
+    dataDir,
+    ...(env.KUDO_ADMIN_PASSWORD ? { adminPassword: env.KUDO_ADMIN_PASSWORD } : {}),
+    ...(env.KUDO_VIEWER_PASSWORD ? { viewerPassword: env.KUDO_VIEWER_PASSWORD } : {}),
+    log: say,
+  });
+  const examples = await createExampleInstances({ cluster });
+  const reachable = examples.filter((example) => example.url);
+  console.log(`
+  Kudo Network is running: ${cluster.web.url}
+
+  Sign in
+    admin   ${cluster.credentials.admin}   (may change the cluster)
+    viewer  ${cluster.credentials.viewer}   (read-only)
+
+  Lab ${prefix}: ${cluster.agents.map((agent) => `${agent.nodeName} ${agent.externalIpAddr}`).join(', ')}
+    instances: ${examples.map((example) => `${example.instanceId} (${example.ipAddr} on ${example.nodeName})`).join(', ')}
+    from the lab's outside client (${cluster.lab.outside.ipAddr}):
+${reachable.map((example) => `      ip netns exec ${cluster?.lab.outside.namespace} curl -s ${example.url}`).join('\n')}
+
+  Logs: ${join(dataDir, 'web.log')}, ${join(dataDir, 'agents.log')}
+  Press Ctrl-C to stop everything and remove the lab.
+`);
+} catch (error) {
+  console.error(`[kudo] npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  await stop(1);
+}

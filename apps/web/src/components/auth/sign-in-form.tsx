@@ -1,0 +1,77 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { type FormEvent, useState } from 'react';
+import { Button } from '../ui/button';
+import { Field } from '../ui/field';
+
+type SignInError = { field?: string; message: string };
+
+export const SignInForm = () => {
+  const router = useRouter();
+  const [name, setName] = useState('admin');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<SignInError | undefined>();
+  const [isBusy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const response = await fetch('/api/auth/sign-in', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, password }),
+      });
+      if (!response.ok) {
+        const body = (await response.json().catch(() => undefined)) as { error?: SignInError } | undefined;
+        setError(body?.error ?? { message: `sign-in failed (HTTP ${response.status})` });
+        return;
+      }
+      router.replace('/');
+      router.refresh();
+    } catch (failure) {
+      setError({ message: `the control plane did not answer: ${String(failure)}` });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="form" onSubmit={submit} data-testid="sign-in-form">
+      <Field label="User" htmlFor="sign-in-name" error={error?.field === 'name' ? error.message : undefined}>
+        <select
+          id="sign-in-name"
+          name="name"
+          className="select"
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+        >
+          <option value="admin">admin (full access)</option>
+          <option value="viewer">viewer (read-only)</option>
+        </select>
+      </Field>
+      <Field
+        label="Password"
+        htmlFor="sign-in-password"
+        error={error && error.field !== 'name' ? error.message : undefined}
+      >
+        <input
+          id="sign-in-password"
+          name="password"
+          type="password"
+          className="input"
+          autoComplete="current-password"
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+          aria-invalid={error && error.field !== 'name' ? true : undefined}
+          required
+        />
+      </Field>
+      <Button type="submit" variant="primary" isBusy={isBusy}>
+        Sign in
+      </Button>
+    </form>
+  );
+};

@@ -1,0 +1,70 @@
+import Link from 'next/link';
+import { formatAgo, formatDuration, formatTime } from '../../client/format';
+
+export type EventLike = {
+  id: number;
+  at: string | Date;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  result: string;
+  error: string | null;
+  durationMs: number;
+  details?: unknown;
+};
+
+const actionLabels: Record<string, string> = {
+  'node.add': 'Added node',
+  'node.remove': 'Removed node',
+  'node.retry': 'Retried node',
+  'node.reapply': 'Re-applied node',
+  'node.status': 'Node status changed',
+  'instance.create': 'Created instance',
+  'instance.delete': 'Deleted instance',
+  'portMapping.set': 'Changed port mappings',
+  'inspection.reconcile': 'Fixed drift',
+  'inspection.cleanOrphans': 'Cleaned orphans',
+  'cluster.updateSettings': 'Changed the address plan',
+};
+
+export const describeAction = (action: string) => actionLabels[action] ?? action;
+
+/** Where an event's target lives in the dashboard, if it has a page. */
+export const linkToTarget = ({ targetType, targetId }: { targetType: string; targetId: string }) => {
+  if (targetType === 'node') return `/nodes/${encodeURIComponent(targetId)}`;
+  if (targetType === 'instance') return `/instances/${encodeURIComponent(targetId)}`;
+  return undefined;
+};
+
+const describeStatusChange = (details: unknown) => {
+  if (details && typeof details === 'object' && 'from' in details && 'to' in details)
+    return `${String(details.from)} → ${String(details.to)}`;
+  return undefined;
+};
+
+/** One audit entry: what happened to what, by whom, how it ended and how long it took. */
+export const EventRow = ({ event, isCompact = false }: { event: EventLike; isCompact?: boolean }) => {
+  const href = linkToTarget(event);
+  const statusChange = event.action === 'node.status' ? describeStatusChange(event.details) : undefined;
+  return (
+    <li className="item" data-testid="event-row" data-action={event.action}>
+      <span className={`timeline-dot ${event.result === 'ok' ? '' : 'error'}`} aria-hidden="true" />
+      <div className="item-main">
+        <div className="item-title">
+          {describeAction(event.action)}{' '}
+          {href ? <Link href={href}>{event.targetId}</Link> : <span className="mono">{event.targetId}</span>}
+          {statusChange ? <span className="muted"> ({statusChange})</span> : null}
+        </div>
+        <div className="item-detail">
+          by {event.actor} · {isCompact ? formatAgo({ at: event.at }) : formatTime(event.at)}
+          {event.durationMs > 0 ? ` · ${formatDuration(event.durationMs)}` : ''}
+        </div>
+        {event.error ? <div className="item-detail bad-text">{event.error}</div> : null}
+      </div>
+      <span className={`badge ${event.result === 'ok' ? 'badge-green' : 'badge-red'}`}>
+        {event.result === 'ok' ? 'ok' : 'failed'}
+      </span>
+    </li>
+  );
+};

@@ -1,0 +1,141 @@
+'use client';
+
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { useLiveUpdates } from '../../client/live-updates';
+import { readError } from '../../client/read-error';
+import { useTRPC } from '../../client/trpc';
+import { Button } from '../ui/button';
+import { Card } from '../ui/card';
+import { EmptyState } from '../ui/empty-state';
+import { EventsIcon } from '../ui/icons';
+import { ErrorNotice } from '../ui/notice';
+import { PageHeader } from '../ui/page-header';
+import { describeAction, EventRow } from './event-row';
+import { OperationsInProgress } from './operations-in-progress';
+
+const pageSize = 50;
+
+/** The audit log (every change, who, what, how it ended), filterable, with what is running and arriving live. */
+export const EventsPage = () => {
+  const trpc = useTRPC();
+  const { recentEvents, status, isPaused } = useLiveUpdates();
+  const [targetType, setTargetType] = useState('');
+  const [targetId, setTargetId] = useState('');
+  const [result, setResult] = useState('');
+  const [action, setAction] = useState('');
+  const input = {
+    limit: pageSize,
+    ...(targetType ? { targetType } : {}),
+    ...(targetId.trim() ? { targetId: targetId.trim() } : {}),
+  };
+  const events = useInfiniteQuery(
+    trpc.event.list.infiniteQueryOptions(input, { getNextPageParam: (page) => page.nextCursor }),
+  );
+  const entries = useMemo(() => (events.data?.pages ?? []).flatMap((page) => page.entries), [events.data]);
+  const actions = useMemo(() => [...new Set(entries.map((entry) => entry.action))].sort(), [entries]);
+  const shown = entries.filter(
+    (entry) => (!result || entry.result === result) && (!action || entry.action === action),
+  );
+
+  return (
+    <div className="stack">
+      <PageHeader
+        title="Events"
+        description="The audit log: every change to the cluster, who made it, and how it ended."
+      />
+      <div className="grid-2">
+        <Card title="In progress" description="Changes you started that are still running">
+          <OperationsInProgress />
+        </Card>
+        <Card
+          title="Live"
+          description={
+            isPaused
+              ? 'Live updates are paused'
+              : status === 'live'
+                ? 'Changes as they happen'
+                : 'Connecting…'
+          }
+          isFlush
+        >
+          {recentEvents.length === 0 ? (
+            <p className="card-body muted">No change since this page was opened.</p>
+          ) : (
+            <ul className="item-list" data-testid="live-events">
+              {recentEvents.slice(0, 6).map((event) => (
+                <EventRow key={event.id} event={event} isCompact />
+              ))}
+            </ul>
+          )}
+        </Card>
+      </div>
+      <ErrorNotice error={readError(events.error)} title="Could not load the events" />
+      <Card isFlush>
+        <div className="toolbar">
+          <select
+            className="select"
+            aria-label="Target type"
+            value={targetType}
+            onChange={(event) => setTargetType(event.target.value)}
+          >
+            <option value="">Any target</option>
+            <option value="node">Nodes</option>
+            <option value="instance">Instances</option>
+            <option value="cluster">Cluster</option>
+          </select>
+          <input
+            className="input mono"
+            placeholder="Target id (exact)"
+            aria-label="Target id"
+            value={targetId}
+            onChange={(event) => setTargetId(event.target.value)}
+          />
+          <select
+            className="select"
+            aria-label="Action"
+            value={action}
+            onChange={(event) => setAction(event.target.value)}
+          >
+            <option value="">Any action</option>
+            {actions.map((name) => (
+              <option key={name} value={name}>
+                {describeAction(name)}
+              </option>
+            ))}
+          </select>
+          <select
+            className="select"
+            aria-label="Result"
+            value={result}
+            onChange={(event) => setResult(event.target.value)}
+          >
+            <option value="">Any result</option>
+            <option value="ok">Succeeded</option>
+            <option value="error">Failed</option>
+          </select>
+        </div>
+        {events.data && shown.length === 0 ? (
+          <EmptyState
+            icon={<EventsIcon />}
+            title="No events"
+            description="Nothing matches these filters yet."
+          />
+        ) : (
+          <ul className="item-list" data-testid="events-list">
+            {shown.map((event) => (
+              <EventRow key={event.id} event={event} />
+            ))}
+          </ul>
+        )}
+        {events.hasNextPage ? (
+          <div className="table-footer">
+            <Button size="sm" onClick={() => events.fetchNextPage()} isBusy={events.isFetchingNextPage}>
+              Load older events
+            </Button>
+          </div>
+        ) : null}
+      </Card>
+    </div>
+  );
+};

@@ -1,0 +1,67 @@
+'use client';
+
+import type { ButtonHTMLAttributes, ReactNode } from 'react';
+import { usePermission } from '../../client/session-context';
+import { LockIcon } from './icons';
+
+type Variant = 'primary' | 'secondary' | 'danger' | 'danger-solid' | 'ghost';
+
+const variantClass: Record<Variant, string> = {
+  primary: 'button button-primary',
+  secondary: 'button',
+  danger: 'button button-danger',
+  'danger-solid': 'button button-danger-solid',
+  ghost: 'button button-ghost',
+};
+
+export type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
+  variant?: Variant;
+  size?: 'md' | 'sm';
+  icon?: ReactNode;
+  isBusy?: boolean;
+};
+
+export const Button = ({
+  variant = 'secondary',
+  size = 'md',
+  icon,
+  isBusy = false,
+  children,
+  className,
+  type = 'button',
+  disabled,
+  ...props
+}: ButtonProps) => (
+  <button
+    type={type}
+    className={[variantClass[variant], size === 'sm' ? 'button-sm' : '', className ?? ''].join(' ').trim()}
+    disabled={disabled || isBusy}
+    aria-busy={isBusy || undefined}
+    {...props}
+  >
+    {isBusy ? <span className="spinner" aria-hidden="true" /> : icon}
+    {children}
+  </button>
+);
+
+/**
+ * A button that changes the cluster. For a viewer it is disabled, shows a lock, and says why (on hover,
+ * on focus, and to screen readers); the server refuses the change anyway.
+ */
+export const ActionButton = ({ disabledReason, ...props }: ButtonProps & { disabledReason?: string }) => {
+  const { canChange, reason } = usePermission();
+  const why = canChange ? disabledReason : reason;
+  if (canChange && !disabledReason) return <Button {...props} />;
+  return (
+    <span className="action-wrap" data-reason={why} tabIndex={props.disabled || why ? 0 : undefined}>
+      <Button
+        {...props}
+        icon={canChange ? props.icon : <LockIcon />}
+        disabled
+        aria-disabled="true"
+        title={why}
+        data-disabled-reason={why}
+      />
+    </span>
+  );
+};

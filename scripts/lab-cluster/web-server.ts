@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { childEnv } from './env.js';
+
+/** A free TCP port on loopback (for tests: the dashboard on an ephemeral port). */
+export const findFreePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+
+const waitForExit = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+
+/** Resolves when `url` answers, rejects when the process ends first or after `timeoutMs`. */
+const waitUntilAnswering = async ({
+  url,
+  child,
+  timeoutMs,
+}: {
+  url: string;
+  child: ChildProcess;
+  timeoutMs: number;
+}) => {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  while (Date.now() < deadline) {
+    if (exited)
+      throw new Error(`the dashboard exited with ${child.exitCode ?? child.signalCode} before answering`);
+    try {
+      const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(5_000) });
+      if (response.status < 500) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the dashboard did not answer at ${url} within ${timeoutMs / 1000} s`);
+};
+
+/**
+ * Runs the built dashboard (`next start`) as a child process on `host:port` with the control plane's
+ * environment; its output goes to `logFile`. `stop()` ends it (SIGTERM, then SIGKILL).
+ */
+export const startWebServer = async ({
+  root,
+  host,
+  port,
+  env,
+  logFile,
+}: {
+  root: string;
+  host: string;
+  port: number;
+  env: Record<string, string>;
+  logFile: string;
+}) => {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-H', host, '-p', String(port)],
+    {
+      cwd: join(root, 'apps', 'web'),
+      env: childEnv({ NODE_ENV: 'production', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await waitForExit(child);
+      clearTimeout(timer);
+    }
+    log.end();
+  };
+  try {
+    await waitUntilAnswering({ url: `${url}/sign-in`, child, timeoutMs: 60_000 });
+  } catch (error) {
+    await stop();
+    throw new Error(`${error instanceof Error ? error.message : String(error)} (see ${logFile})`);
+  }
+  return { url, pid: child.pid, stop };
+};
+
+export type WebServer = Awaited<ReturnType<typeof startWebServer>>;
