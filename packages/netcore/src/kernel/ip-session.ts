@@ -77,25 +77,25 @@ export const createIpSession = ({
 
   const start = () => {
     lineCount = 0;
-    const process = spawn('ip', [...args, '-force', '-batch', '-'], {
+    const batch = spawn('ip', [...args, '-force', '-batch', '-'], {
       stdio: ['pipe', 'ignore', 'pipe'],
-      env: { LC_ALL: 'C' },
+      env: { ...process.env, LC_ALL: 'C' },
     });
-    process.stderr?.setEncoding('utf8');
-    process.stderr?.on('data', (chunk: string) => {
+    batch.stderr?.setEncoding('utf8');
+    batch.stderr?.on('data', (chunk: string) => {
       buffer += chunk;
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) onLine(line);
     });
-    process.on('error', (error) => failAll(error));
-    process.on('exit', (code) => {
-      if (child === process)
+    batch.on('error', (error) => failAll(error));
+    batch.on('exit', (code) => {
+      if (child === batch)
         failAll(new Error(`ip ${args.join(' ')} -batch exited (${code}) with work pending`));
     });
-    process.stdin?.on('error', () => undefined);
-    child = process;
-    return process;
+    batch.stdin?.on('error', () => undefined);
+    child = batch;
+    return batch;
   };
 
   function scheduleIdle() {
@@ -116,12 +116,12 @@ export const createIpSession = ({
     run: (lines) =>
       new Promise((resolve, reject) => {
         clearTimeout(idleTimer);
-        const process = child ?? start();
+        const batch = child ?? start();
         setReferenced(true);
         const firstLine = lineCount + 1;
         lineCount += lines.length + 1;
         pending.push({ firstLine, ackLine: lineCount, errors: [], resolve, reject });
-        process.stdin?.write(`${[...lines, sentinel].join('\n')}\n`);
+        batch.stdin?.write(`${[...lines, sentinel].join('\n')}\n`);
       }),
     close,
   };
