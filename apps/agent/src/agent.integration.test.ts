@@ -155,6 +155,18 @@ describeWithNamespaces('agent acting in a lab node', () => {
     ]);
   });
 
+  it('diff takes a desired state of hundreds of instances (queries travel as POST, not in the URL)', async () => {
+    const instances = Array.from({ length: 400 }, (_, index) => ({
+      instanceId: `planned-instance-with-a-long-name-${index}`,
+      instanceIpCidr: `10.0.0.${(index % 200) + 20}/24`,
+      ports: [{ hostPort: 40_000 + index, instancePort: 8080 }],
+    }));
+    const { drift } = await harness.client.diff.query({
+      desired: { nodeId: 'node1', nodeIpCidr: '10.0.0.1/24', instances },
+    });
+    expect(drift.filter((item) => item.resource === 'instance' && item.kind === 'missing')).toHaveLength(400);
+  });
+
   it('newNodeInCluster, deleteNodeInCluster and addOtherNodes add and remove the other node', async () => {
     const node2 = {
       nodeId: 'node2',

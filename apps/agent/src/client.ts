@@ -34,7 +34,8 @@ export const createAgentClient = ({ url, token }: { url: string; token: string |
           EventSource,
           eventSourceOptions: () => ({ fetch: fetchWithToken }),
         }),
-        false: httpBatchLink({ url: toTrpcUrl(url), headers: () => authorization }),
+        // Queries go as POST: a desired state or a list of known ids would not fit in a URL.
+        false: httpBatchLink({ url: toTrpcUrl(url), headers: () => authorization, methodOverride: 'POST' }),
       }),
     ],
   });

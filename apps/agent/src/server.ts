@@ -61,6 +61,7 @@ export const createAgentServer = ({
   const handleTrpc = createHTTPHandler({
     router: agentRouter,
     basePath: trpcBasePath,
+    allowMethodOverride: true,
     createContext: ({ req }) => createInnerContext({ services, isAuthenticated: isAuthorized(req) }),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR' && !error.cause)

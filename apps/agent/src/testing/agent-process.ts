@@ -40,10 +40,12 @@ export const spawnAgentProcess = ({
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
   const listening = new Promise<string>((resolve, reject) => {
+    let partial = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const completeLines = stdout.split('\n').slice(0, -1);
-      for (const line of completeLines) {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
         if (!line.startsWith('{')) continue;
         const entry = JSON.parse(line) as { msg?: string; url?: string };
         if (entry.msg === 'agent listening' && entry.url) resolve(entry.url);
