@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkId, checkInstanceAddress, checkPorts, isIpv4Address } from './validate';
+import { checkId, checkInstanceAddress, checkPorts, isIpv4Address, toNetworkCidr } from './validate';
 
 describe('form checks', () => {
   it('accepts ids the API accepts and names what is wrong with others', () => {
@@ -26,6 +26,12 @@ describe('form checks', () => {
     expect(checkInstanceAddress({ address: '10.0.1.9', subnet, usedAddresses: ['10.0.1.9'] })).toMatch(
       /used/,
     );
+  });
+
+  it('turns a host CIDR into its network', () => {
+    expect(toNetworkCidr('10.0.1.1/24')).toBe('10.0.1.0/24');
+    expect(toNetworkCidr('10.0.1.77/26')).toBe('10.0.1.64/26');
+    expect(toNetworkCidr('not a cidr')).toBe('not a cidr');
   });
 
   it('names the port field at fault, as the API does', () => {

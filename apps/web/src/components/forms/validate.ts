@@ -28,6 +28,19 @@ const toNumber = (address: string) => {
 
 export const isIpv4Address = (value: string) => toNumber(value) !== undefined;
 
+const toDotted = (value: number) =>
+  [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+
+/** The network of a host CIDR: `10.0.1.1/24` → `10.0.1.0/24` (the input when it is not a CIDR). */
+export const toNetworkCidr = (cidr: string) => {
+  const [address = '', lengthText = ''] = cidr.split('/');
+  const value = toNumber(address);
+  const length = Number(lengthText);
+  if (value === undefined || !Number.isInteger(length) || length < 0 || length > 32) return cidr;
+  const size = 2 ** (32 - length);
+  return `${toDotted(value - (value % size))}/${length}`;
+};
+
 /** Why `address` cannot be an instance's address in `subnet` (besides being taken), or undefined. */
 export const checkInstanceAddress = ({
   address,

@@ -3,12 +3,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
-import { formatAgo, formatPort, formatTime } from '../../client/format';
+import { formatAgo, formatPort, formatTime, pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { type Inspection, type NodeDetail, useTRPC } from '../../client/trpc';
 import { EventRow } from '../events/event-row';
-import { ActionButton } from '../ui/button';
+import { ActionButton, ActionLink } from '../ui/button';
 import { Card } from '../ui/card';
 import { EmptyState } from '../ui/empty-state';
 import { InstanceIcon, PlusIcon, RefreshIcon, TrashIcon } from '../ui/icons';
@@ -68,9 +68,13 @@ const NodeInstances = ({ node }: { node: NodeDetail }) => (
     title="Instances"
     description={`Addresses from ${node.subnet}`}
     actions={
-      <Link className="button button-sm" href={`/instances?create=1&node=${encodeURIComponent(node.id)}`}>
-        <PlusIcon /> Create instance
-      </Link>
+      <ActionLink
+        size="sm"
+        icon={<PlusIcon />}
+        href={`/instances?create=1&node=${encodeURIComponent(node.id)}`}
+      >
+        Create instance
+      </ActionLink>
     }
     isFlush
     testId="node-instances"
@@ -170,6 +174,11 @@ export const NodeDetailPage = ({ nodeId }: { nodeId: string }) => {
         title={
           <span className="row" style={{ gap: 12 }}>
             {data.name} <StatusBadge status={data.status} />
+            {inspection.data?.hasDrift && data.status !== 'drifted' ? (
+              <span className="badge badge-purple" data-testid="drift-found">
+                {pluralize({ count: inspection.data.items.length, one: 'drift item' })} found
+              </span>
+            ) : null}
           </span>
         }
         description={`Subnet ${data.subnet} · external address ${data.externalIpAddr}`}

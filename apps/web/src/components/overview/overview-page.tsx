@@ -7,9 +7,10 @@ import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
 import { EventRow } from '../events/event-row';
+import { ActionLink } from '../ui/button';
 import { Card, Stat } from '../ui/card';
 import { EmptyState } from '../ui/empty-state';
-import { EventsIcon, NodeIcon } from '../ui/icons';
+import { EventsIcon, NodeIcon, PlusIcon } from '../ui/icons';
 import { ErrorNotice } from '../ui/notice';
 import { PageHeader } from '../ui/page-header';
 import { StatusBadge } from '../ui/status-badge';
@@ -47,6 +48,16 @@ export const OverviewPage = () => {
       <PageHeader
         title="Overview"
         description="Your cluster at a glance: its address plan, health and latest changes."
+        actions={
+          <>
+            <ActionLink href="/nodes?add=1" icon={<NodeIcon />}>
+              Add node
+            </ActionLink>
+            <ActionLink variant="primary" href="/instances?create=1" icon={<PlusIcon />}>
+              Create instance
+            </ActionLink>
+          </>
+        }
       />
       <ErrorNotice error={error} title="Could not load the cluster" />
       <div className="stats">
@@ -88,9 +99,9 @@ export const OverviewPage = () => {
               title="No nodes yet"
               description="Add a node by giving the address and token of its agent."
               action={
-                <Link className="button button-primary" href="/nodes?add=1">
+                <ActionLink variant="primary" href="/nodes?add=1">
                   Add a node
-                </Link>
+                </ActionLink>
               }
             />
           ) : (

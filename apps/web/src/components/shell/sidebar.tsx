@@ -63,7 +63,7 @@ const UserChip = () => {
       </span>
       <div>
         <div data-testid="user-name">{user.name}</div>
-        <div className="role">{user.role === 'admin' ? 'Administrator' : 'Viewer (read-only)'}</div>
+        <div className="role">{user.role === 'admin' ? 'Administrator' : 'Read-only'}</div>
       </div>
       <button type="button" className="sign-out" onClick={signOut} disabled={isSigningOut}>
         Sign out

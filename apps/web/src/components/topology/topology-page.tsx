@@ -3,14 +3,13 @@
 import '@xyflow/react/dist/style.css';
 import { useQuery } from '@tanstack/react-query';
 import { Background, Controls, MiniMap, type NodeMouseHandler, ReactFlow } from '@xyflow/react';
-import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
-import { Button } from '../ui/button';
+import { ActionLink, Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { EmptyState } from '../ui/empty-state';
 import { TopologyIcon } from '../ui/icons';
@@ -124,9 +123,9 @@ export const TopologyPage = () => {
             title="The cluster has no nodes yet"
             description="Once nodes are added, they appear here with their instances and the routes between them."
             action={
-              <Link className="button button-primary" href="/nodes?add=1">
+              <ActionLink variant="primary" href="/nodes?add=1">
                 Add a node
-              </Link>
+              </ActionLink>
             }
           />
         </Card>

@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import type { ButtonHTMLAttributes, ReactNode } from 'react';
 import { usePermission } from '../../client/session-context';
 import { LockIcon } from './icons';
@@ -51,7 +52,7 @@ export const Button = ({
 export const ActionButton = ({ disabledReason, ...props }: ButtonProps & { disabledReason?: string }) => {
   const { canChange, reason } = usePermission();
   const why = canChange ? disabledReason : reason;
-  if (canChange && !disabledReason) return <Button {...props} />;
+  if (canChange && !disabledReason) return <Button {...props} data-action-button="true" />;
   return (
     <span className="action-wrap" data-reason={why} tabIndex={props.disabled || why ? 0 : undefined}>
       <Button
@@ -61,7 +62,41 @@ export const ActionButton = ({ disabledReason, ...props }: ButtonProps & { disab
         aria-disabled="true"
         title={why}
         data-disabled-reason={why}
+        data-action-button="true"
       />
     </span>
+  );
+};
+
+/** A link that leads to a change (e.g. a create form): for a viewer, a disabled action button instead. */
+export const ActionLink = ({
+  href,
+  icon,
+  children,
+  variant = 'secondary',
+  size = 'md',
+}: {
+  href: string;
+  icon?: ReactNode;
+  children: ReactNode;
+  variant?: 'primary' | 'secondary';
+  size?: 'md' | 'sm';
+}) => {
+  const { canChange } = usePermission();
+  if (!canChange)
+    return (
+      <ActionButton icon={icon} variant={variant} size={size}>
+        {children}
+      </ActionButton>
+    );
+  return (
+    <Link
+      href={href}
+      className={[variantClass[variant], size === 'sm' ? 'button-sm' : ''].join(' ').trim()}
+      data-action-button="true"
+    >
+      {icon}
+      {children}
+    </Link>
   );
 };

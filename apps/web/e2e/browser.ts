@@ -1,0 +1,76 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+
+/** Debian's chromium: the test never downloads a browser. */
+export const chromiumPath = '/usr/bin/chromium';
+
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/**
+ * A headless chromium with a fresh profile (its own --user-data-dir, removed by `close()`), so nothing
+ * carries over between runs and nothing is fetched from outside.
+ */
+export const launchBrowser = async () => {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'kudo-e2e-chromium-'));
+  const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 1440, height: 960 },
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+/**
+ * Saves a screenshot as `artifacts/screenshots/NAME.png` (the CI artefact folder): the whole page, or
+ * only the window (for an open dialog, which covers the window, not the page).
+ */
+export const saveScreenshot = async ({
+  page,
+  root,
+  name,
+  isFullPage = true,
+}: {
+  page: Page;
+  root: string;
+  name: string;
+  isFullPage?: boolean;
+}) => {
+  const directory = join(root, 'artifacts', 'screenshots');
+  await mkdir(directory, { recursive: true });
+  await page.screenshot({ path: join(directory, `${name}.png`), fullPage: isFullPage });
+};
+
+/** Signs in through the form, as a person would. */
+export const signInThroughForm = async ({
+  page,
+  baseUrl,
+  name,
+  password,
+}: {
+  page: Page;
+  baseUrl: string;
+  name: 'admin' | 'viewer';
+  password: string;
+}) => {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel('User').selectOption(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('user-name').waitFor();
+};
