@@ -142,6 +142,16 @@ export const measureKernelCosts = async ({
       '`iptables-save` of the node with 1,000 more rules',
       await repeatMs({ times: repetitions, work: () => inNode('iptables-save', []) }),
     );
+    const addsToFull: number[] = [];
+    for (let index = 0; index < repetitions; index += 1) {
+      addsToFull.push((await measureMs(() => restore([`-A ${dnat(1000 + index)}`]))).ms);
+      await restore([`-D ${dnat(1000 + index)}`]);
+    }
+    record(
+      'iptables-add-1000',
+      '`iptables-restore --noflush` appending one rule to a chain of 1,000',
+      addsToFull,
+    );
   } finally {
     await restore([`-F ${probeChain}`, `-X ${probeChain}`]);
   }
