@@ -31,28 +31,12 @@ export type GroupData = {
 export type InstanceData = { instance: TopologyInstance; externalIpAddr: string };
 export type MoreData = { nodeId: string; hiddenCount: number };
 
-export type FlowNode =
-  | { id: string; type: 'kudoGroup'; position: Pos; data: GroupData; style: Size; zIndex: number }
-  | {
-      id: string;
-      type: 'kudoInstance';
-      position: Pos;
-      data: InstanceData;
-      parentId: string;
-      extent: 'parent';
-      style: Size;
-      zIndex: number;
-    }
-  | {
-      id: string;
-      type: 'kudoMore';
-      position: Pos;
-      data: MoreData;
-      parentId: string;
-      extent: 'parent';
-      style: Size;
-      zIndex: number;
-    };
+/** `style` sizes the element; `width`/`height` let React Flow fit and draw the minimap before it is measured. */
+export type FlowNode = Sized & { id: string; position: Pos; zIndex: number } & (
+    | { type: 'kudoGroup'; data: GroupData }
+    | { type: 'kudoInstance'; data: InstanceData; parentId: string; extent: 'parent' }
+    | { type: 'kudoMore'; data: MoreData; parentId: string; extent: 'parent' }
+  );
 
 export type FlowEdge = {
   id: string;
@@ -66,6 +50,7 @@ export type FlowEdge = {
 
 type Pos = { x: number; y: number };
 type Size = { width: number; height: number };
+type Sized = { style: Size; width: number; height: number };
 
 export const layout = {
   instanceWidth: 196,
@@ -73,7 +58,8 @@ export const layout = {
   gap: 12,
   padding: 16,
   headerHeight: 92,
-  collapsedHeight: 120,
+  collapsedHeight: 132,
+  collapsedWidth: 300,
   groupGap: 96,
   /** Instances drawn per group; the rest are one "and N more" tile that opens the table. */
   maxInstancesPerGroup: 47,
@@ -92,11 +78,12 @@ const minGroupWidth = 2 * layout.padding + 2 * layout.instanceWidth + layout.gap
 const columnsFor = (count: number) => (count <= 2 ? Math.max(count, 1) : count <= 4 ? 2 : 3);
 
 const measureGroup = ({ tileCount, isCollapsed }: { tileCount: number; isCollapsed: boolean }): Size => {
-  const { instanceWidth, instanceHeight, gap, padding, headerHeight, collapsedHeight } = layout;
+  const { instanceWidth, instanceHeight, gap, padding, headerHeight, collapsedHeight, collapsedWidth } =
+    layout;
   const columns = columnsFor(tileCount);
   const width = Math.max(2 * padding + columns * instanceWidth + (columns - 1) * gap, minGroupWidth);
-  if (isCollapsed || tileCount === 0)
-    return { width, height: isCollapsed ? collapsedHeight : headerHeight + 44 };
+  if (isCollapsed) return { width: collapsedWidth, height: collapsedHeight };
+  if (tileCount === 0) return { width, height: headerHeight + 44 };
   const rows = Math.ceil(tileCount / columns);
   return { width, height: headerHeight + rows * instanceHeight + (rows - 1) * gap + padding };
 };
@@ -158,6 +145,7 @@ export const buildTopology = ({
           peerCount: nodes.length - 1,
         },
         style: size,
+        ...size,
         zIndex: 0,
       });
       const tileColumns = columnsFor(drawn.length + (hiddenCount > 0 ? 1 : 0));
@@ -175,6 +163,7 @@ export const buildTopology = ({
           parentId: groupId(node.id),
           extent: 'parent',
           style: tileSize,
+          ...tileSize,
           zIndex: 1,
         });
       });
@@ -187,6 +176,7 @@ export const buildTopology = ({
           parentId: groupId(node.id),
           extent: 'parent',
           style: tileSize,
+          ...tileSize,
           zIndex: 1,
         });
     });

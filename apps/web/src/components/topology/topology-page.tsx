@@ -2,9 +2,9 @@
 
 import '@xyflow/react/dist/style.css';
 import { useQuery } from '@tanstack/react-query';
-import { Background, Controls, MiniMap, type NodeMouseHandler, ReactFlow } from '@xyflow/react';
+import { Background, Controls, MiniMap, type NodeMouseHandler, ReactFlow, useReactFlow } from '@xyflow/react';
 import { useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
@@ -20,6 +20,31 @@ import { CollapseContext, GroupElement, InstanceElement, MoreElement, RouteEdge 
 import { TopologyTable } from './topology-table';
 
 const nodeTypes = { kudoGroup: GroupElement, kudoInstance: InstanceElement, kudoMore: MoreElement };
+const fitViewOptions = { padding: 0.12, maxZoom: 1.1 };
+const minimapColours: Record<string, string> = {
+  ready: '#a6f4c5',
+  pending: '#b2ddff',
+  drifted: '#d9d6fe',
+  degraded: '#fedf89',
+  unreachable: '#fecdca',
+};
+
+/**
+ * Fits the view again when what is drawn changes shape (a filter, a group collapsed or expanded, a node
+ * added or removed), not on every live refresh, so a user's zoom is kept while the data updates.
+ */
+const FitOnLayoutChange = ({ layoutKey }: { layoutKey: string }) => {
+  const { fitView } = useReactFlow();
+  const fitted = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (fitted.current === layoutKey) return;
+    fitted.current = layoutKey;
+    // On the next frame, once the new elements are in React Flow's store.
+    const frame = requestAnimationFrame(() => void fitView({ ...fitViewOptions, duration: 200 }));
+    return () => cancelAnimationFrame(frame);
+  }, [layoutKey, fitView]);
+  return null;
+};
 const edgeTypes = { route: RouteEdge };
 
 /**
@@ -40,28 +65,31 @@ export const TopologyPage = () => {
     const only = searchParams.getAll('node');
     return only.length > 0 ? new Set(only) : undefined;
   });
-  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
-  const [hasAutoCollapsed, setAutoCollapsed] = useState(false);
+  // The user's choice of collapsed groups; until they choose, a big cluster starts collapsed.
+  const [collapsedChoice, setCollapsed] = useState<ReadonlySet<string> | undefined>();
   const [focusedNodeId, setFocusedNodeId] = useState<string | undefined>();
 
   const nodeList = nodes.data ?? [];
   const instanceList = instances.data ?? [];
 
-  // A big cluster opens with its groups collapsed, once; the user's choices are kept afterwards.
-  useEffect(() => {
-    if (hasAutoCollapsed || !nodes.data || !instances.data) return;
-    setAutoCollapsed(true);
-    if (shouldAutoCollapse(instances.data.length)) setCollapsed(new Set(nodes.data.map((node) => node.id)));
-  }, [hasAutoCollapsed, nodes.data, instances.data]);
+  const collapsed = useMemo(
+    () =>
+      collapsedChoice ??
+      new Set(shouldAutoCollapse(instanceList.length) ? nodeList.map((node) => node.id) : []),
+    [collapsedChoice, instanceList.length, nodeList],
+  );
 
-  const toggleCollapse = useCallback((nodeId: string) => {
-    setCollapsed((previous) => {
-      const next = new Set(previous);
-      if (next.has(nodeId)) next.delete(nodeId);
-      else next.add(nodeId);
-      return next;
-    });
-  }, []);
+  const toggleCollapse = useCallback(
+    (nodeId: string) => {
+      setCollapsed((previous) => {
+        const next = new Set(previous ?? collapsed);
+        if (next.has(nodeId)) next.delete(nodeId);
+        else next.add(nodeId);
+        return next;
+      });
+    },
+    [collapsed],
+  );
 
   const toggleFilter = (nodeId: string) => {
     setFilter((previous) => {
@@ -84,6 +112,11 @@ export const TopologyPage = () => {
     [nodeList, instanceList, collapsed, filter, focusedNodeId],
   );
   const edges = useMemo(() => graph.edges.map((edge) => ({ ...edge, type: 'route' })), [graph.edges]);
+  const layoutKey = [
+    nodeList.map((node) => node.id).join(','),
+    [...(filter ?? [])].sort().join(','),
+    [...collapsed].sort().join(','),
+  ].join('|');
 
   const onNodeClick: NodeMouseHandler = (_, element) => {
     const target = readElementTarget(element.id);
@@ -187,13 +220,25 @@ export const TopologyPage = () => {
                   elementsSelectable={false}
                   onlyRenderVisibleElements={instanceList.length > 300}
                   fitView
-                  fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
+                  fitViewOptions={fitViewOptions}
                   minZoom={0.05}
                   proOptions={{ hideAttribution: true }}
                 >
                   <Background gap={24} color="#e4e7ec" />
                   <Controls showInteractive={false} />
-                  {nodeList.length > 4 ? <MiniMap pannable zoomable /> : null}
+                  {nodeList.length > 4 ? (
+                    <MiniMap
+                      pannable
+                      zoomable
+                      nodeColor={(element) =>
+                        element.type === 'kudoGroup'
+                          ? (minimapColours[(element.data as { node: { status: string } }).node.status] ??
+                            '#e4e7ec')
+                          : '#c7d2fe'
+                      }
+                    />
+                  ) : null}
+                  <FitOnLayoutChange layoutKey={layoutKey} />
                 </ReactFlow>
               </CollapseContext.Provider>
             </div>
