@@ -25,6 +25,8 @@ const startRuntime = async (): Promise<Runtime> => {
     nodeLock: createKeyedLock(),
     logger,
   });
+  // Pending changes (an interrupted addition, creation or deletion) are run by the monitor's first check.
+  await services.resumeInterruptedChanges();
   const monitor =
     env.KUDO_HEALTH_INTERVAL_MS > 0
       ? services.startHealthMonitor({ intervalMs: env.KUDO_HEALTH_INTERVAL_MS })

@@ -12,6 +12,7 @@ import { addNode, type TAddNodeRequest } from './nodes/add-node.js';
 import { checkAllNodes, checkNode, startHealthMonitor } from './nodes/check-node.js';
 import { getNode, listNodes } from './nodes/read-nodes.js';
 import { removeNode, type TRemoveNodeRequest } from './nodes/remove-node.js';
+import { resumeInterruptedChanges } from './nodes/resume-interrupted.js';
 import { retryNode } from './nodes/retry-node.js';
 import { listPortMappings } from './port-mappings/read-port-mappings.js';
 import { setPortMappings, type TSetPortMappingsRequest } from './port-mappings/set-port-mappings.js';
@@ -62,6 +63,8 @@ export const createServices = (deps: ServiceDeps) => ({
     follow: ({ lastEventId, signal }: { lastEventId?: number; signal?: AbortSignal }) =>
       followEvents({ deps, lastEventId, signal }),
   },
+  /** At start, before serving: what a stopped process left half-done becomes pending changes. */
+  resumeInterruptedChanges: () => resumeInterruptedChanges({ deps }),
   startHealthMonitor: ({ intervalMs }: { intervalMs: number }) => startHealthMonitor({ deps, intervalMs }),
 });
 

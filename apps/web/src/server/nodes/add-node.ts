@@ -2,15 +2,15 @@ import { ZId, ZIpv4Addr } from '@kudo/netcore';
 import { z } from 'zod';
 import { type Actor, runAudited } from '../audit/audit-log.js';
 import { readClusterPlan } from '../cluster/cluster-settings.js';
-import { readUniqueViolation } from '../db/database.js';
+import { type DatabaseTransaction, readUniqueViolation } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { parseRequest } from '../errors/parse-request.js';
 import { describeError, isRefusal, toWebError, WebError } from '../errors/web-error.js';
 import { findFreeSubnet, getNodeIpAddr, validateRequestedSubnet } from '../ipam/ipam.js';
-import { publicNodeSelect, toNodeRequest } from './node-model.js';
+import { type NodeRecord, publicNodeSelect, toNodeRequest } from './node-model.js';
 import { connectAgent, readPeers } from './node-queries.js';
 import { decideNodeStatus, saveNodeStatus } from './node-status.js';
-import { recordPendingChange } from './pending-changes.js';
+import { clearPendingChange, recordPendingChange } from './pending-changes.js';
 
 export const ZAddNodeRequest = z.object({
   /** Where the node's agent listens, e.g. http://10.1.2.3:7070. */
@@ -31,6 +31,37 @@ const conflictFieldByColumn: Record<string, { field: string; what: string }> = {
   id: { field: 'agentUrl', what: 'a node with the id this agent reports' },
   agentUrl: { field: 'agentUrl', what: 'a node with this agent URL' },
   externalIpAddr: { field: 'externalIpAddr', what: 'a node with this external address' },
+};
+
+/** What a pending change says while the call it stands for has not been answered yet. */
+export const additionIntentNote = 'not yet applied: the node is being added';
+
+/**
+ * Writes every call an addition needs as a pending change, in the transaction that registers the node,
+ * before any agent hears of it: the new node's setup, and its announcement to each other node. Each is
+ * cleared when its call succeeds; if the control plane stops in the middle, the next start finds what is
+ * left and completes it (the health monitor runs pending changes).
+ */
+const recordAdditionIntent = async ({
+  tx,
+  node,
+  peers,
+}: {
+  tx: DatabaseTransaction;
+  node: Pick<NodeRecord, 'id' | 'subnet' | 'externalIpAddr'>;
+  peers: readonly Pick<NodeRecord, 'id'>[];
+}) => {
+  const announcement = JSON.stringify(toNodeRequest(node));
+  const changes = [
+    { nodeId: node.id, kind: 'reapplyNode', payload: '{}' },
+    ...peers.map((peer) => ({ nodeId: peer.id, kind: 'newNodeInCluster', payload: announcement })),
+  ];
+  for (const { nodeId, kind, payload } of changes)
+    await tx.pendingChange.upsert({
+      where: { nodeId_subjectId: { nodeId, subjectId: node.id } },
+      create: { nodeId, subjectId: node.id, kind, payload, lastError: additionIntentNote },
+      update: { kind, payload, lastError: additionIntentNote, attempts: 0 },
+    });
 };
 
 /** Registers the node with a subnet; the subnet's uniqueness in the database settles concurrent adds. */
@@ -65,7 +96,7 @@ const createNodeRecord = async ({
             field: 'subnet',
             message: `the cluster network ${plan.clusterCidr} has no free /${plan.nodePrefixLength} left`,
           });
-        return tx.node.create({
+        const node = await tx.node.create({
           data: {
             id: nodeId,
             name: request.name ?? nodeId,
@@ -82,6 +113,9 @@ const createNodeRecord = async ({
           },
           select: { id: true, subnet: true, externalIpAddr: true, nodeIpAddr: true },
         });
+        const peers = await readPeers({ db: tx, nodeId });
+        await recordAdditionIntent({ tx, node, peers });
+        return { node, peers };
       });
     } catch (error) {
       const columns = readUniqueViolation(error);
@@ -136,7 +170,7 @@ export const addNode = ({
       });
       const nodeId = parseRequest({ schema: ZId, input: health.nodeId });
       note.targetId = nodeId;
-      const node = await createNodeRecord({
+      const { node, peers } = await createNodeRecord({
         deps,
         request: input,
         nodeId,
@@ -145,7 +179,6 @@ export const addNode = ({
         kernel: health.kernel,
       });
       note.details.subnet = node.subnet;
-      const peers = await readPeers({ db: deps.db, nodeId });
       const failures: string[] = [];
 
       await deps.nodeLock.run({
@@ -157,10 +190,15 @@ export const addNode = ({
               nodeIpCidr: toNodeRequest(node).nodeIp.clusterIpCidr,
               nodesIps: peers.map(toNodeRequest),
             });
+            await clearPendingChange({ deps, nodeId, subjectId: nodeId });
           } catch (error) {
             const webError = toWebError(error, { nodeId, operation: 'setupNode' });
             if (webError.agentCode && isRefusal(webError.agentCode)) {
-              await deps.db.node.delete({ where: { id: nodeId } });
+              // Undone: the node, and what the other nodes were to be told about it.
+              await deps.db.$transaction([
+                deps.db.pendingChange.deleteMany({ where: { subjectId: nodeId } }),
+                deps.db.node.delete({ where: { id: nodeId } }),
+              ]);
               throw webError;
             }
             failures.push(webError.message);
@@ -182,6 +220,7 @@ export const addNode = ({
             work: async () => {
               try {
                 await connectAgent({ deps, node: peer }).newNodeInCluster(announcement);
+                await clearPendingChange({ deps, nodeId: peer.id, subjectId: nodeId });
               } catch (error) {
                 const webError = toWebError(error, { nodeId: peer.id, operation: 'newNodeInCluster' });
                 failures.push(webError.message);

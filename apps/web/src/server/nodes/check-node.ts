@@ -122,10 +122,25 @@ export const checkNode = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: s
   }
 };
 
-/** Checks every node, in parallel; one node's failure does not stop the others. */
+/**
+ * Checks every node, in parallel; one node's failure does not stop the others. A node found degraded only
+ * by changes other nodes still had to receive about it (an addition's announcement) is checked once more
+ * when those were completed by the others' checks meanwhile, so its status is not left stale.
+ */
 export const checkAllNodes = async ({ deps }: { deps: ServiceDeps }) => {
   const nodes = await deps.db.node.findMany({ select: { id: true } });
   const results = await Promise.allSettled(nodes.map(({ id }) => checkNode({ deps, nodeId: id })));
+  const stale: string[] = [];
+  for (const [index, result] of results.entries()) {
+    const nodeId = nodes[index]?.id;
+    if (!nodeId || result.status !== 'fulfilled' || result.value.status !== 'degraded') continue;
+    const { pendingChanges, problemInstances } = await readProblems({ deps, nodeId });
+    if (pendingChanges.length === 0 && problemInstances.length === 0) stale.push(nodeId);
+  }
+  for (const [index, result] of (
+    await Promise.allSettled(stale.map((nodeId) => checkNode({ deps, nodeId })))
+  ).entries())
+    results[nodes.findIndex(({ id }) => id === stale[index])] = result;
   results.forEach((result, index) => {
     const isGone =
       result.status === 'rejected' && isWebError(result.reason) && result.reason.code === 'NOT_FOUND';

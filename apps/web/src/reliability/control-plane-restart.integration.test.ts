@@ -1,0 +1,197 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ping, runIn } from '@kudo/netcore/testing';
+import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTrpcAgentGateway } from '../server/agents/trpc-agent-gateway.js';
+import { createDatabase } from '../server/db/database.js';
+import { startLabAgents } from '../server/testing/lab-agents.js';
+import { createTestDatabase } from '../server/testing/test-database.js';
+import { createTestControlPlane } from '../server/testing/test-services.js';
+import { findDatabaseProblems, findKernelProblems } from './cluster-audit.js';
+
+/**
+ * Runs `held-change.ts` (a control-plane process making one change) until it holds `heldOperation`, then
+ * SIGKILLs it: the control plane dies in the middle of the change.
+ */
+const crashDuring = ({
+  databaseUrl,
+  heldOperation,
+  change,
+  input,
+}: {
+  databaseUrl: string;
+  heldOperation: 'setupNode' | 'newNodeInCluster' | 'setupInstance' | 'cleanInstance';
+  change: 'node.add' | 'instance.create' | 'instance.delete';
+  input: Record<string, unknown>;
+}) =>
+  new Promise<string>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'held-change.ts'),
+        ...[databaseUrl, heldOperation, change, JSON.stringify(input)],
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"held"')) child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (_code, signal) =>
+      signal === 'SIGKILL' ? resolve(output) : reject(new Error(`the process ended by itself: ${output}`)),
+    );
+  });
+
+/**
+ * The control plane is killed while it adds a node: once before the new node's agent answered its setup,
+ * once after that but before the other nodes were told. A control plane started again on the same database
+ * must find the unfinished addition and complete it: the node ready, every node routing to it.
+ */
+describeWithNamespaces('control plane restarted in the middle of adding a node', () => {
+  const lab = useTestLab({ nodeCount: 4 });
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let labAgents: Awaited<ReturnType<typeof startLabAgents>> | undefined;
+  let restarted: ReturnType<typeof createTestControlPlane> | undefined;
+  const agent = (name: string) => {
+    if (!labAgents) throw new Error('agents not started');
+    return labAgents.get(name);
+  };
+
+  /** A new control plane on the same database file, started as the runtime starts one. */
+  const restart = async () => {
+    await restarted?.deps.db.$disconnect();
+    restarted = createTestControlPlane({
+      db: createDatabase({ databaseUrl: database?.databaseUrl ?? '' }),
+      gateway: createTrpcAgentGateway({ timeoutMs: 30_000 }),
+    });
+    await restarted.services.resumeInterruptedChanges();
+    // What the health monitor does first, at once, when the control plane starts.
+    await restarted.services.nodes.checkAll();
+    return restarted;
+  };
+
+  const expectAdded = async ({
+    plane,
+    nodeId,
+  }: {
+    plane: ReturnType<typeof createTestControlPlane>;
+    nodeId: string;
+  }) => {
+    const nodes = await plane.viewer.node.list();
+    expect(nodes.map(({ id, status, statusReason }) => ({ id, status, statusReason }))).toEqual(
+      nodes.map(({ id }) => ({ id, status: 'ready', statusReason: null })),
+    );
+    expect(nodes.map(({ id }) => id)).toContain(nodeId);
+    for (const { id } of nodes) {
+      expect((await plane.viewer.node.get({ nodeId: id })).pendingChanges).toEqual([]);
+      expect(
+        await findKernelProblems({ db: plane.deps.db, nodeId: id, namespace: agent(id).namespace }),
+      ).toEqual([]);
+    }
+    expect(await findDatabaseProblems({ db: plane.deps.db })).toEqual([]);
+    const instance = await plane.admin.instance.create({ nodeId, instanceId: `on-${nodeId}` });
+    const from = (await plane.viewer.instance.get({ instanceId: 'on-node1' })).namespaceName ?? '';
+    expect(await ping({ from, to: instance.ipAddr })).toBe(true);
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    labAgents = await startLabAgents({ lab: lab() });
+    const plane = createTestControlPlane({
+      db: database.db,
+      gateway: createTrpcAgentGateway({ timeoutMs: 30_000 }),
+    });
+    for (const name of ['node1', 'node2']) {
+      const { url, token, externalIpAddr } = agent(name);
+      await plane.admin.node.add({ agentUrl: url, agentToken: token, externalIpAddr });
+    }
+    await plane.admin.instance.create({ nodeId: 'node1', instanceId: 'on-node1' });
+    await database.db.$disconnect();
+  });
+  afterAll(async () => {
+    await restarted?.deps.db.$disconnect();
+    await labAgents?.stopAll();
+    await database?.remove();
+  });
+
+  it('killed before the new node answered its setup: completed at the next start', {
+    timeout: 120_000,
+  }, async () => {
+    const { url, token, externalIpAddr, namespace } = agent('node3');
+    await crashDuring({
+      databaseUrl: database?.databaseUrl ?? '',
+      heldOperation: 'setupNode',
+      change: 'node.add',
+      input: { agentUrl: url, agentToken: token, externalIpAddr },
+    });
+    expect(await runIn({ namespace, command: ['ip', '-o', 'link', 'show', 'type', 'bridge'] })).toBe('');
+    const plane = await restart();
+    expect((await plane.viewer.node.get({ nodeId: 'node3' })).subnet).toBe('10.0.2.0/24');
+    await expectAdded({ plane, nodeId: 'node3' });
+  });
+
+  it('killed before the other nodes were told: completed at the next start', {
+    timeout: 120_000,
+  }, async () => {
+    const { url, token, externalIpAddr } = agent('node4');
+    await crashDuring({
+      databaseUrl: database?.databaseUrl ?? '',
+      heldOperation: 'newNodeInCluster',
+      change: 'node.add',
+      input: { agentUrl: url, agentToken: token, externalIpAddr },
+    });
+    const routes = await runIn({
+      namespace: agent('node1').namespace,
+      command: ['ip', 'route', 'show', 'proto', '152'],
+    });
+    expect(routes).not.toContain('10.0.3.0/24');
+    const plane = await restart();
+    await expectAdded({ plane, nodeId: 'node4' });
+  });
+
+  it('killed while creating an instance: set up at the next start', { timeout: 120_000 }, async () => {
+    await crashDuring({
+      databaseUrl: database?.databaseUrl ?? '',
+      heldOperation: 'setupInstance',
+      change: 'instance.create',
+      input: { nodeId: 'node2', instanceId: 'interrupted', ports: [{ hostPort: 8080, instancePort: 80 }] },
+    });
+    const plane = await restart();
+    expect(await plane.viewer.instance.get({ instanceId: 'interrupted' })).toMatchObject({
+      status: 'running',
+      ipAddr: '10.0.1.2',
+    });
+    const { entries } = await plane.viewer.event.list({ targetType: 'cluster', limit: 1 });
+    expect(entries[0]).toMatchObject({
+      actor: 'system',
+      action: 'controlPlane.resume',
+      details: expect.objectContaining({ failedInstances: ['interrupted'] }),
+    });
+    expect(
+      await findKernelProblems({ db: plane.deps.db, nodeId: 'node2', namespace: agent('node2').namespace }),
+    ).toEqual([]);
+  });
+
+  it('killed while deleting an instance: deleted at the next start', { timeout: 120_000 }, async () => {
+    await crashDuring({
+      databaseUrl: database?.databaseUrl ?? '',
+      heldOperation: 'cleanInstance',
+      change: 'instance.delete',
+      input: { instanceId: 'interrupted' },
+    });
+    const plane = await restart();
+    expect((await plane.viewer.instance.list({ nodeId: 'node2' })).map(({ id }) => id)).toEqual([]);
+    expect((await plane.viewer.node.get({ nodeId: 'node2' })).status).toBe('ready');
+    expect(
+      await findKernelProblems({ db: plane.deps.db, nodeId: 'node2', namespace: agent('node2').namespace }),
+    ).toEqual([]);
+    expect(await findDatabaseProblems({ db: plane.deps.db })).toEqual([]);
+  });
+});

@@ -1,0 +1,37 @@
+import type { AgentConnection, AgentGateway } from '../server/agents/agent-gateway.js';
+import { createTrpcAgentGateway } from '../server/agents/trpc-agent-gateway.js';
+import { createDatabase } from '../server/db/database.js';
+import { createTestControlPlane } from '../server/testing/test-services.js';
+
+/**
+ * A control-plane process that makes one change and never finishes it: every call of `heldOperation` to
+ * an agent is held (never sent, never answered), and the process says so on stdout (`{"held":...}`) so a
+ * test can SIGKILL it right there, as a crash in the middle of the change.
+ *
+ * `node --import tsx held-change.ts DATABASE_URL HELD_OPERATION CHANGE JSON_INPUT`, CHANGE being
+ * `node.add`, `instance.create` or `instance.delete` (the admin's procedure of that name).
+ */
+const [databaseUrl = '', heldOperation = '', change = '', input = '{}'] = process.argv.slice(2);
+
+const real = createTrpcAgentGateway({ timeoutMs: 30_000 });
+const gateway: AgentGateway = {
+  connect: (target) => {
+    const connection = real.connect(target);
+    const hold = () => {
+      console.log(JSON.stringify({ held: heldOperation, url: target.url }));
+      return new Promise<never>(() => undefined);
+    };
+    return { ...connection, [heldOperation as keyof AgentConnection]: hold };
+  },
+};
+
+const { admin } = createTestControlPlane({ db: createDatabase({ databaseUrl }), gateway });
+const changes: Record<string, (request: never) => Promise<unknown>> = {
+  'node.add': admin.node.add,
+  'instance.create': admin.instance.create,
+  'instance.delete': admin.instance.delete,
+};
+const run = changes[change];
+if (!run) throw new Error(`unknown change ${change}`);
+await run(JSON.parse(input) as never);
+console.log(JSON.stringify({ finished: true }));
