@@ -1,6 +1,6 @@
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
-import { applyRestoreScript, readIptables, readIptablesCached } from '../kernel/iptables.js';
+import { applyRestoreScript, withRuleModel } from '../kernel/iptables.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { ZCleanInstanceRequest } from '../schemas.js';
@@ -10,18 +10,19 @@ import { deleteVeth } from './instance-veth.js';
 
 /** Deletes the instance's port rules, found by their tag; a stale model of the rules is re-read once. */
 const deletePortMappings = async ({ host, instanceId }: { host: Host; instanceId: string }) => {
-  const remove = async (isFresh: boolean) => {
-    const tables = isFresh ? await readIptables({ host }) : await readIptablesCached({ host });
-    const { script, removed } = renderPortMappingsScript({
-      saved: tables,
-      instanceId,
-      instanceAddr: '',
-      ports: [],
-    });
-    await applyRestoreScript({ host, script });
-    return removed;
-  };
-  const removed = await remove(false).catch(() => remove(true));
+  const removed = await withRuleModel({
+    host,
+    work: async (tables) => {
+      const { script, removed } = renderPortMappingsScript({
+        saved: tables,
+        instanceId,
+        instanceAddr: '',
+        ports: [],
+      });
+      await applyRestoreScript({ host, script });
+      return removed;
+    },
+  });
   await flushUdpFlows({ host, mappings: removed });
 };
 

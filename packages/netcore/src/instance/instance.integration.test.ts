@@ -271,6 +271,36 @@ describeWithNamespaces('instances on one node: traffic, port mappings, idempoten
     }
   });
 
+  it('a port rule deleted by hand (a stale model of the rules) makes neither setPortMappings nor cleanInstance fail', async () => {
+    const temp = {
+      ...node,
+      instanceId: 'stale-1',
+      instanceIpCidr: '10.0.0.70/24',
+      ports: [{ hostPort: 7300, instancePort: 80 }],
+    };
+    await net().setupInstance(temp);
+    const rule = (await snapshot()).rules.find((line) => line.includes('kudo:instance=stale-1')) ?? '';
+    await runIn({
+      namespace: nodeNamespace(),
+      command: [
+        'iptables',
+        '-t',
+        'nat',
+        '-D',
+        ...rule
+          .split(' ')
+          .slice(2)
+          .map((arg) => arg.replaceAll('"', '')),
+      ],
+    });
+    expect(
+      await net().setPortMappings({ instanceId: 'stale-1', ports: [{ hostPort: 7301, instancePort: 80 }] }),
+    ).toEqual({ added: 1, removed: 0 });
+    await runIn({ namespace: nodeNamespace(), command: ['iptables', '-t', 'nat', '-F', 'KUDO-HOSTPORTS'] });
+    await net().cleanInstance({ instanceId: 'stale-1' });
+    expect((await snapshot()).rules.filter((line) => line.includes('stale-1'))).toEqual([]);
+  });
+
   it('setupInstance repairs an instance whose veth was deleted by hand', async () => {
     const temp = { ...node, instanceId: 'repair-1', instanceIpCidr: '10.0.0.60/24', ports: [] };
     const { hostInterfaceName, namespaceName } = await net().setupInstance(temp);

@@ -1,5 +1,6 @@
 import { type Host, namespacedCommand } from './host.js';
 import { getHostCache } from './host-cache.js';
+import { isOurRule } from './our-rules.js';
 import { isEmptyScript, type RestoreScript, renderRestoreScript } from './restore-script.js';
 import { parseIptablesSave, type SavedTables } from './saved-rules.js';
 import { applyScriptToTables } from './table-model.js';
@@ -40,4 +41,34 @@ export const applyRestoreScript = async ({ host, script }: { host: Host; script:
   );
   cache.generation += 1;
   if (before) cache.tables = applyScriptToTables({ tables: before, script });
+};
+
+const describeOurRules = (tables: SavedTables) =>
+  tables.rules
+    .filter(isOurRule)
+    .map((rule) => `${rule.table} ${rule.chain} ${rule.rule.join(' ')}`)
+    .sort()
+    .join('\n');
+
+/**
+ * Runs `work` on the model of the tables (no kernel read on the hot path). If it fails and the kernel
+ * turns out to differ from the model (someone changed the rules by hand), it runs once more on what the
+ * kernel really has; a failure with an accurate model is a real failure and is thrown.
+ */
+export const withRuleModel = async <T>({
+  host,
+  work,
+}: {
+  host: Host;
+  work: (tables: SavedTables) => Promise<T>;
+}) => {
+  const cached = getHostCache(host).tables;
+  if (!cached) return work(await readIptables({ host }));
+  try {
+    return await work(cached);
+  } catch (error) {
+    const fresh = await readIptables({ host });
+    if (describeOurRules(fresh) === describeOurRules(cached)) throw error;
+    return work(fresh);
+  }
 };

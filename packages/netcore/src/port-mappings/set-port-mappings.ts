@@ -1,7 +1,7 @@
 import { NetcoreError } from '../errors.js';
 import { getInstanceNames, hasNamespace, readInstanceAddress } from '../instance/instance-namespace.js';
 import type { Host } from '../kernel/host.js';
-import { readIptables } from '../kernel/iptables.js';
+import { withRuleModel } from '../kernel/iptables.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { ZSetPortMappingsRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
@@ -9,8 +9,9 @@ import { applyPortMappings, assertHostPortsFree } from './apply-port-mappings.js
 
 /**
  * Converges an instance's port mappings to exactly `ports`, in one iptables transaction: mappings not
- * listed are removed, new ones added, unchanged ones left in place. Reads the kernel first (it is also
- * how drift in port mappings is repaired).
+ * listed are removed, new ones added, unchanged ones left in place. Works from the model of the rules
+ * (refreshed by every inspection, so a repair after inspectNode sees what the kernel has); a stale model
+ * makes the transaction fail, and the call is retried once from a fresh read.
  */
 export const setPortMappings = async ({ host, request }: { host: Host; request: unknown }) => {
   const { instanceId, ports } = parseInput({ schema: ZSetPortMappingsRequest, input: request });
@@ -21,21 +22,15 @@ export const setPortMappings = async ({ host, request }: { host: Host; request: 
     reason: `instance '${instanceId}' is not set up here`,
   });
   if (!hasNamespace(namespaceName)) throw notFound;
-  const [instanceIpCidr, saved] = await Promise.all([
-    readInstanceAddress({ host, namespaceName }),
-    readIptables({ host }),
-  ]);
+  const instanceIpCidr = await readInstanceAddress({ host, namespaceName });
   if (!instanceIpCidr) throw notFound;
-  assertHostPortsFree({ saved, instanceId, ports });
-  const undo = createUndoStack();
-  return undo.guard(() =>
-    applyPortMappings({
-      host,
-      saved,
-      instanceId,
-      instanceAddr: instanceIpCidr.split('/')[0] ?? '',
-      ports,
-      undo,
-    }),
-  );
+  const instanceAddr = instanceIpCidr.split('/')[0] ?? '';
+  return withRuleModel({
+    host,
+    work: async (saved) => {
+      assertHostPortsFree({ saved, instanceId, ports });
+      const undo = createUndoStack();
+      return undo.guard(() => applyPortMappings({ host, saved, instanceId, instanceAddr, ports, undo }));
+    },
+  });
 };
