@@ -9,8 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLabPrefix } from '@kudo/netcore/lab';
 import { readScriptEnv } from './lab-cluster/env.js';
-import { createExampleInstances } from './lab-cluster/example-instances.js';
-import { type LabCluster, startLabCluster } from './lab-cluster/lab-cluster.js';
+import type { LabCluster } from './lab-cluster/lab-cluster.js';
 import { ensureWebBuild } from './lab-cluster/web-build.js';
 import { ensureSystemPackages, requireRoot } from './system-deps.js';
 
@@ -23,9 +22,15 @@ ensureSystemPackages();
 try {
   await ensureWebBuild({ root, log: (line) => console.log(`  ${line}`) });
 } catch (error) {
-  console.error(`[kudo] the dashboard could not be built: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `[kudo] the dashboard could not be built: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 }
+
+// Imported once the build step has generated the Prisma client (a fresh clone has none).
+const { startLabCluster } = await import('./lab-cluster/lab-cluster.js');
+const { createExampleInstances } = await import('./lab-cluster/example-instances.js');
 
 const dataDir = join(root, 'data', 'lab-cluster');
 rmSync(dataDir, { recursive: true, force: true });
@@ -33,22 +38,34 @@ const prefix = createLabPrefix({ name: `start-${randomBytes(2).toString('hex')}`
 
 let cluster: LabCluster | undefined;
 let isStopping = false;
+const starting = new AbortController();
 const stop = async (code: number) => {
-  if (isStopping) return;
+  if (isStopping) {
+    // Ctrl-C reaches this process more than once (from the terminal and relayed by npm and tsx).
+    say('still removing the lab, one moment…');
+    return;
+  }
   isStopping = true;
   say('stopping the dashboard and the agents, removing the lab…');
+  if (!cluster) {
+    // Still starting: startLabCluster undoes what it started, then the start below fails and exits.
+    process.exitCode = code;
+    starting.abort();
+    return;
+  }
   try {
-    await cluster?.stop();
+    await cluster.stop();
     say(`lab ${prefix} removed`);
   } catch (error) {
     console.error(`[kudo] ${error instanceof Error ? error.message : String(error)}`);
-    console.error(`[kudo] remove what is left with: npm run lab -- destroy ${prefix}`);
+    console.error(`[kudo] remove what is left with: ${cleanupCommand}`);
     code = 1;
   }
   process.exit(code);
 };
-process.once('SIGINT', () => void stop(130));
-process.once('SIGTERM', () => void stop(143));
+const cleanupCommand = `npm run lab -- down --name ${prefix.replace(/^kudo-lab-/, '')}`;
+process.on('SIGINT', () => void stop(130));
+process.on('SIGTERM', () => void stop(143));
 
 try {
   cluster = await startLabCluster({
@@ -61,6 +78,7 @@ try {
     ...(env.KUDO_ADMIN_PASSWORD ? { adminPassword: env.KUDO_ADMIN_PASSWORD } : {}),
     ...(env.KUDO_VIEWER_PASSWORD ? { viewerPassword: env.KUDO_VIEWER_PASSWORD } : {}),
     log: say,
+    signal: starting.signal,
   });
   const examples = await createExampleInstances({ cluster });
   const reachable = examples.filter((example) => example.url);
@@ -77,9 +95,16 @@ try {
 ${reachable.map((example) => `      ip netns exec ${cluster?.lab.outside.namespace} curl -s ${example.url}`).join('\n')}
 
   Logs: ${join(dataDir, 'web.log')}, ${join(dataDir, 'agents.log')}
-  Press Ctrl-C to stop everything and remove the lab.
+  Press Ctrl-C to stop everything and remove the lab (if this process is killed instead: ${cleanupCommand}).
 `);
 } catch (error) {
+  if (starting.signal.aborted) {
+    say(`lab ${prefix} removed`);
+    process.exit(process.exitCode ?? 130);
+  }
   console.error(`[kudo] npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  // A failure while starting was undone by startLabCluster; after it, the cluster is stopped here.
+  if (!cluster) process.exit(1);
+  isStopping = false;
   await stop(1);
 }

@@ -47,6 +47,7 @@ export const startLabCluster = async ({
   viewerPassword = randomBytes(12).toString('base64url'),
   healthIntervalMs = 10_000,
   log = () => undefined,
+  signal,
 }: {
   root: string;
   prefix: string;
@@ -58,12 +59,18 @@ export const startLabCluster = async ({
   viewerPassword?: string;
   healthIntervalMs?: number;
   log?: (line: string) => void;
+  /** Aborting it while starting undoes what was started (Ctrl-C during `npm start`). */
+  signal?: AbortSignal;
 }) => {
   mkdirSync(dataDir, { recursive: true });
   const cleanup: (() => Promise<unknown>)[] = [];
   const stop = () => runAll([...cleanup].reverse());
+  const step = (line: string) => {
+    signal?.throwIfAborted();
+    log(line);
+  };
   try {
-    log(`creating lab ${prefix} with ${nodeCount} node(s)`);
+    step(`creating lab ${prefix} with ${nodeCount} node(s)`);
     const lab: Lab = await createLab({ prefix, nodeCount });
     cleanup.push(() => lab.destroy());
 
@@ -89,14 +96,14 @@ export const startLabCluster = async ({
         url: agent.url,
         token,
       });
-      log(`agent of ${node.name} listening at ${agent.url}`);
+      step(`agent of ${node.name} listening at ${agent.url}`);
     }
 
     const databaseUrl = `file:${join(dataDir, 'kudo.db')}`;
-    log('migrating the database');
+    step('migrating the database');
     await migrateDatabase({ databaseUrl, from: root });
 
-    log(`starting the dashboard on http://${host}:${port}`);
+    step(`starting the dashboard on http://${host}:${port}`);
     const web: WebServer = await startWebServer({
       root,
       host,
@@ -116,13 +123,14 @@ export const startLabCluster = async ({
     const cookie = await signIn({ baseUrl: web.url, name: 'admin', password: adminPassword });
     const api: ApiClient = createApiClient({ baseUrl: web.url, cookie });
     for (const agent of agents) {
-      log(`registering ${agent.nodeName} (${agent.externalIpAddr})`);
+      step(`registering ${agent.nodeName} (${agent.externalIpAddr})`);
       await api.node.add.mutate({
         agentUrl: agent.url,
         agentToken: agent.token,
         externalIpAddr: agent.externalIpAddr,
       });
     }
+    signal?.throwIfAborted();
     return {
       lab,
       agents,
