@@ -15,11 +15,22 @@ import { clearPendingChange, recordPendingChange } from './pending-changes.js';
 export const ZAddNodeRequest = z.object({
   /** Where the node's agent listens, e.g. http://10.1.2.3:7070. */
   agentUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
-  agentToken: z.string().min(1, 'must not be empty').max(1024),
+  /** The agent's bearer token: it travels in an HTTP header, so visible ASCII only (no space). */
+  agentToken: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(1024)
+    .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters, without spaces'),
   /** The node's address on the network between nodes (its uplink). */
   externalIpAddr: ZIpv4Addr,
   /** Display name; defaults to the node id the agent reports. */
-  name: z.string().trim().min(1).max(63).optional(),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(63)
+    .regex(/^\P{Cc}*$/u, 'must not contain control characters')
+    .optional(),
   /** A subnet of the cluster network for this node; by default the lowest free one. */
   subnet: z.string().max(18).optional(),
 });
@@ -158,6 +169,13 @@ export const addNode = ({
     work: async (note) => {
       const input = parseRequest({ schema: ZAddNodeRequest, input: request });
       note.details = { agentUrl: input.agentUrl, externalIpAddr: input.externalIpAddr, subnet: input.subnet };
+      // A malformed subnet is refused before the agent is contacted (whether it is free is settled later).
+      if (input.subnet)
+        validateRequestedSubnet({
+          subnet: input.subnet,
+          plan: await readClusterPlan({ db: deps.db }),
+          usedSubnets: [],
+        });
       const agent = deps.gateway.connect({ url: input.agentUrl, token: input.agentToken });
       const health = await agent.health().catch((error: unknown) => {
         const webError = toWebError(error, { operation: 'health check of the new agent' });
