@@ -1,6 +1,6 @@
 'use client';
 
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchStreamLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { type ReactNode, useState } from 'react';
 import type { SessionUser } from '../server/auth/session';
@@ -11,8 +11,18 @@ import { TRPCProvider } from './trpc';
 
 const apiUrl = '/api/trpc';
 
+const isUnauthorized = (error: unknown) =>
+  (error as { data?: { code?: string } }).data?.code === 'UNAUTHORIZED';
+
+/** An expired or revoked session: back to the sign-in page rather than errors on every card. */
+const goToSignIn = (error: unknown) => {
+  if (isUnauthorized(error)) window.location.assign('/sign-in');
+};
+
 const createQueryClient = () =>
   new QueryClient({
+    queryCache: new QueryCache({ onError: goToSignIn }),
+    mutationCache: new MutationCache({ onError: goToSignIn }),
     defaultOptions: {
       queries: {
         staleTime: 2_000,

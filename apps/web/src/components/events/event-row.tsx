@@ -43,10 +43,27 @@ const describeStatusChange = (details: unknown) => {
   return undefined;
 };
 
+const listText = (value: unknown) => (Array.isArray(value) ? value.map(String).join('; ') : undefined);
+
+/** The few details worth a line: what a fix or a clean-up did, the address or subnet given out. */
+export const describeDetails = (details: unknown) => {
+  if (!details || typeof details !== 'object') return undefined;
+  const record = details as Record<string, unknown>;
+  const parts = [
+    listText(record.fixed) && `fixed ${listText(record.fixed)}`,
+    listText(record.removed) && `removed ${listText(record.removed)}`,
+    typeof record.subnet === 'string' && `subnet ${record.subnet}`,
+    typeof record.ipAddr === 'string' && `address ${record.ipAddr}`,
+    listText(record.failures) && `not done: ${listText(record.failures)}`,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(' · ') : undefined;
+};
+
 /** One audit entry: what happened to what, by whom, how it ended and how long it took. */
 export const EventRow = ({ event, isCompact = false }: { event: EventLike; isCompact?: boolean }) => {
   const href = linkToTarget(event);
   const statusChange = event.action === 'node.status' ? describeStatusChange(event.details) : undefined;
+  const detailText = isCompact || event.action === 'node.status' ? undefined : describeDetails(event.details);
   return (
     <li className="item" data-testid="event-row" data-action={event.action}>
       <span className={`timeline-dot ${event.result === 'ok' ? '' : 'error'}`} aria-hidden="true" />
@@ -60,6 +77,7 @@ export const EventRow = ({ event, isCompact = false }: { event: EventLike; isCom
           by {event.actor} · {isCompact ? formatAgo({ at: event.at }) : formatTime(event.at)}
           {event.durationMs > 0 ? ` · ${formatDuration(event.durationMs)}` : ''}
         </div>
+        {detailText ? <div className="item-detail">{detailText}</div> : null}
         {event.error ? <div className="item-detail bad-text">{event.error}</div> : null}
       </div>
       <span className={`badge ${event.result === 'ok' ? 'badge-green' : 'badge-red'}`}>

@@ -12,7 +12,6 @@ import {
 } from '@xyflow/react';
 import Link from 'next/link';
 import { createContext, useContext } from 'react';
-import { formatPort } from '../../client/format';
 import { StatusBadge } from '../ui/status-badge';
 import type { GroupData, InstanceData, MoreData } from './build-topology';
 
@@ -78,6 +77,19 @@ export const GroupElement = ({ data }: NodeProps<GroupNode>) => {
   );
 };
 
+const maxPortBadges = 2;
+
+/** `8080→80` for TCP (the usual case), `5353→53/udp` otherwise: two fit on a tile. */
+const formatPortShort = ({
+  hostPort,
+  instancePort,
+  protocol,
+}: {
+  hostPort: number;
+  instancePort: number;
+  protocol: string;
+}) => `${hostPort}→${instancePort}${protocol === 'tcp' ? '' : `/${protocol}`}`;
+
 /** An instance: its id, address and port mappings as badges (host port on the node's external address). */
 export const InstanceElement = ({ data }: NodeProps<InstanceNode>) => {
   const { instance, externalIpAddr } = data;
@@ -99,13 +111,13 @@ export const InstanceElement = ({ data }: NodeProps<InstanceNode>) => {
         {instance.portMappings.length === 0 ? (
           <span className="subtle">no port mappings</span>
         ) : (
-          instance.portMappings.slice(0, 3).map((port) => (
+          instance.portMappings.slice(0, maxPortBadges).map((port) => (
             <span
               key={`${port.protocol}:${port.hostPort}`}
               className="chip chip-port"
               title={`${externalIpAddr}:${port.hostPort} reaches ${instance.ipAddr}:${port.instancePort}/${port.protocol}`}
             >
-              {formatPort(port)}
+              {formatPortShort(port)}
             </span>
           ))
         )}

@@ -249,7 +249,7 @@ export const TopologyPage = () => {
             <span className="legend-line" /> route between nodes (each reaches the other&apos;s subnet through
             its external address)
             <span className="spacer" />
-            <span className="chip chip-port">8080 → 80/tcp</span> host port → instance port
+            <span className="chip chip-port">8080→80</span> host port → instance port (tcp unless marked /udp)
           </div>
         </Card>
       )}
