@@ -28,6 +28,9 @@ export const describeMachine = async () => ({
   cniPlugins: (await firstLine('dpkg-query', ['-W', 'containernetworking-plugins'])).split('\t').at(-1) ?? '',
   node: process.version,
   commit: await firstLine('git', ['rev-parse', '--short', 'HEAD']),
+  /** The code measured is the working tree's: uncommitted changes to netcore or the agent are worth knowing. */
+  uncommitted:
+    (await firstLine('git', ['status', '--porcelain', '--', 'packages/netcore', 'apps/agent'])) || 'none',
   loadAtStart: readLoad(),
 });
 

@@ -35,6 +35,7 @@ const renderMachine = ({ machine, loadAtEnd }: { machine: Machine; loadAtEnd: st
     rows: [
       ['date', machine.date],
       ['commit', machine.commit],
+      ['uncommitted changes in packages/netcore or apps/agent (first)', machine.uncommitted],
       ['CPUs', `${machine.cpus} (${machine.cpuModel})`],
       ['memory', `${machine.memoryGiB} GiB`],
       ['kernel', machine.kernel],

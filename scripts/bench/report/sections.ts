@@ -2,6 +2,7 @@ import type { BenchRun } from '../bench-run.js';
 import { countLeftovers, describeLeftovers, type Leftovers } from '../leftovers.js';
 import { formatRatio, formatSpread } from '../measure.js';
 import type { BenchOptions } from '../options.js';
+import { bulkPhases } from '../suites/bulk.js';
 import { code, listSome, renderTable, spreadOverRuns } from './markdown.js';
 import {
   cleanMedian,
@@ -155,21 +156,30 @@ export const renderBulk = ({ runs, options }: { runs: readonly BenchRun[]; optio
     headers: [`netcore, N = ${options.bulkCount}`, 'ms per instance', 'processes spawned per instance'],
     rows: [
       row(
-        'setupInstance for all, fired at once (Promise.all; netcore queues them per node)',
-        'bulk setupInstance',
+        'setupInstances for all (the bulk API), on a node without them (a reboot)',
+        bulkPhases.bulkSetup,
+        (bulk) => bulk.bulkSetupMs,
+      ),
+      row(
+        'setupInstances re-run, all present (an agent restart)',
+        bulkPhases.reapply,
+        (bulk) => bulk.reapplyMs,
+      ),
+      row(
+        'cleanInstance for all, fired at once',
+        bulkPhases.concurrentClean,
+        (bulk) => bulk.concurrentCleanMs,
+      ),
+      row(
+        'setupInstance for all, fired at once (netcore queues them per node)',
+        bulkPhases.concurrentSetup,
         (bulk) => bulk.concurrentSetupMs,
       ),
       row(
         'setupInstance for all, one after another',
-        'sequential setupInstance',
+        bulkPhases.sequentialSetup,
         (bulk) => bulk.sequentialSetupMs,
       ),
-      row(
-        'setupInstance re-run for all, already present (agent restart)',
-        'bulk re-apply',
-        (bulk) => bulk.reapplyMs,
-      ),
-      row('cleanInstance for all, fired at once', 'bulk cleanInstance', (bulk) => bulk.concurrentCleanMs),
     ],
   });
 };

@@ -20,19 +20,29 @@ import {
 /** ms per instance of each way of bringing a node's instances back. */
 export type BulkResult = {
   count: number;
-  concurrentSetupMs: number;
+  bulkSetupMs: number;
   reapplyMs: number;
   concurrentCleanMs: number;
+  concurrentSetupMs: number;
   sequentialSetupMs: number;
   leftovers: Leftovers;
   checks: Check[];
   trace: CommandTrace;
 };
 
+/** Trace operation names of the phases, also used by the report. */
+export const bulkPhases = {
+  bulkSetup: 'setupInstances',
+  reapply: 'setupInstances re-run',
+  concurrentClean: 'cleanInstance at once',
+  concurrentSetup: 'setupInstance at once',
+  sequentialSetup: 'setupInstance one by one',
+} as const;
+
 /**
- * A node reboot brings all its instances back at once. Without a bulk API that is N setupInstance calls:
- * fired together (netcore queues them per node) or one after another; plus the idempotent re-run of all of
- * them on a node that already has them (an agent restart), and removing them all at once.
+ * A node reboot brings all its instances back at once: netcore's setupInstances for all of them, against
+ * N setupInstance calls fired together (netcore queues them per node) or one after another; plus
+ * setupInstances re-run on a node that still has them (an agent restart), and removing them all at once.
  */
 export const runBulk = async ({
   node,
@@ -46,16 +56,26 @@ export const runBulk = async ({
   const { net, trace } = createTracedNetcore({ node });
   const instances = planInstances({ count });
   const requests = instances.map((instance) => toSetupInstanceRequest({ node, instance }));
+  const { nodeId, nodeIpAddr } = netcoreNode({ node });
+  const bulkRequest = {
+    nodeId,
+    nodeIpAddr,
+    instances: requests.map(({ instanceId, instanceIpCidr, ports }) => ({
+      instanceId,
+      instanceIpCidr,
+      ports,
+    })),
+  };
   const perInstance = async (name: string, work: () => Promise<unknown>) =>
     (await measureMs(() => trace.traced({ name, work }))).ms / count;
-  const setupAll = () => Promise.all(requests.map((request) => net.setupInstance(request)));
   const cleanAll = () =>
     Promise.all(instances.map((instance) => net.cleanInstance({ instanceId: instance.id })));
   const scope = `bulk N=${count}`;
   await setupNetcoreNode({ net, node });
   try {
-    const baseline = await readNodeState({ nodeNamespace: node.namespace, labPrefix: lab.prefix });
-    const concurrentSetupMs = await perInstance('bulk setupInstance', setupAll);
+    const readState = () => readNodeState({ nodeNamespace: node.namespace, labPrefix: lab.prefix });
+    const baseline = await readState();
+    const bulkSetupMs = await perInstance(bulkPhases.bulkSetup, () => net.setupInstances(bulkRequest));
     const checks = await checkTraffic({
       scope,
       instances: instances.map((instance, index) => ({
@@ -65,20 +85,21 @@ export const runBulk = async ({
         hostPort: instance.hostPort,
         instancePort: instance.instancePort,
       })),
-      gatewayAddr: netcoreNode({ node }).nodeIpAddr,
+      gatewayAddr: nodeIpAddr,
       nodeAddr: node.externalIpAddr,
       outside: lab.outside,
     });
-    const reapplyMs = await perInstance('bulk re-apply', setupAll);
-    const concurrentCleanMs = await perInstance('bulk cleanInstance', cleanAll);
-    const sequentialSetupMs = await perInstance('sequential setupInstance', async () => {
+    const reapplyMs = await perInstance(bulkPhases.reapply, () => net.setupInstances(bulkRequest));
+    const concurrentCleanMs = await perInstance(bulkPhases.concurrentClean, cleanAll);
+    const concurrentSetupMs = await perInstance(bulkPhases.concurrentSetup, () =>
+      Promise.all(requests.map((request) => net.setupInstance(request))),
+    );
+    await cleanAll();
+    const sequentialSetupMs = await perInstance(bulkPhases.sequentialSetup, async () => {
       for (const request of requests) await net.setupInstance(request);
     });
     await cleanAll();
-    const leftovers = findLeftovers({
-      before: baseline,
-      after: await readNodeState({ nodeNamespace: node.namespace, labPrefix: lab.prefix }),
-    });
+    const leftovers = findLeftovers({ before: baseline, after: await readState() });
     checks.push({
       scope,
       label: 'netcore leaves nothing behind after the bulk teardown',
@@ -87,9 +108,10 @@ export const runBulk = async ({
     });
     return {
       count,
-      concurrentSetupMs,
+      bulkSetupMs,
       reapplyMs,
       concurrentCleanMs,
+      concurrentSetupMs,
       sequentialSetupMs,
       leftovers,
       checks,
