@@ -142,4 +142,23 @@ describeWithNamespaces('node reboot', () => {
     const reapplied = await plane.viewer.instance.list({ nodeId: 'node2' });
     expect(reapplied.map(({ status }) => status)).toEqual(Array(instanceCount).fill('running'));
   });
+
+  it("after the re-apply, an instance still cannot reach the agent's port on its node", async () => {
+    const node2 = labAgents?.get('node2');
+    if (!node2) throw new Error('no node2 agent');
+    // A stand-in listening on the agent's port in the node's namespace (the agent itself is on loopback).
+    const port = Number(new URL(node2.url).port);
+    const server = await startServer({ namespace: node2.namespace, port, name: 'agent-port' });
+    try {
+      const { outside } = lab();
+      expect(await request({ from: outside.namespace, host: node2.externalIpAddr, port })).toBe(
+        `hello from agent-port to ${outside.ipAddr}`,
+      );
+      const instance = await namespaceOf('app-0');
+      expect(await request({ from: instance, host: '10.0.1.1', port })).toBeUndefined();
+      expect(await request({ from: instance, host: node2.externalIpAddr, port })).toBeUndefined();
+    } finally {
+      await server.stop();
+    }
+  });
 });
