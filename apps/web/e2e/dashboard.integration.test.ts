@@ -6,7 +6,7 @@ import { listNamespaces } from '@kudo/netcore/lab';
 import { request, runIn, startServer } from '@kudo/netcore/testing';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
 import { createApiClient, signIn } from '../../../scripts/lab-cluster/api-client.js';
 import { type LabCluster, startLabCluster } from '../../../scripts/lab-cluster/lab-cluster.js';
 import { ensureWebBuild } from '../../../scripts/lab-cluster/web-build.js';
@@ -49,6 +49,16 @@ describeWithNamespaces('dashboard in a real browser', () => {
     browser = await launchBrowser();
     page = await browser.context.newPage();
   }, 600_000);
+
+  // A failed step leaves a picture of what the browser showed, next to the others.
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail' && page)
+      await saveScreenshot({
+        page,
+        root,
+        name: `failed-${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`,
+      });
+  });
 
   afterAll(async () => {
     for (const stop of stopServers) await stop();

@@ -1,6 +1,5 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
 import { Button } from '../ui/button';
 import { Field } from '../ui/field';
@@ -8,7 +7,6 @@ import { Field } from '../ui/field';
 type SignInError = { field?: string; message: string };
 
 export const SignInForm = () => {
-  const router = useRouter();
   const [name, setName] = useState('admin');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<SignInError | undefined>();
@@ -29,8 +27,8 @@ export const SignInForm = () => {
         setError(body?.error ?? { message: `sign-in failed (HTTP ${response.status})` });
         return;
       }
-      router.replace('/');
-      router.refresh();
+      // A full load: the dashboard renders afresh for the signed-in user, nothing of before is kept.
+      window.location.assign('/');
     } catch (failure) {
       setError({ message: `the control plane did not answer: ${String(failure)}` });
     } finally {

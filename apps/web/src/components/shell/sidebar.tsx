@@ -2,7 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { usePathname, useRouter } from 'next/navigation';
+import { usePathname } from 'next/navigation';
 import { useState } from 'react';
 import { useLiveRefresh, useLiveUpdates } from '../../client/live-updates';
 import { useSessionUser } from '../../client/session-context';
@@ -48,13 +48,12 @@ const LiveToggle = () => {
 
 const UserChip = () => {
   const user = useSessionUser();
-  const router = useRouter();
   const [isSigningOut, setSigningOut] = useState(false);
   const signOut = async () => {
     setSigningOut(true);
     await fetch('/api/auth/sign-out', { method: 'POST' });
-    router.replace('/sign-in');
-    router.refresh();
+    // A full load: no page or cached data of the signed-out user stays in memory.
+    window.location.assign('/sign-in');
   };
   return (
     <div className="user-chip">
