@@ -153,8 +153,8 @@ describeWithNamespaces('agent killed in the middle of a burst of operations', ()
       ),
     ];
     const failed = await burstAndKill({ operations, operation: 'setupInstance', nth: 3 });
-    // The setup in flight and every change queued behind it failed, and was recorded as pending.
-    expect(failed).toBeGreaterThanOrEqual(6);
+    // At most 5 ended before the kill (2 port changes, 3 setups): every later one failed, recorded as pending.
+    expect(failed).toBeGreaterThanOrEqual(5);
     expect((await plane.viewer.node.get({ nodeId: 'node1' })).pendingChanges).not.toEqual([]);
     expect(await findDatabaseProblems({ db: plane.deps.db })).toEqual([]);
 
@@ -175,7 +175,8 @@ describeWithNamespaces('agent killed in the middle of a burst of operations', ()
       ...Array.from({ length: 4 }, (_, index) => create(`late-${index}`, 13_000 + index)),
     ];
     const failed = await burstAndKill({ operations, operation: 'cleanInstance', nth: 2 });
-    expect(failed).toBeGreaterThanOrEqual(3);
+    // At most 6 ended before the kill (4 creations, 2 deletions).
+    expect(failed).toBeGreaterThanOrEqual(2);
     expect(await findDatabaseProblems({ db: plane.deps.db })).toEqual([]);
 
     const { instances } = await recoverNode1();
