@@ -2,18 +2,20 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useState } from 'react';
 import { pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
 import { EventRow } from '../events/event-row';
-import { ActionLink } from '../ui/button';
+import { ActionButton, ActionLink } from '../ui/button';
 import { Card, Stat } from '../ui/card';
 import { EmptyState } from '../ui/empty-state';
 import { EventsIcon, NodeIcon, PlusIcon } from '../ui/icons';
 import { ErrorNotice } from '../ui/notice';
 import { PageHeader } from '../ui/page-header';
 import { StatusBadge } from '../ui/status-badge';
+import { ClusterPlanDialog } from './cluster-plan-dialog';
 
 const statusOrder = ['ready', 'pending', 'drifted', 'degraded', 'unreachable'] as const;
 const statusColours: Record<string, string> = {
@@ -34,6 +36,7 @@ export const OverviewPage = () => {
   const mappings = useQuery({ ...trpc.portMapping.list.queryOptions(), ...refresh });
   const events = useQuery({ ...trpc.event.list.queryOptions({ limit: 8 }), ...refresh });
 
+  const [isEditingPlan, setEditingPlan] = useState(false);
   const nodeList = nodes.data ?? [];
   const byStatus = Object.fromEntries(statusOrder.map((status) => [status, 0])) as Record<string, number>;
   for (const node of nodeList) byStatus[node.status] = (byStatus[node.status] ?? 0) + 1;
@@ -68,7 +71,24 @@ export const OverviewPage = () => {
               {settings.data?.clusterCidr ?? '…'}
             </span>
           }
-          foot={settings.data ? `a /${settings.data.nodePrefixLength} per node` : undefined}
+          foot={
+            settings.data ? (
+              <span className="row">
+                a /{settings.data.nodePrefixLength} per node
+                <span className="spacer" />
+                <ActionButton
+                  size="sm"
+                  variant="ghost"
+                  onClick={() => setEditingPlan(true)}
+                  disabledReason={
+                    nodeList.length > 0 ? 'The address plan is fixed once a node holds a subnet' : undefined
+                  }
+                >
+                  Change
+                </ActionButton>
+              </span>
+            ) : undefined
+          }
         />
         <Stat
           label="Nodes"
@@ -174,6 +194,9 @@ export const OverviewPage = () => {
           )}
         </Card>
       </div>
+      {isEditingPlan && settings.data ? (
+        <ClusterPlanDialog current={settings.data} onClose={() => setEditingPlan(false)} />
+      ) : null}
     </div>
   );
 };
