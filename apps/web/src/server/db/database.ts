@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../../generated/prisma/client.js';
@@ -10,9 +10,23 @@ export type DatabaseTransaction = Parameters<Parameters<Database['$transaction']
 /** The SQLite file of a `file:` URL. */
 export const toSqliteFile = (databaseUrl: string) => databaseUrl.replace(/^file:/, '');
 
-/** Creates the directory of the SQLite file (the data directory) if it is missing. */
+/**
+ * Creates the directory of the SQLite file (the data directory) if it is missing, readable by its owner
+ * only: the database holds every agent's bearer token.
+ */
 export const ensureDatabaseDirectory = ({ databaseUrl }: { databaseUrl: string }) => {
-  mkdirSync(dirname(toSqliteFile(databaseUrl)), { recursive: true });
+  mkdirSync(dirname(toSqliteFile(databaseUrl)), { recursive: true, mode: 0o700 });
+};
+
+/**
+ * Makes the SQLite file (and its journal, if any) readable and writable by its owner only: it holds every
+ * agent's bearer token, which lets anyone holding it rewrite that node's network. SQLite gives the files it
+ * creates later (-journal, -wal) the database file's mode.
+ */
+export const protectDatabaseFile = ({ databaseUrl }: { databaseUrl: string }) => {
+  const file = toSqliteFile(databaseUrl);
+  for (const path of [file, `${file}-journal`, `${file}-wal`, `${file}-shm`])
+    if (existsSync(path)) chmodSync(path, 0o600);
 };
 
 /**
@@ -21,6 +35,7 @@ export const ensureDatabaseDirectory = ({ databaseUrl }: { databaseUrl: string }
  */
 export const createDatabase = ({ databaseUrl }: { databaseUrl: string }): Database => {
   ensureDatabaseDirectory({ databaseUrl });
+  protectDatabaseFile({ databaseUrl });
   // A write waits (up to 10 s) for another one to finish instead of failing at once.
   const adapter = new PrismaBetterSQLite3({ url: databaseUrl, timeout: 10_000 });
   return new PrismaClient({ adapter });

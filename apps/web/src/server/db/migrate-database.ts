@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { WebError } from '../errors/web-error.js';
-import { ensureDatabaseDirectory } from './database.js';
+import { ensureDatabaseDirectory, protectDatabaseFile } from './database.js';
 
 const run = promisify(execFile);
 
@@ -63,6 +63,7 @@ export const migrateDatabase = async ({
       },
       timeout: 120_000,
     });
+    protectDatabaseFile({ databaseUrl });
     return { output: stdout };
   } catch (error) {
     const details = error as { stderr?: string; stdout?: string };
