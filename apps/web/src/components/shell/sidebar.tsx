@@ -51,7 +51,11 @@ const UserChip = () => {
   const [isSigningOut, setSigningOut] = useState(false);
   const signOut = async () => {
     setSigningOut(true);
-    await fetch('/api/auth/sign-out', { method: 'POST' });
+    await fetch('/api/auth/sign-out', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     // A full load: no page or cached data of the signed-out user stays in memory.
     window.location.assign('/sign-in');
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getAuthConfig } from '../../../../server/auth/auth';
 import { findAccount } from '../../../../server/auth/credentials';
 import { isSecureCookie, sealSession, sessionCookieName } from '../../../../server/auth/session-cookie';
+import { findCrossSiteRefusal } from '../../../../server/http/cross-site';
 
 const ZSignInRequest = z.object({
   name: z.string().trim().min(1, 'enter a user name').max(64),
@@ -17,6 +18,13 @@ const refuse = ({ status, field, message }: { status: number; field?: string; me
 
 /** Signs in with `{ name, password }` (JSON): sets the sealed, httpOnly session cookie. */
 export const POST = async (request: Request) => {
+  // Another site may not sign a browser in to an account of its choosing.
+  const crossSite = findCrossSiteRefusal({
+    method: request.method,
+    headers: request.headers,
+    url: request.url,
+  });
+  if (crossSite) return refuse({ status: 403, message: crossSite });
   const body = await request.json().catch(() => undefined);
   const parsed = ZSignInRequest.safeParse(body);
   if (!parsed.success) {
