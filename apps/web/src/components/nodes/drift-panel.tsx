@@ -81,76 +81,65 @@ export const DriftPanel = ({
       isFlush
       testId="drift-panel"
     >
-      <div className="stack" style={{ gap: 0 }}>
-        {inspection.error ? (
-          <div className="card-body">
-            <ErrorNotice error={readError(inspection.error)} title="The node could not be inspected" />
-          </div>
-        ) : null}
-        {reconcile.error ? (
-          <div className="card-body">
-            <ErrorNotice error={readError(reconcile.error)} title="The fix did not work" />
-          </div>
-        ) : null}
-        {lastFix ? (
-          <div className="card-body">
+      {inspection.error ||
+      reconcile.error ||
+      lastFix ||
+      inspection.data?.items.length === 0 ||
+      inspection.isPending ? (
+        <div className="card-body stack" style={{ gap: 12 }}>
+          <ErrorNotice error={readError(inspection.error)} title="The node could not be inspected" />
+          <ErrorNotice error={readError(reconcile.error)} title="The fix did not work" />
+          {lastFix ? (
             <Notice tone={lastFix.remaining === 0 ? 'success' : 'warning'} testId="fix-result">
               Fixed {pluralize({ count: lastFix.fixed, one: 'item' })}
               {lastFix.remaining > 0
-                ? `; ${lastFix.remaining} remain`
-                : '; the node matches the desired state again'}
-              .
+                ? `; ${lastFix.remaining} remain.`
+                : '; the node matches the desired state again.'}
             </Notice>
-          </div>
-        ) : null}
-        {inspection.data && items.length === 0 ? (
-          <div className="card-body">
+          ) : null}
+          {inspection.data && items.length === 0 ? (
             <Notice tone="success" title="No drift" testId="no-drift">
               The node&apos;s bridge, rules, routes and instances are exactly what the control plane asked
               for.
             </Notice>
-          </div>
-        ) : null}
-        {!inspection.data && inspection.isPending ? (
-          <div className="card-body">
-            <div className="skeleton" />
-          </div>
-        ) : null}
-        {items.length > 0 ? (
-          <ul className="item-list">
-            {items.map((item) => (
-              <li
-                key={item.id}
-                className="item"
-                data-testid="drift-item"
-                data-resource={item.resource}
-                data-target={item.target}
-              >
-                <span className={`badge ${kindTone[item.kind]}`}>{item.kind}</span>
-                <div className="item-main">
-                  <div className="item-title">
-                    {item.resource} <span className="mono">{item.target}</span>
-                  </div>
-                  <div className="item-detail">{item.detail}</div>
-                  <div className="item-detail subtle">
-                    fix: <code>{item.fix.operation}</code>
-                  </div>
+          ) : null}
+          {!inspection.data && inspection.isPending ? <div className="skeleton" /> : null}
+        </div>
+      ) : null}
+      {items.length > 0 ? (
+        <ul className="item-list">
+          {items.map((item) => (
+            <li
+              key={item.id}
+              className="item"
+              data-testid="drift-item"
+              data-resource={item.resource}
+              data-target={item.target}
+            >
+              <span className={`badge ${kindTone[item.kind]}`}>{item.kind}</span>
+              <div className="item-main">
+                <div className="item-title">
+                  {item.resource} <span className="mono">{item.target}</span>
                 </div>
-                <ActionButton
-                  size="sm"
-                  icon={<WrenchIcon />}
-                  onClick={() => fix(item.id)}
-                  isBusy={fixingId === item.id}
-                  disabled={fixingId !== undefined && fixingId !== item.id}
-                  data-testid="fix-drift"
-                >
-                  Fix
-                </ActionButton>
-              </li>
-            ))}
-          </ul>
-        ) : null}
-      </div>
+                <div className="item-detail">{item.detail}</div>
+                <div className="item-detail subtle">
+                  fix: <code>{item.fix.operation}</code>
+                </div>
+              </div>
+              <ActionButton
+                size="sm"
+                icon={<WrenchIcon />}
+                onClick={() => fix(item.id)}
+                isBusy={fixingId === item.id}
+                disabled={fixingId !== undefined && fixingId !== item.id}
+                data-testid="fix-drift"
+              >
+                Fix
+              </ActionButton>
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </Card>
   );
 };
