@@ -17,7 +17,11 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['packages/*/src/**/*.integration.test.ts', 'apps/*/src/**/*.integration.test.ts'],
+          include: [
+            'packages/*/src/**/*.integration.test.ts',
+            'apps/*/src/**/*.integration.test.ts',
+            'apps/*/e2e/**/*.integration.test.ts',
+          ],
           exclude: ['**/node_modules/**'],
           globalSetup: ['packages/netcore/src/testing/global-setup.ts'],
           fileParallelism: false,
