@@ -158,7 +158,10 @@ describeWithNamespaces('agent killed in the middle of a burst of operations', ()
     expect((await plane.viewer.node.get({ nodeId: 'node1' })).pendingChanges).not.toEqual([]);
     expect(await findDatabaseProblems({ db: plane.deps.db })).toEqual([]);
 
-    const { instances } = await recoverNode1();
+    const { instances, driftItems } = await recoverNode1();
+    console.log(
+      `[agent-crash] ${operations.length} changes, killed as the 3rd setup started: ${failed} failed, ${driftItems} drift items reconciled`,
+    );
     expect(instances.map(({ id }) => id).sort()).toEqual(
       [
         ...Array.from({ length: 6 }, (_, i) => `base-${i}`),
@@ -179,7 +182,10 @@ describeWithNamespaces('agent killed in the middle of a burst of operations', ()
     expect(failed).toBeGreaterThanOrEqual(2);
     expect(await findDatabaseProblems({ db: plane.deps.db })).toEqual([]);
 
-    const { instances } = await recoverNode1();
+    const { instances, driftItems } = await recoverNode1();
+    console.log(
+      `[agent-crash] ${operations.length} changes, killed as the 2nd deletion started: ${failed} failed, ${driftItems} drift items reconciled`,
+    );
     expect(instances.map(({ id }) => id).sort()).toEqual(
       [
         'base-0',

@@ -345,7 +345,7 @@ describeWithNamespaces('dashboard access control', () => {
     await cluster.api.instance.delete.mutate({ instanceId: 'own-origin' });
   });
 
-  it.fails('KNOWN HOLE: sign-in and sign-out accept a cross-site form post (see docs/reliability.md)', async () => {
+  it('sign-in and sign-out refuse a cross-site form post too', async () => {
     const signInForm = await send({
       path: '/api/auth/sign-in',
       method: 'POST',
