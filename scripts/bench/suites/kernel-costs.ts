@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createExecaRunner } from '@kudo/netcore';
 import type { LabNode } from '@kudo/netcore/lab';
 import { startLongLivedIp } from '../long-lived-ip.js';
@@ -7,6 +9,7 @@ import { measureMs, median, repeatMs } from '../measure.js';
 export type KernelCost = { key: string; label: string; ms: number };
 
 const probeChain = 'BENCH-PROBE';
+const runFile = promisify(execFile);
 
 /**
  * What the elementary steps cost on this machine, in a lab node of their own: spawning a process from Node,
@@ -35,8 +38,13 @@ export const measureKernelCosts = async ({
 
   record(
     'spawn',
-    'spawn a process from Node (`true` through execa)',
+    "spawn a process from Node (`true` through execa, as netcore's runner does)",
     await repeatMs({ times: repetitions * 2, work: () => runner.run({ file: 'true', args: [] }) }),
+  );
+  record(
+    'spawn-exec-file',
+    'the same with `node:child_process` execFile (no execa)',
+    await repeatMs({ times: repetitions * 2, work: () => runFile('true') }),
   );
   record(
     'nsenter',
