@@ -121,8 +121,10 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
       undo.push('delete veth', () => deleteVeth({ host, vethName }));
       await createVeth({ host, input, config, uplinkMtu, namespaceName, vethName }).catch(
         async (error: unknown) => {
-          // A veth left from a namespace deleted by hand: replace it, once.
-          if (!(isNetcoreError(error) && /File exists/.test(error.reason))) throw error;
+          // A veth left from a namespace deleted by hand ('File exists'), or one the kernel was still
+          // tearing down from a namespace just deleted, taking the new pair with it ('No such device',
+          // seen under heavy load): replace it, once.
+          if (!(isNetcoreError(error) && /File exists|No such device/.test(error.reason))) throw error;
           await deleteVeth({ host, vethName });
           await createVeth({ host, input, config, uplinkMtu, namespaceName, vethName });
         },
