@@ -6,7 +6,7 @@ import { type Link, readLinks, readRoutes } from '../kernel/links.js';
 import { mapWithLimit } from '../kernel/map-with-limit.js';
 import { isOurRule } from '../kernel/our-rules.js';
 import { readSysctls } from '../kernel/sysctl.js';
-import { getBridgeName, getNamespaceName, parseAlias, routeProtocol } from '../names.js';
+import { getBridgeName, getNamespaceName, isOurChain, parseAlias, routeProtocol } from '../names.js';
 import { forwardingSysctl } from '../node/node-sysctls.js';
 import { findNodeConfig } from '../node/read-node.js';
 import { listPortMappings } from '../port-mappings/port-mapping-rules.js';
@@ -83,9 +83,7 @@ export const inspectNode = async ({
       };
     }),
     chains: (['filter', 'nat'] as const).flatMap((table) =>
-      [...saved.chains[table]]
-        .filter((chain) => chain.startsWith('KUDO-'))
-        .map((chain) => `${table}/${chain}`),
+      [...saved.chains[table]].filter(isOurChain).map((chain) => `${table}/${chain}`),
     ),
     rules: saved.rules.filter(isOurRule).map((rule) => `${rule.table} ${rule.line}`),
     readAt: new Date().toISOString(),

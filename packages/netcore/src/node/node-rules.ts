@@ -1,6 +1,6 @@
 import type { ChainDeclaration, RestoreScript, RuleChange, TableName } from '../kernel/restore-script.js';
 import { getRuleComment, type SavedTables } from '../kernel/saved-rules.js';
-import { chains, comments } from '../names.js';
+import { chains, comments, isOurChain } from '../names.js';
 import type { NodeConfig } from './node-config.js';
 
 type ChainRule = { table: TableName; chain: string; rule: string[] };
@@ -207,10 +207,10 @@ export const renderNodeScript = ({
 /** Removes the hooks, then empties and deletes every chain of ours. Other rules are not touched. */
 export const renderCleanNodeScript = ({ saved }: { saved: SavedTables }): RestoreScript => {
   const ourChains = (['filter', 'nat'] as TableName[]).flatMap((table) =>
-    [...saved.chains[table]].filter((chain) => chain.startsWith('KUDO-')).map((chain) => ({ table, chain })),
+    [...saved.chains[table]].filter(isOurChain).map((chain) => ({ table, chain })),
   );
   const hooks = saved.rules.filter(
-    (rule) => !rule.chain.startsWith('KUDO-') && nodeHooks.some((hook) => hookKey(hook) === hookKey(rule)),
+    (rule) => !isOurChain(rule.chain) && nodeHooks.some((hook) => hookKey(hook) === hookKey(rule)),
   );
   return {
     declaredChains: ourChains,
