@@ -18,7 +18,7 @@ export const diffNodeLocked = async ({ deps, nodeId }: { deps: ServiceDeps; node
   const agent = connectAgent({ deps, node });
   try {
     const { drift, actual } = await agent.diff({ desired });
-    return { node, agent, desired, items: toPublicDriftItems(drift), actual };
+    return { node, agent, instances, desired, items: toPublicDriftItems(drift), actual };
   } catch (error) {
     throw toWebError(error, { nodeId, operation: 'diff' });
   }
