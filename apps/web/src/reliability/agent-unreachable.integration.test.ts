@@ -195,6 +195,19 @@ describeWithNamespaces('agent unreachable during a change', () => {
     timeout: 120_000,
   }, async () => {
     node1Agent.signal('SIGSTOP');
+    // node1 misses node3's removal: it still routes to a gone node, so it is degraded until told.
+    expect(await plane.admin.node.remove({ nodeId: 'node3', force: true })).toMatchObject({
+      isRemoved: true,
+    });
+    expect(await statusOf('node1')).toMatchObject({
+      status: 'degraded',
+      statusReason: expect.stringContaining('deleteNodeInCluster(node3) not yet applied'),
+    });
+    expect(
+      (await plane.viewer.node.get({ nodeId: 'node1' })).pendingChanges.map(
+        ({ kind, subjectId }) => `${kind} ${subjectId}`,
+      ),
+    ).toEqual(['deleteNodeInCluster node3']);
     const created = await catchTrpc(plane.admin.instance.create({ nodeId: 'node1', instanceId: 'web-4' }));
     expect(created.code).toBe('BAD_GATEWAY');
     expect(created.message).toContain('did not answer setupInstance in time');
@@ -207,9 +220,11 @@ describeWithNamespaces('agent unreachable during a change', () => {
     expect(await plane.admin.node.retry({ nodeId: 'node1' })).toEqual({ status: 'ready', reason: null });
     const instances = await plane.viewer.instance.list({ nodeId: 'node1' });
     expect(instances.map(({ id, status }) => `${id} ${status}`)).toEqual(['web-1 running', 'web-4 running']);
-    expect(
-      await findKernelProblems({ db: plane.deps.db, nodeId: 'node1', namespace: getNode(0).namespace }),
-    ).toEqual([]);
+    // Neither node1 (told by the retry) nor node2 (told at once) routes to node3 any more.
+    for (const [index, nodeId] of ['node1', 'node2'].entries())
+      expect(
+        await findKernelProblems({ db: plane.deps.db, nodeId, namespace: getNode(index).namespace }),
+      ).toEqual([]);
     await expectConsistent();
   });
 });

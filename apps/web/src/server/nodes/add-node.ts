@@ -5,10 +5,11 @@ import { readClusterPlan } from '../cluster/cluster-settings.js';
 import { type DatabaseTransaction, readUniqueViolation } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { parseRequest } from '../errors/parse-request.js';
-import { describeError, isRefusal, toWebError, WebError } from '../errors/web-error.js';
+import { isRefusal, toWebError, WebError } from '../errors/web-error.js';
 import { findFreeSubnet, getNodeIpAddr, validateRequestedSubnet } from '../ipam/ipam.js';
+import { announceToPeers } from './announce-to-peers.js';
 import { type NodeRecord, publicNodeSelect, toNodeRequest } from './node-model.js';
-import { connectAgent, readPeers } from './node-queries.js';
+import { readPeers } from './node-queries.js';
 import { decideNodeStatus, saveNodeStatus } from './node-status.js';
 import { clearPendingChange, recordPendingChange } from './pending-changes.js';
 
@@ -230,37 +231,8 @@ export const addNode = ({
           }
         },
       });
-      const announcement = toNodeRequest(node);
-      await Promise.all(
-        peers.map((peer) =>
-          deps.nodeLock.run({
-            key: peer.id,
-            work: async () => {
-              try {
-                await connectAgent({ deps, node: peer }).newNodeInCluster(announcement);
-                await clearPendingChange({ deps, nodeId: peer.id, subjectId: nodeId });
-              } catch (error) {
-                const webError = toWebError(error, { nodeId: peer.id, operation: 'newNodeInCluster' });
-                failures.push(webError.message);
-                await recordPendingChange({
-                  deps,
-                  nodeId: peer.id,
-                  subjectId: nodeId,
-                  kind: 'newNodeInCluster',
-                  payload: announcement,
-                  error: webError,
-                });
-                await saveNodeStatus({
-                  deps,
-                  nodeId: peer.id,
-                  status: 'degraded',
-                  reason: `newNodeInCluster(${nodeId}) not yet applied: ${describeError(webError)}`,
-                });
-              }
-            },
-          }),
-        ),
-      );
+      const announced = await announceToPeers({ deps, node, peers, operation: 'newNodeInCluster' });
+      failures.push(...announced.failures);
       const pendingChanges = await deps.db.pendingChange.findMany({
         where: { OR: [{ nodeId }, { subjectId: nodeId }] },
         select: { nodeId: true, subjectId: true, kind: true, lastError: true },

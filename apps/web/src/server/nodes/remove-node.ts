@@ -4,10 +4,9 @@ import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
 import { parseRequest } from '../errors/parse-request.js';
 import { describeError, toWebError, WebError } from '../errors/web-error.js';
-import { toNodeRequest } from './node-model.js';
+import { announceToPeers } from './announce-to-peers.js';
 import { connectAgent, readNodeRecord, readPeers } from './node-queries.js';
 import { saveNodeStatus } from './node-status.js';
-import { clearPendingChange, recordPendingChange } from './pending-changes.js';
 
 export const ZRemoveNodeRequest = z.object({
   nodeId: ZId,
@@ -21,8 +20,9 @@ export type TRemoveNodeRequest = z.input<typeof ZRemoveNodeRequest>;
 
 /**
  * Removes a node: (with force) its instances, then its route and rules on every other node, then its own
- * bridge and rules. Peers that cannot be told get a pending change, applied when they answer again. If
- * the node's own cleanup fails (without force), it stays, degraded, until a retry completes the removal.
+ * bridge and rules. Peers that cannot be told get a pending change, applied when they answer again, and
+ * are degraded until then (they still route to the node). If the node's own cleanup fails (without
+ * force), it stays, degraded, until a retry completes the removal.
  */
 export const removeNode = ({
   deps,
@@ -67,32 +67,9 @@ export const removeNode = ({
           }
         },
       });
-      const announcement = toNodeRequest(node);
       const peers = await readPeers({ db: deps.db, nodeId });
-      await Promise.all(
-        peers.map((peer) =>
-          deps.nodeLock.run({
-            key: peer.id,
-            work: async () => {
-              try {
-                await connectAgent({ deps, node: peer }).deleteNodeInCluster(announcement);
-                await clearPendingChange({ deps, nodeId: peer.id, subjectId: nodeId });
-              } catch (error) {
-                const webError = toWebError(error, { nodeId: peer.id, operation: 'deleteNodeInCluster' });
-                failures.push(webError.message);
-                await recordPendingChange({
-                  deps,
-                  nodeId: peer.id,
-                  subjectId: nodeId,
-                  kind: 'deleteNodeInCluster',
-                  payload: announcement,
-                  error: webError,
-                });
-              }
-            },
-          }),
-        ),
-      );
+      const announced = await announceToPeers({ deps, node, peers, operation: 'deleteNodeInCluster' });
+      failures.push(...announced.failures);
       const isCleaned = await deps.nodeLock.run({
         key: nodeId,
         work: () =>
