@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AgentGateway } from './agents/agent-gateway.js';
 import type { Database } from './db/database.js';
 import type { EventBus } from './events/event-bus.js';
+import type { OperationFeed } from './events/operation-feed.js';
 import type { KeyedLock } from './locks/keyed-lock.js';
 
 /** What every service function works with; built once per process (see runtime.ts), or per test. */
@@ -9,6 +10,8 @@ export type ServiceDeps = {
   db: Database;
   gateway: AgentGateway;
   events: EventBus;
+  /** Every operation as it runs (the agents' and the control plane's own), for the Events page. */
+  operations: OperationFeed;
   /** Serializes agent work per node id. */
   nodeLock: KeyedLock;
   logger: Logger;

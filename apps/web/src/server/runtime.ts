@@ -3,6 +3,7 @@ import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
 import { createDatabase } from './db/database.js';
 import { migrateDatabase } from './db/migrate-database.js';
 import { createEventBus } from './events/event-bus.js';
+import { createOperationFeed } from './events/operation-feed.js';
 import { createKeyedLock } from './locks/keyed-lock.js';
 import { createLogger } from './logger.js';
 import { createServices, type Services } from './services.js';
@@ -11,7 +12,7 @@ type Runtime = { env: Env; services: Services; stop: () => Promise<void> };
 
 /**
  * The process's one control plane: environment read, database migrated, services built, health monitor
- * running. Kept on globalThis so Next.js's development reloads reuse it instead of opening another.
+ * running, every agent's event stream followed. Kept on globalThis so Next.js's development reloads reuse it instead of opening another.
  */
 const startRuntime = async (): Promise<Runtime> => {
   const env = readEnv();
@@ -22,6 +23,7 @@ const startRuntime = async (): Promise<Runtime> => {
     db,
     gateway: createTrpcAgentGateway({ timeoutMs: env.KUDO_AGENT_TIMEOUT_MS }),
     events: createEventBus(),
+    operations: createOperationFeed(),
     nodeLock: createKeyedLock(),
     logger,
   });
@@ -31,6 +33,7 @@ const startRuntime = async (): Promise<Runtime> => {
     env.KUDO_HEALTH_INTERVAL_MS > 0
       ? services.startHealthMonitor({ intervalMs: env.KUDO_HEALTH_INTERVAL_MS })
       : undefined;
+  const relay = services.startEventRelay();
   logger.info(
     { database: env.databaseUrl, healthIntervalMs: env.KUDO_HEALTH_INTERVAL_MS },
     'control plane started',
@@ -39,7 +42,7 @@ const startRuntime = async (): Promise<Runtime> => {
     env,
     services,
     stop: async () => {
-      await monitor?.stop();
+      await Promise.all([monitor?.stop(), relay.stop()]);
       await db.$disconnect();
     },
   };

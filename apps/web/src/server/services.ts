@@ -2,6 +2,7 @@ import type { TNodeIdRequest } from '@kudo/netcore';
 import { type Actor, followEvents, listAuditEntries } from './audit/audit-log.js';
 import { readClusterPlan, updateClusterPlan } from './cluster/cluster-settings.js';
 import type { ServiceDeps } from './deps.js';
+import { type RelayOptions, startAgentEventRelay } from './events/agent-event-relay.js';
 import { inspectNode } from './inspection/inspect-node.js';
 import { cleanOrphans, listOrphans, type TCleanOrphansRequest } from './inspection/orphans.js';
 import { reconcileNode, type TReconcileRequest } from './inspection/reconcile-node.js';
@@ -63,9 +64,18 @@ export const createServices = (deps: ServiceDeps) => ({
     follow: ({ lastEventId, signal }: { lastEventId?: number; signal?: AbortSignal }) =>
       followEvents({ deps, lastEventId, signal }),
   },
+  operations: {
+    /** The operations kept (running, and the last ended ones), in the order they last changed. */
+    list: () => deps.operations.list(),
+    /** Every operation kept, or what changed after `lastEventId`, then each change as it happens. */
+    follow: ({ lastEventId, signal }: { lastEventId?: string; signal?: AbortSignal }) =>
+      deps.operations.follow({ lastEventId, signal }),
+  },
   /** At start, before serving: what a stopped process left half-done becomes pending changes. */
   resumeInterruptedChanges: () => resumeInterruptedChanges({ deps }),
   startHealthMonitor: ({ intervalMs }: { intervalMs: number }) => startHealthMonitor({ deps, intervalMs }),
+  /** Follows every node's agent event stream into the operation feed, until `stop()`. */
+  startEventRelay: (options: RelayOptions = {}) => startAgentEventRelay({ deps, ...options }),
 });
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,4 +1,5 @@
-import { createAgentClient, toAgentErrorData } from '@kudo/agent/client';
+import { EventEmitter, on } from 'node:events';
+import { type AgentClient, type AgentEvent, createAgentClient, toAgentErrorData } from '@kudo/agent/client';
 import {
   diffNode,
   NetcoreError,
@@ -6,7 +7,12 @@ import {
   type NodeSnapshot,
   netcoreErrorCodes,
 } from '@kudo/netcore';
-import type { AgentConnection, AgentGateway } from './agent-gateway.js';
+import type {
+  AgentConnection,
+  AgentGateway,
+  AgentOperationEvent,
+  TFollowEventsRequest,
+} from './agent-gateway.js';
 
 const isNetcoreCode = (code: string): code is NetcoreErrorCode =>
   (netcoreErrorCodes as readonly string[]).includes(code);
@@ -42,6 +48,60 @@ export const toAgentCallError = ({
     });
   return new NetcoreError({ code: 'COMMAND_FAILED', field, reason: `${code}: ${reason}`, cause: error });
 };
+
+const toOperationEvent = (event: AgentEvent): AgentOperationEvent => {
+  const { id, at, nodeId, operationId, operation } = event;
+  const base = { id, at, nodeId, operationId, operation };
+  if (event.phase === 'started')
+    return { ...base, phase: 'started', input: event.input, waitedMs: event.waitedMs };
+  if (event.phase === 'finished') return { ...base, phase: 'finished', durationMs: event.durationMs };
+  const { code, field, reason } = event.error;
+  return { ...base, phase: 'failed', durationMs: event.durationMs, error: { code, field, reason } };
+};
+
+/**
+ * The agent's `events` subscription as an async iterable. The client's own link would retry a lost
+ * connection forever at a fixed pace and say nothing: here the first sign of trouble (a connection error,
+ * an inactivity time-out, a refused token, the agent closing the stream) ends the iteration with an error,
+ * so the caller reconnects on its own terms.
+ */
+async function* followAgentEvents({
+  client,
+  url,
+  request: { lastEventId, signal, onConnected },
+}: {
+  client: AgentClient;
+  url: string;
+  request: TFollowEventsRequest;
+}): AsyncGenerator<AgentOperationEvent> {
+  const emitter = new EventEmitter();
+  // What the iteration below does not hear any more (it stopped) must not crash the process.
+  emitter.on('error', () => undefined);
+  const events = on(emitter, 'event', { signal });
+  let isClosed = false;
+  const fail = (error: unknown) => {
+    if (isClosed || signal.aborted) return;
+    emitter.emit('error', toAgentCallError({ error, operation: 'events', url, isTimedOut: false }));
+  };
+  const subscription = client.events.subscribe(lastEventId === undefined ? undefined : { lastEventId }, {
+    signal,
+    onStarted: () => onConnected?.(),
+    onData: ({ data }) => emitter.emit('event', data),
+    onError: fail,
+    onConnectionStateChange: (state) => {
+      if (state.state === 'connecting' && state.error) fail(state.error);
+    },
+    onComplete: () => fail(new Error('the agent ended its event stream')),
+  });
+  try {
+    for await (const [event] of events) yield toOperationEvent(event as AgentEvent);
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  } finally {
+    isClosed = true;
+    subscription.unsubscribe();
+  }
+}
 
 /**
  * Agents reached over HTTP with `@kudo/agent/client` (the one file that depends on it). Each call has a
@@ -102,6 +162,7 @@ export const createTrpcAgentGateway = ({
       orphans: (request) => call('orphans', (signal) => client.orphans.query(request, { signal })),
       cleanOrphans: (request) =>
         call('cleanOrphans', (signal) => client.cleanOrphans.mutate(request, { signal })),
+      followEvents: (request) => followAgentEvents({ client, url, request }),
     };
     return connection;
   },

@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { toWebError } from '../errors/web-error.js';
 import type { ClusterEvent, EventBus } from '../events/event-bus.js';
+import type { OperationFeed } from '../events/operation-feed.js';
+import { runReportingProgress } from '../events/operation-progress.js';
+import type { ControlPlanePhase } from '../events/operation-view.js';
 
 /** Who made a change: a user's name, or `system` for the health monitor and reboot re-applies. */
 export type Actor = string;
@@ -20,7 +24,7 @@ export const auditEntrySelect = {
   durationMs: true,
 } as const;
 
-type AuditDeps = { db: Database; events: EventBus; logger: Logger };
+type AuditDeps = { db: Database; events: EventBus; operations: OperationFeed; logger: Logger };
 
 export type AuditRecord = {
   actor: Actor;
@@ -59,7 +63,8 @@ export type AuditNote = { targetId: string; details: Record<string, unknown> };
 
 /**
  * Runs a change and records it in the audit log, whatever its outcome: who, what, on what, the result or
- * the error, and how long it took. Failures come out as WebError.
+ * the error, and how long it took. Failures come out as WebError. While it runs, it is an operation on
+ * the live feed (started, its progress from `startProgress`, then finished or failed).
  */
 export const runAudited = async <T>({
   deps,
@@ -80,6 +85,13 @@ export const runAudited = async <T>({
 }): Promise<T> => {
   const startedAt = performance.now();
   const note: AuditNote = { targetId, details };
+  const operationId = randomUUID();
+  const publish = (phase: ControlPlanePhase) =>
+    deps.operations.publishControlPlaneChange({
+      change: { operationId, at: new Date().toISOString(), ...phase },
+    });
+  const elapsedMs = () => Math.round(performance.now() - startedAt);
+  publish({ phase: 'started', action, actor, targetType, targetId });
   const finish = (outcome: { result: 'ok' } | { result: 'error'; error: string }) =>
     recordAudit({
       deps,
@@ -89,17 +101,27 @@ export const runAudited = async <T>({
         targetType,
         targetId: note.targetId,
         details: Object.keys(note.details).length > 0 ? note.details : undefined,
-        durationMs: Math.round(performance.now() - startedAt),
+        durationMs: elapsedMs(),
         ...outcome,
       },
     });
   try {
-    const value = await work(note);
+    const value = await runReportingProgress({
+      onProgress: (progress) => publish({ phase: 'progress', targetId: note.targetId, progress }),
+      work: () => work(note),
+    });
+    publish({ phase: 'finished', targetId: note.targetId, durationMs: elapsedMs() });
     await finish({ result: 'ok' });
     return value;
   } catch (error) {
     const webError = toWebError(error);
     if (webError.code === 'INTERNAL') deps.logger.error({ err: error, action }, 'internal error');
+    publish({
+      phase: 'failed',
+      targetId: note.targetId,
+      durationMs: elapsedMs(),
+      error: { code: webError.code, field: webError.field ?? null, reason: webError.message },
+    });
     await finish({ result: 'error', error: webError.message });
     throw webError;
   }

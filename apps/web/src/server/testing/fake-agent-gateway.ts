@@ -1,5 +1,6 @@
 import { type DriftItem, NetcoreError, type NodeSnapshot } from '@kudo/netcore';
 import type { AgentConnection, AgentGateway } from '../agents/agent-gateway.js';
+import { createFakeEventLog, type FakeEventLog, followFakeEvents } from './fake-agent-events.js';
 
 type FakeAgent = {
   nodeId: string;
@@ -9,7 +10,11 @@ type FakeAgent = {
   drift: DriftItem[];
   /** Errors the next calls of an operation throw, in order (each only for the inputs it matches). */
   failures: Map<string, { error: NetcoreError; matches: (input: unknown) => boolean }[]>;
+  /** Its event stream: every mutation's started and finished/failed event. */
+  events: FakeEventLog;
 };
+
+const queries = new Set(['health', 'inspect', 'diff', 'orphans']);
 
 export type RecordedCall = { url: string; operation: string; input: unknown };
 
@@ -40,7 +45,16 @@ export const createFakeAgentGateway = () => {
       const queue = agent.failures.get(operation) ?? [];
       const index = queue.findIndex((failure) => failure.matches(input));
       const [failure] = index === -1 ? [] : queue.splice(index, 1);
-      if (failure) throw failure.error;
+      if (queries.has(operation)) {
+        if (failure) throw failure.error;
+        return answer();
+      }
+      const end = agent.events.start({ nodeId: agent.nodeId, operation, input });
+      if (failure) {
+        end({ error: failure.error });
+        throw failure.error;
+      }
+      end({});
       return answer();
     };
     const done = () => ({});
@@ -89,6 +103,17 @@ export const createFakeAgentGateway = () => {
         }),
       orphans: (input) => call('orphans', input, () => ({ orphans: [] })),
       cleanOrphans: (input) => call('cleanOrphans', input, () => ({ orphans: [] })),
+      followEvents: async function* (request) {
+        const agent = agents.get(url);
+        if (!agent || agent.isDown)
+          throw new NetcoreError({ code: 'UNREACHABLE', reason: `no answer from the agent at ${url}` });
+        if (agent.token !== token)
+          throw new NetcoreError({
+            code: 'PERMISSION_DENIED',
+            reason: `the agent at ${url} refused the token`,
+          });
+        yield* followFakeEvents({ log: agent.events, request });
+      },
     };
   };
 
@@ -99,12 +124,24 @@ export const createFakeAgentGateway = () => {
     /** Starts a fake agent for a node; returns its URL. */
     addAgent: ({ nodeId, token = `token-${nodeId}` }: { nodeId: string; token?: string }) => {
       const url = `http://fake-agent.invalid/${nodeId}`;
-      agents.set(url, { nodeId, token, bootId: 'boot-1', isDown: false, drift: [], failures: new Map() });
+      agents.set(url, {
+        nodeId,
+        token,
+        bootId: 'boot-1',
+        isDown: false,
+        drift: [],
+        failures: new Map(),
+        events: createFakeEventLog(),
+      });
       return { url, token };
     },
+    /** A down agent answers nothing: its event streams break too. */
     setDown: ({ url, isDown }: { url: string; isDown: boolean }) => {
       getAgent(url).isDown = isDown;
+      if (isDown) getAgent(url).events.dropStreams();
     },
+    /** The agent's event log, to start operations by hand, break its streams or restart it. */
+    eventsOf: ({ url }: { url: string }) => getAgent(url).events,
     reboot: ({ url, bootId }: { url: string; bootId: string }) => {
       getAgent(url).bootId = bootId;
     },

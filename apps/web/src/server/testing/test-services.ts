@@ -3,6 +3,7 @@ import type { AgentGateway } from '../agents/agent-gateway.js';
 import type { SessionUser } from '../auth/session.js';
 import type { Database } from '../db/database.js';
 import { createEventBus } from '../events/event-bus.js';
+import { createOperationFeed } from '../events/operation-feed.js';
 import { createKeyedLock } from '../locks/keyed-lock.js';
 import { createServices } from '../services.js';
 import { createCaller } from '../trpc/root.js';
@@ -17,6 +18,7 @@ export const createTestControlPlane = ({ db, gateway }: { db: Database; gateway:
     db,
     gateway,
     events: createEventBus(),
+    operations: createOperationFeed(),
     nodeLock: createKeyedLock(),
     logger: pino({ level: 'silent' }),
   };
