@@ -5,6 +5,7 @@ import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
 import { parseRequest } from '../errors/parse-request.js';
 import { toWebError, WebError } from '../errors/web-error.js';
+import { startProgress } from '../events/operation-progress.js';
 import type { PublicDriftItem } from './drift-items.js';
 import { diffNodeLocked } from './inspect-node.js';
 
@@ -103,11 +104,16 @@ export const reconcileNode = ({
             fixable = [item];
           }
           for (let round = 1; fixable.length > 0 && round <= maxRounds; round += 1) {
+            const progress = startProgress({
+              total: fixable.length,
+              what: `fixing ${fixable.length} drift items`,
+            });
             for (const item of fixable) {
               await applyFix({ agent, item }).catch((error: unknown) => {
                 throw toWebError(error, { nodeId, operation: `${item.fix.operation} (${item.detail})` });
               });
               fixed.push(item);
+              progress.advance({ what: `fixed ${item.resource} ${item.target}: ${item.detail}` });
             }
             await markInstancesRunning({ deps, items: fixable });
             ({ items, fixable } = await diffForReconcile({ deps, nodeId }));

@@ -6,6 +6,7 @@ import { type DatabaseTransaction, readUniqueViolation } from '../db/database.js
 import type { ServiceDeps } from '../deps.js';
 import { parseRequest } from '../errors/parse-request.js';
 import { isRefusal, toWebError, WebError } from '../errors/web-error.js';
+import { startProgress } from '../events/operation-progress.js';
 import { findFreeSubnet, getNodeIpAddr, validateRequestedSubnet } from '../ipam/ipam.js';
 import { announceToPeers } from './announce-to-peers.js';
 import { type NodeRecord, publicNodeSelect, toNodeRequest } from './node-model.js';
@@ -199,6 +200,7 @@ export const addNode = ({
       });
       note.details.subnet = node.subnet;
       const failures: string[] = [];
+      const progress = startProgress({ total: 1 + peers.length, what: `setting up ${nodeId}` });
 
       await deps.nodeLock.run({
         key: nodeId,
@@ -231,7 +233,19 @@ export const addNode = ({
           }
         },
       });
-      const announced = await announceToPeers({ deps, node, peers, operation: 'newNodeInCluster' });
+      progress.advance({ what: `set up ${nodeId}; announcing it to ${peers.length} nodes` });
+      const announced = await announceToPeers({
+        deps,
+        node,
+        peers,
+        operation: 'newNodeInCluster',
+        onProgress: ({ peer }) =>
+          progress.advance({
+            what: peer.isAnnounced
+              ? `announced to ${peer.nodeId}`
+              : `announcement to ${peer.nodeId} failed: kept as a pending change`,
+          }),
+      });
       failures.push(...announced.failures);
       const pendingChanges = await deps.db.pendingChange.findMany({
         where: { OR: [{ nodeId }, { subjectId: nodeId }] },

@@ -1,6 +1,7 @@
 import type { AgentConnection } from '../agents/agent-gateway.js';
 import type { ServiceDeps } from '../deps.js';
 import { describeError, toWebError, WebError } from '../errors/web-error.js';
+import { startProgress } from '../events/operation-progress.js';
 import { type InstanceRecord, type NodeRecord, toNodeRequest, toSetupInstanceRequest } from './node-model.js';
 import { connectAgent, readInstances, readNodeRecord, readPeers } from './node-queries.js';
 import { clearPendingChange, recordPendingChange } from './pending-changes.js';
@@ -112,11 +113,16 @@ export const reapplyNodeLocked = async ({ deps, nodeId }: { deps: ServiceDeps; n
   const agent = connectAgent({ deps, node });
   const context = { deps, node, agent };
   try {
+    const progress = startProgress({
+      total: 2,
+      what: `setting up ${nodeId} with routes to ${peers.length} nodes`,
+    });
     await agent.setupNode({
       nodeId: node.id,
       nodeIpCidr: toNodeRequest(node).nodeIp.clusterIpCidr,
       nodesIps: peers.map(toNodeRequest),
     });
+    progress.advance({ what: `setting up its ${instances.length} instances` });
     const failures = [
       ...(await finishDeletions({
         ...context,
@@ -127,6 +133,9 @@ export const reapplyNodeLocked = async ({ deps, nodeId }: { deps: ServiceDeps; n
         instances: instances.filter(({ status }) => status !== 'deleting'),
       })),
     ];
+    progress.advance({
+      what: `${instances.length - failures.length} of ${instances.length} instances set up`,
+    });
     if (failures.length > 0)
       throw new WebError({
         code: 'AGENT_FAILED',

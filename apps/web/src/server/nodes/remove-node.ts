@@ -4,6 +4,7 @@ import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
 import { parseRequest } from '../errors/parse-request.js';
 import { describeError, toWebError, WebError } from '../errors/web-error.js';
+import { startProgress } from '../events/operation-progress.js';
 import { announceToPeers } from './announce-to-peers.js';
 import { connectAgent, readNodeRecord, readPeers } from './node-queries.js';
 import { saveNodeStatus } from './node-status.js';
@@ -68,7 +69,22 @@ export const removeNode = ({
         },
       });
       const peers = await readPeers({ db: deps.db, nodeId });
-      const announced = await announceToPeers({ deps, node, peers, operation: 'deleteNodeInCluster' });
+      const progress = startProgress({
+        total: peers.length + 1,
+        what: `withdrawing ${nodeId} from ${peers.length} nodes`,
+      });
+      const announced = await announceToPeers({
+        deps,
+        node,
+        peers,
+        operation: 'deleteNodeInCluster',
+        onProgress: ({ peer }) =>
+          progress.advance({
+            what: peer.isAnnounced
+              ? `withdrawn from ${peer.nodeId}`
+              : `withdrawal from ${peer.nodeId} failed: kept as a pending change`,
+          }),
+      });
       failures.push(...announced.failures);
       const isCleaned = await deps.nodeLock.run({
         key: nodeId,
@@ -81,6 +97,7 @@ export const removeNode = ({
             },
           ),
       });
+      progress.advance({ what: isCleaned ? `cleaned ${nodeId}` : `could not clean ${nodeId}` });
       note.details.failures = failures;
       if (!isCleaned && !force) {
         await saveNodeStatus({
