@@ -321,4 +321,90 @@ describeWithNamespaces('dashboard in a real browser', () => {
     await page.locator('[data-testid="topology-instance"][data-instance-id="e2e-web"]').waitFor();
     await shot('17-topology-after');
   });
+
+  it('shows operations live in the Operations panel: progress, failures, and pausing', async () => {
+    await page.goto(`${cluster.web.url}/events`);
+    await page.locator('[data-testid="operations-status"][data-status="live"]').waitFor();
+    const controlPlane = page.locator('[data-testid="operation-group"][data-group="control-plane"]');
+    const operation = ({ name, subject, status }: { name: string; subject: string; status: string }) =>
+      `[data-testid="operation"][data-operation="${name}"][data-subject="${subject}"][data-status="${status}"]`;
+
+    // What ran before the page was opened: a removal's steps, and a refusal with its code, field and reason.
+    const removal = controlPlane.locator(
+      operation({ name: 'node.remove', subject: 'node3', status: 'finished' }),
+    );
+    const removalProgress = removal.getByTestId('operation-progress');
+    expect(await removalProgress.getAttribute('data-step')).toBe('3');
+    expect(await removalProgress.getAttribute('data-total')).toBe('3');
+    await expect(removalProgress.textContent()).resolves.toContain('cleaned node3');
+    const refusal = controlPlane.locator(
+      operation({ name: 'instance.create', subject: 'e2e-clash', status: 'failed' }),
+    );
+    await expect(refusal.getByTestId('operation-error').textContent()).resolves.toMatch(
+      /CONFLICT.*ports\.0\.hostPort.*already mapped/,
+    );
+
+    // A change made elsewhere appears while it happens, on the node whose agent runs it.
+    await cluster.api.instance.create.mutate({ nodeId: 'node2', instanceId: 'e2e-ops', ports: [] });
+    const node2 = page.locator('[data-testid="operation-group"][data-group="node2"]');
+    await node2
+      .locator(operation({ name: 'setupInstance', subject: 'e2e-ops', status: 'finished' }))
+      .waitFor();
+    await controlPlane
+      .locator(operation({ name: 'instance.create', subject: 'e2e-ops', status: 'finished' }))
+      .waitFor();
+    await expect(
+      node2.locator('[data-operation="setupInstance"][data-subject="e2e-ops"]').textContent(),
+    ).resolves.toMatch(/finished in \d/);
+
+    // A reconcile reports its steps; the fix runs on the node's agent.
+    const veth = (await cluster.api.instance.get.query({ instanceId: 'e2e-ops' })).hostInterfaceName ?? '';
+    await runIn({ namespace: node('node2').namespace, command: ['ip', 'link', 'del', veth] });
+    await cluster.api.inspection.reconcile.mutate({ nodeId: 'node2' });
+    const reconcile = controlPlane.locator(
+      operation({ name: 'inspection.reconcile', subject: 'node2', status: 'finished' }),
+    );
+    await reconcile.waitFor();
+    const reconcileProgress = reconcile.getByTestId('operation-progress');
+    expect(await reconcileProgress.getAttribute('data-step')).toBe(
+      await reconcileProgress.getAttribute('data-total'),
+    );
+    await expect(reconcileProgress.textContent()).resolves.toContain('fixed instance e2e-ops');
+
+    // Paused, nothing new shows; resumed, it catches up.
+    await page.getByTestId('live-toggle').click();
+    await page.locator('[data-testid="operations-status"][data-status="paused"]').waitFor();
+    await cluster.api.instance.delete.mutate({ instanceId: 'e2e-ops' });
+    const cleanup = node2.locator(
+      operation({ name: 'cleanInstance', subject: 'e2e-ops', status: 'finished' }),
+    );
+    await page.waitForTimeout(1_000);
+    expect(await cleanup.count()).toBe(0);
+    await page.getByTestId('live-toggle').click();
+    await cleanup.waitFor();
+
+    // A node added with an address no other node can route to: the addition's steps, and each peer's
+    // agent refusing the announcement with its code, field and reason.
+    await cluster.api.node.add.mutate({
+      agentUrl: node('node3').url,
+      agentToken: node('node3').token,
+      externalIpAddr: '203.0.113.50',
+    });
+    // Newest first: this addition, not node3's first one.
+    const addition = controlPlane
+      .locator(operation({ name: 'node.add', subject: 'node3', status: 'finished' }))
+      .first();
+    const additionProgress = addition.getByTestId('operation-progress');
+    expect(await additionProgress.getAttribute('data-step')).toBe('3');
+    expect(await additionProgress.getAttribute('data-total')).toBe('3');
+    for (const peer of ['node1', 'node2']) {
+      const refused = page
+        .locator(`[data-testid="operation-group"][data-group="${peer}"]`)
+        .locator(operation({ name: 'newNodeInCluster', subject: 'node3', status: 'failed' }));
+      await expect(refused.getByTestId('operation-error').textContent()).resolves.toMatch(
+        /UNREACHABLE.*externalIpAddr.*203\.0\.113\.50/,
+      );
+    }
+    await shot('18-events-operations');
+  });
 });

@@ -12,17 +12,13 @@ import {
   useRef,
   useState,
 } from 'react';
-import { type RouterOutputs, useTRPC } from './trpc';
-
-type LiveEvent = RouterOutputs['event']['live'] extends AsyncIterable<infer Item> ? Item : never;
+import { useTRPC } from './trpc';
 
 type LiveUpdates = {
   isPaused: boolean;
   setPaused: (isPaused: boolean) => void;
   /** `connecting`, `live`, `paused`, or `error` (the stream reconnects by itself). */
   status: 'connecting' | 'live' | 'paused' | 'error';
-  /** Changes seen on the live stream since the page was opened, newest first. */
-  recentEvents: LiveEvent['data'][];
 };
 
 const LiveUpdatesContext = createContext<LiveUpdates | null>(null);
@@ -39,7 +35,6 @@ export const LiveUpdatesProvider = ({ children }: { children: ReactNode }) => {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [isPaused, setPausedState] = useState(false);
-  const [recentEvents, setRecentEvents] = useState<LiveEvent['data'][]>([]);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
@@ -68,10 +63,7 @@ export const LiveUpdatesProvider = ({ children }: { children: ReactNode }) => {
   const subscription = useSubscription(
     trpc.event.live.subscriptionOptions(undefined, {
       enabled: !isPaused,
-      onData: (tracked) => {
-        setRecentEvents((events) => [tracked.data, ...events].slice(0, 100));
-        scheduleRefresh();
-      },
+      onData: () => scheduleRefresh(),
     }),
   );
 
@@ -83,10 +75,7 @@ export const LiveUpdatesProvider = ({ children }: { children: ReactNode }) => {
         ? 'error'
         : 'connecting';
 
-  const value = useMemo(
-    () => ({ isPaused, setPaused, status, recentEvents }),
-    [isPaused, setPaused, status, recentEvents],
-  );
+  const value = useMemo(() => ({ isPaused, setPaused, status }), [isPaused, setPaused, status]);
   return <LiveUpdatesContext.Provider value={value}>{children}</LiveUpdatesContext.Provider>;
 };
 

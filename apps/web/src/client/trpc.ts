@@ -16,4 +16,8 @@ export type Inspection = RouterOutputs['inspection']['inspect'];
 export type DriftItemView = Inspection['items'][number];
 export type OrphanView = RouterOutputs['inspection']['orphans']['orphans'][number];
 export type AuditEntryView = RouterOutputs['event']['list']['entries'][number];
+/** One operation of the live operation stream (an agent's mutation, or a control-plane change). */
+export type OperationView = (RouterOutputs['event']['operations'] extends AsyncIterable<infer Item>
+  ? Item
+  : never)['data'];
 export type PortInput = RouterInputs['portMapping']['set']['ports'][number];

@@ -2,7 +2,6 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { useLiveUpdates } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
 import { Button } from '../ui/button';
@@ -12,14 +11,13 @@ import { EventsIcon } from '../ui/icons';
 import { ErrorNotice } from '../ui/notice';
 import { PageHeader } from '../ui/page-header';
 import { describeAction, EventRow } from './event-row';
-import { OperationsInProgress } from './operations-in-progress';
+import { OperationsPanel } from './operations-panel';
 
 const pageSize = 50;
 
-/** The audit log (every change, who, what, how it ended), filterable, with what is running and arriving live. */
+/** What runs in the cluster, live; then the audit log (every change, who, what, how it ended), filterable. */
 export const EventsPage = () => {
   const trpc = useTRPC();
-  const { recentEvents, status, isPaused } = useLiveUpdates();
   const [targetType, setTargetType] = useState('');
   const [targetId, setTargetId] = useState('');
   const [result, setResult] = useState('');
@@ -42,34 +40,9 @@ export const EventsPage = () => {
     <div className="stack">
       <PageHeader
         title="Events"
-        description="The audit log: every change to the cluster, who made it, and how it ended."
+        description="Operations as they run on the control plane and the nodes, and the audit log: every change, who made it, and how it ended."
       />
-      <div className="grid-2">
-        <Card title="In progress" description="Changes you started that are still running">
-          <OperationsInProgress />
-        </Card>
-        <Card
-          title="Live"
-          description={
-            isPaused
-              ? 'Live updates are paused'
-              : status === 'live'
-                ? 'Changes as they happen'
-                : 'Connecting…'
-          }
-          isFlush
-        >
-          {recentEvents.length === 0 ? (
-            <p className="card-body muted">No change since this page was opened.</p>
-          ) : (
-            <ul className="item-list" data-testid="live-events">
-              {recentEvents.slice(0, 6).map((event) => (
-                <EventRow key={event.id} event={event} isCompact />
-              ))}
-            </ul>
-          )}
-        </Card>
-      </div>
+      <OperationsPanel />
       <ErrorNotice error={readError(events.error)} title="Could not load the events" />
       <Card isFlush>
         <div className="toolbar">
