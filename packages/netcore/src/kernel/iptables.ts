@@ -31,14 +31,15 @@ export const applyRestoreScript = async ({ host, script }: { host: Host; script:
   const before = cache.tables;
   cache.tables = undefined;
   cache.generation += 1;
-  await host.runner.run(
-    namespacedCommand({
+  await host.runner.run({
+    ...namespacedCommand({
       namespace: host.namespace,
       file: 'iptables-restore',
       args: ['--noflush', '--wait', lockWaitSeconds],
       input: renderRestoreScript(script),
     }),
-  );
+    canStartEarly: true,
+  });
   cache.generation += 1;
   if (before) cache.tables = applyScriptToTables({ tables: before, script });
 };

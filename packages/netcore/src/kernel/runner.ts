@@ -1,12 +1,22 @@
 import { execa } from 'execa';
 import { NetcoreError } from '../errors.js';
 import { createIpSession, type IpSession } from './ip-session.js';
+import { createSpareNamespaces } from './spare-namespaces.js';
+import { createSpareProcesses } from './spare-processes.js';
 
 /**
  * One command: a binary and plain arguments (never a shell), with optional standard input.
  * `isReusable` marks an `ip ... -batch -` whose process may stay up for the next batch in the same place.
+ * `canStartEarly` marks a command that only acts once its input is closed: a process for it may be
+ * started before it is needed.
  */
-export type Command = { file: string; args: readonly string[]; input?: string; isReusable?: boolean };
+export type Command = {
+  file: string;
+  args: readonly string[];
+  input?: string;
+  isReusable?: boolean;
+  canStartEarly?: boolean;
+};
 export type CommandResult = { stdout: string; stderr: string };
 
 /** The only door from netcore to the machine. Tests swap it to inject faults or record commands. */
@@ -44,6 +54,29 @@ const classifyFailure = ({
   return undefined;
 };
 
+const toCommandError = ({
+  command,
+  stderr,
+  isMissingBinary,
+  isTimedOut,
+  message,
+  cause,
+}: {
+  command: Command;
+  stderr: string;
+  isMissingBinary: boolean;
+  isTimedOut: boolean;
+  message: string;
+  cause: unknown;
+}) =>
+  classifyFailure({ command, stderr, isMissingBinary }) ??
+  new NetcoreError({
+    code: isTimedOut ? 'TIMEOUT' : 'COMMAND_FAILED',
+    reason: `${formatCommand(command)} failed: ${stderr.trim() || message}`,
+    command: formatCommand(command),
+    cause,
+  });
+
 const runOnce = async ({
   command,
   timeoutMs,
@@ -59,57 +92,141 @@ const runOnce = async ({
     env: { LC_ALL: 'C' },
   });
   if (!result.failed) return { stdout: result.stdout, stderr: result.stderr };
-  const stderr = result.stderr ?? '';
-  const classified = classifyFailure({ command, stderr, isMissingBinary: result.code === 'ENOENT' });
-  if (classified) throw classified;
-  throw new NetcoreError({
-    code: result.timedOut ? 'TIMEOUT' : 'COMMAND_FAILED',
-    reason: `${formatCommand(command)} failed: ${stderr.trim() || result.shortMessage}`,
-    command: formatCommand(command),
+  throw toCommandError({
+    command,
+    stderr: result.stderr ?? '',
+    isMissingBinary: result.code === 'ENOENT',
+    isTimedOut: result.timedOut,
+    message: result.shortMessage ?? '',
     cause: result,
   });
 };
 
 const isBatch = ({ file, args }: Command) => file === 'ip' && args.at(-2) === '-batch' && args.at(-1) === '-';
 
+const toLines = (input: string | undefined) => (input ?? '').split('\n').filter((line) => line.trim() !== '');
+
+/** The session key of `ip -n NAME -batch -` commands. */
+const namespaceKey = (namespace: string) => `-n ${namespace}`;
+
 /**
  * Runs commands with execa; a failure becomes a NetcoreError that keeps the command and its stderr.
- * Reusable `ip` batches go to a long-lived process per place (see ip-session.ts).
+ * Reusable `ip` batches go to a long-lived process per place (see ip-session.ts). With `isPrestarting`,
+ * the slow starts are made ahead of need: `netns add NAME` is served by a spare namespace (see
+ * spare-namespaces.ts), whose process then takes the namespace's first batch, and commands that may
+ * start early take a process started before them (see spare-processes.ts).
  */
-export const createExecaRunner = ({ timeoutMs = 30_000 }: { timeoutMs?: number } = {}): CommandRunner => {
+export const createExecaRunner = ({
+  timeoutMs = 30_000,
+  isPrestarting = true,
+}: {
+  timeoutMs?: number;
+  isPrestarting?: boolean;
+} = {}): CommandRunner => {
   const sessions = new Map<string, IpSession>();
+  /** Sessions of spare namespaces given a name: they take that namespace's next batch, then end. */
+  const handedOver = new Set<string>();
+  const spareNamespaces = createSpareNamespaces();
+  const spareProcesses = createSpareProcesses();
+
+  const endHandedOver = (key: string) => {
+    if (!handedOver.delete(key)) return;
+    sessions.get(key)?.close();
+    sessions.delete(key);
+  };
+
+  const nameSpareNamespaces = async (lines: string[]) => {
+    const named: string[] = [];
+    const rewritten = await Promise.all(
+      lines.map(async (line) => {
+        const namespace = /^netns add (\S+)$/.exec(line)?.[1];
+        const spare = namespace && isPrestarting ? await spareNamespaces.take() : undefined;
+        if (!namespace || !spare) return line;
+        const key = namespaceKey(namespace);
+        endHandedOver(key);
+        sessions.get(key)?.close();
+        sessions.set(key, spare.session);
+        handedOver.add(key);
+        named.push(key);
+        return `netns attach ${namespace} ${spare.pid}`;
+      }),
+    );
+    return { rewritten, named };
+  };
+
   const runInSession = async (command: Command): Promise<CommandResult> => {
-    const args = command.args.slice(0, -2);
-    const key = args.join(' ');
-    const session = sessions.get(key) ?? createIpSession({ args });
+    const key = command.args.slice(0, -2).join(' ');
+    const lines = toLines(command.input);
+    for (const line of lines) {
+      const deleted = /^netns (?:del|delete) (\S+)$/.exec(line)?.[1];
+      if (deleted) endHandedOver(namespaceKey(deleted));
+    }
+    const { rewritten, named } = await nameSpareNamespaces(lines);
+    const session = sessions.get(key) ?? createIpSession({ args: command.args.slice(0, -2) });
     sessions.set(key, session);
-    const lines = (command.input ?? '').split('\n').filter((line) => line.trim() !== '');
-    const { errors } = await session.run(lines).catch((error: unknown) => {
+    const isHandedOver = handedOver.has(key);
+    const outcome = await session.run(rewritten).then(
+      ({ errors }) => ({ errors, failure: undefined }),
+      (failure: unknown) => ({ errors: [], failure }),
+    );
+    if (isHandedOver) endHandedOver(key);
+    if (outcome.failure !== undefined) {
       sessions.delete(key);
+      // A spare that ended after it was named leaves its namespace named: a process of its own serves it.
+      if (isHandedOver) return runOnce({ command, timeoutMs });
       throw new NetcoreError({
         code: 'COMMAND_FAILED',
-        reason: `${formatCommand(command)}: ${String(error)}`,
+        reason: `${formatCommand(command)}: ${String(outcome.failure)}`,
         command: formatCommand(command),
-        cause: error,
+        cause: outcome.failure,
       });
+    }
+    if (outcome.errors.length === 0) return { stdout: '', stderr: '' };
+    // A name that could not be given must not keep pointing at a spare.
+    for (const namedKey of named) endHandedOver(namedKey);
+    throw toCommandError({
+      command,
+      stderr: outcome.errors.join('; '),
+      isMissingBinary: false,
+      isTimedOut: false,
+      message: '',
+      cause: undefined,
     });
-    if (errors.length === 0) return { stdout: '', stderr: '' };
-    const stderr = errors.join('; ');
-    throw (
-      classifyFailure({ command, stderr, isMissingBinary: false }) ??
-      new NetcoreError({
-        code: 'COMMAND_FAILED',
-        reason: `${formatCommand(command)} failed: ${stderr}`,
-        command: formatCommand(command),
-      })
-    );
   };
+
+  const runEarlyStarted = async (command: Command): Promise<CommandResult> => {
+    const result = await spareProcesses.run({
+      file: command.file,
+      args: command.args,
+      input: command.input ?? '',
+      timeoutMs,
+    });
+    if (result.exitCode === 0) return { stdout: result.stdout, stderr: result.stderr };
+    throw toCommandError({
+      command,
+      stderr: result.stderr,
+      isMissingBinary: (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT',
+      isTimedOut: result.isTimedOut,
+      message: result.error?.message ?? `exit code ${result.exitCode}`,
+      cause: result.error,
+    });
+  };
+
   return {
-    run: (command) =>
-      command.isReusable && isBatch(command) ? runInSession(command) : runOnce({ command, timeoutMs }),
+    run: (command) => {
+      if (isBatch(command)) {
+        const key = command.args.slice(0, -2).join(' ');
+        if (command.isReusable || handedOver.has(key)) return runInSession(command);
+      }
+      if (command.canStartEarly && isPrestarting) return runEarlyStarted(command);
+      return runOnce({ command, timeoutMs });
+    },
     close: () => {
       for (const session of sessions.values()) session.close();
       sessions.clear();
+      handedOver.clear();
+      spareNamespaces.close();
+      spareProcesses.close();
     },
   };
 };
