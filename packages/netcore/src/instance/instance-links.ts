@@ -1,56 +1,68 @@
 import { formatAlias, instanceInterfaceName } from '../names.js';
 
-/** `ip` batch lines, run in the node's namespace, that create the veth pair with its outer end on the bridge. */
-export const renderVethLines = ({
+/**
+ * How the instance's side names the node's namespace when it sends the veth's outer end there: by its
+ * name in the lab, by this process's id when netcore acts in its own namespace.
+ */
+export const formatNodeNamespaceRef = ({ hostNamespace }: { hostNamespace: string | undefined }) =>
+  hostNamespace ?? String(process.pid);
+
+/**
+ * `ip` batch lines run in the instance's namespace: loopback up, optionally the veth pair (made from
+ * inside, its outer end sent to the node's namespace), the address and the default route via the node.
+ * The pair is made from the instance's side because `ip` keeps open every namespace it is told to send a
+ * link to: a long-lived process in the node's namespace would keep each deleted instance's namespace
+ * alive. Every line but `link add` is idempotent, so a re-run converges.
+ */
+export const renderInstanceSideLines = ({
+  instanceIpCidr,
+  nodeIpAddr,
+  veth,
+}: {
+  instanceIpCidr: string;
+  nodeIpAddr: string;
+  /** Given when the pair is to be made. */
+  veth?: { vethName: string; mtu: number; nodeNamespaceRef: string } | undefined;
+}) => [
+  ['link', 'set', 'lo', 'up'],
+  ...(veth
+    ? [
+        [
+          'link',
+          'add',
+          instanceInterfaceName,
+          'mtu',
+          String(veth.mtu),
+          'type',
+          'veth',
+          'peer',
+          'name',
+          veth.vethName,
+          'mtu',
+          String(veth.mtu),
+          'netns',
+          veth.nodeNamespaceRef,
+        ],
+      ]
+    : []),
+  ['addr', 'flush', 'dev', instanceInterfaceName],
+  ['addr', 'add', instanceIpCidr, 'dev', instanceInterfaceName],
+  ['link', 'set', instanceInterfaceName, 'up'],
+  ['route', 'replace', 'default', 'via', nodeIpAddr, 'dev', instanceInterfaceName],
+];
+
+/** `ip` batch lines run in the node's namespace: the veth's outer end on the bridge, up, and tagged. */
+export const renderVethAttachLines = ({
   vethName,
   bridgeName,
-  namespaceName,
-  mtu,
   instanceId,
   isIsolated,
 }: {
   vethName: string;
   bridgeName: string;
-  namespaceName: string;
-  mtu: number;
   instanceId: string;
   isIsolated: boolean;
 }) => [
-  [
-    'link',
-    'add',
-    vethName,
-    'mtu',
-    String(mtu),
-    'master',
-    bridgeName,
-    'up',
-    'type',
-    'veth',
-    'peer',
-    'name',
-    instanceInterfaceName,
-    'mtu',
-    String(mtu),
-    'netns',
-    namespaceName,
-  ],
-  // `ip link add` ignores `alias`: it is set in its own line.
-  ['link', 'set', vethName, 'alias', formatAlias({ instance: instanceId })],
-  ...(isIsolated ? [['link', 'set', vethName, 'type', 'bridge_slave', 'isolated', 'on']] : []),
-];
-
-/** `ip` batch lines, run in the instance's namespace; each is idempotent, so a re-run converges. */
-export const renderInstanceNamespaceLines = ({
-  instanceIpCidr,
-  nodeIpAddr,
-}: {
-  instanceIpCidr: string;
-  nodeIpAddr: string;
-}) => [
-  ['link', 'set', 'lo', 'up'],
-  ['addr', 'flush', 'dev', instanceInterfaceName],
-  ['addr', 'add', instanceIpCidr, 'dev', instanceInterfaceName],
-  ['link', 'set', instanceInterfaceName, 'up'],
-  ['route', 'replace', 'default', 'via', nodeIpAddr, 'dev', instanceInterfaceName],
+  ['link', 'set', vethName, 'master', bridgeName, 'up', 'alias', formatAlias({ instance: instanceId })],
+  ['link', 'set', vethName, 'type', 'bridge_slave', 'isolated', isIsolated ? 'on' : 'off'],
 ];

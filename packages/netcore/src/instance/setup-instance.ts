@@ -1,8 +1,8 @@
 import { parseHostCidr } from '../addressing.js';
-import { isNetcoreError, NetcoreError } from '../errors.js';
+import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
+import { getHostCache } from '../kernel/host-cache.js';
 import { readIptables, readIptablesCached } from '../kernel/iptables.js';
-import { runIpBatch } from '../kernel/links.js';
 import type { SavedTables } from '../kernel/saved-rules.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { instanceInterfaceName } from '../names.js';
@@ -11,7 +11,7 @@ import { forgetNodeConfigs, readNodeConfig, readNodeConfigCached } from '../node
 import { applyPortMappings, assertHostPortsFree } from '../port-mappings/apply-port-mappings.js';
 import { type TPort, ZSetupInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
-import { renderInstanceNamespaceLines, renderVethLines } from './instance-links.js';
+import { configureInstance } from './configure-instance.js';
 import { addNamespace, deleteNamespace, getInstanceNames, hasNamespace } from './instance-namespace.js';
 import { deleteVeth, runTogether } from './instance-veth.js';
 
@@ -68,32 +68,28 @@ const applyInstancePorts = ({
     undo,
   });
 
-const createVeth = ({
+const toInstanceLinks = ({
   host,
   input,
   config,
-  uplinkMtu,
   namespaceName,
   vethName,
 }: {
   host: Host;
   input: Input;
   config: NodeConfig;
-  uplinkMtu: number;
   namespaceName: string;
   vethName: string;
-}) =>
-  runIpBatch({
-    host,
-    lines: renderVethLines({
-      vethName,
-      bridgeName: config.bridgeName,
-      namespaceName,
-      mtu: uplinkMtu,
-      instanceId: input.instanceId,
-      isIsolated: config.isolation === 'instances',
-    }),
-  });
+}) => ({
+  host,
+  namespaceName,
+  vethName,
+  instanceId: input.instanceId,
+  instanceIpCidr: input.instanceIpCidr,
+  nodeIpAddr: config.nodeIpAddr,
+  bridgeName: config.bridgeName,
+  isIsolated: config.isolation === 'instances',
+});
 
 /**
  * Gives an instance its namespace, a veth pair to the node's bridge, its address, a default route via
@@ -119,25 +115,12 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
       undo.push('delete namespace', () => deleteNamespace({ host, namespaceName }));
       await addNamespace({ host, namespaceName });
       undo.push('delete veth', () => deleteVeth({ host, vethName }));
-      await createVeth({ host, input, config, uplinkMtu, namespaceName, vethName }).catch(
-        async (error: unknown) => {
-          // A veth left from a namespace deleted by hand ('File exists'), or one the kernel was still
-          // tearing down from a namespace just deleted, taking the new pair with it ('No such device',
-          // seen under heavy load): replace it, once.
-          if (!(isNetcoreError(error) && /File exists|No such device/.test(error.reason))) throw error;
-          await deleteVeth({ host, vethName });
-          await createVeth({ host, input, config, uplinkMtu, namespaceName, vethName });
-        },
-      );
       await runTogether([
         () =>
-          runIpBatch({
-            host,
-            namespace: namespaceName,
-            lines: renderInstanceNamespaceLines({
-              instanceIpCidr: input.instanceIpCidr,
-              nodeIpAddr: config.nodeIpAddr,
-            }),
+          configureInstance({
+            ...toInstanceLinks({ host, input, config, namespaceName, vethName }),
+            mtu: uplinkMtu,
+            needsVeth: true,
           }),
         () => applyInstancePorts({ host, input, tables, undo }),
       ]);
@@ -150,22 +133,20 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
     checkInstanceFits({ input, config, tables });
     const uplinkMtu = links.find((link) => link.name === config.uplinkInterface)?.mtu ?? 1500;
     const veth = links.find((link) => link.name === vethName);
+    const needsVeth = veth?.master !== config.bridgeName;
     await undo.guard(async () => {
-      if (veth?.master !== config.bridgeName) {
+      if (needsVeth) {
         if (veth) await deleteVeth({ host, vethName });
         undo.push('delete veth', () => deleteVeth({ host, vethName }));
-        await createVeth({ host, input, config, uplinkMtu, namespaceName, vethName });
       }
-      await runIpBatch({
-        host,
-        namespace: namespaceName,
-        lines: renderInstanceNamespaceLines({
-          instanceIpCidr: input.instanceIpCidr,
-          nodeIpAddr: config.nodeIpAddr,
-        }),
+      await configureInstance({
+        ...toInstanceLinks({ host, input, config, namespaceName, vethName }),
+        mtu: uplinkMtu,
+        needsVeth,
       });
       await applyInstancePorts({ host, input, tables, undo });
     });
   }
+  getHostCache(host).instanceAddrs.set(input.instanceId, parseHostCidr(input.instanceIpCidr).address);
   return { interfaceName: instanceInterfaceName, hostInterfaceName: vethName, namespaceName };
 };

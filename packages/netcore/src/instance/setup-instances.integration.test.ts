@@ -27,11 +27,13 @@ describeWithNamespaces('setupInstances: many instances at once, as after a reboo
 
   it('is all or nothing: a failure in the middle leaves the node as it was', async () => {
     const before = await snapshotKernel({ namespace: namespace() });
-    for (const failing of ['--noflush', '-batch']) {
-      const faulty = createFaultyRunner({
-        shouldFail: ({ args, input }) =>
-          args.includes(failing) && (failing !== '-batch' || input?.includes('link add') === true),
-      });
+    const steps = {
+      rules: ({ args }: { args: readonly string[] }) => args.includes('--noflush'),
+      'instance sides': ({ file }: { file: string }) => file === 'xargs',
+      'veths onto the bridge': ({ input }: { input?: string }) => input?.includes(' master ') === true,
+    };
+    for (const shouldFail of Object.values(steps)) {
+      const faulty = createFaultyRunner({ shouldFail });
       const faultyNet = createNetcore({ hostNamespace: namespace(), runner: faulty.runner });
       await expectNetcoreError(
         faultyNet.setupInstances({ nodeId: 'node1', nodeIpAddr: '10.0.0.1', instances }),

@@ -1,9 +1,10 @@
 import { parseHostCidr } from '../addressing.js';
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
+import { getHostCache } from '../kernel/host-cache.js';
 import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
 import { runIpBatch, runNamespaceBatch } from '../kernel/links.js';
-import { mapWithLimit } from '../kernel/map-with-limit.js';
+import { runBatchesInNamespaces } from '../kernel/namespace-batches.js';
 import { invertScript, type RestoreScript } from '../kernel/restore-script.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { readNodeConfig } from '../node/read-node.js';
@@ -12,19 +13,16 @@ import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { ZSetupInstancesRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
-import { renderInstanceNamespaceLines, renderVethLines } from './instance-links.js';
+import { formatNodeNamespaceRef, renderInstanceSideLines, renderVethAttachLines } from './instance-links.js';
 import { getInstanceNames, hasNamespace } from './instance-namespace.js';
 import { deleteVeth } from './instance-veth.js';
-import { setupInstance } from './setup-instance.js';
-
-/** How many instance namespaces are configured at once (each needs a process of its own). */
-const parallelism = 4;
 
 /**
- * Sets up many instances of a node in bulk, as after a reboot: one batch creates every namespace, one
- * every veth pair, one iptables transaction every port mapping; only each instance's own side needs a
- * process of its own. Instances whose namespace exists are repaired one by one. All or nothing: a
- * failure rolls back every instance this call created.
+ * Sets up many instances of a node in bulk, as after a reboot or an agent restart: one batch names every
+ * new namespace, one `xargs` runs each instance's own `ip` batch (making its veth pair where missing, a
+ * few at a time), one batch puts every pair on the bridge, and one iptables transaction, at the same time,
+ * sets every port mapping. Instances that exist are converged the same way (their lines are idempotent).
+ * All or nothing: a failure rolls back every instance this call created.
  */
 export const setupInstances = async ({ host, request }: { host: Host; request: unknown }) => {
   const { nodeId, nodeIpAddr, instances } = parseInput({ schema: ZSetupInstancesRequest, input: request });
@@ -61,9 +59,23 @@ export const setupInstances = async ({ host, request }: { host: Host; request: u
     ...instance,
     ...getInstanceNames({ host, instanceId: instance.instanceId }),
   }));
-  const fresh = named.filter(({ namespaceName }) => !hasNamespace(namespaceName));
-  const existing = named.filter(({ namespaceName }) => hasNamespace(namespaceName));
+  const isFresh = new Set(
+    named.filter(({ namespaceName }) => !hasNamespace(namespaceName)).map(({ instanceId }) => instanceId),
+  );
+  const fresh = named.filter(({ instanceId }) => isFresh.has(instanceId));
   const uplinkMtu = links.find((link) => link.name === config.uplinkInterface)?.mtu ?? 1500;
+  // A pair is made where none hangs on the bridge; a veth of the name that is not on it is replaced.
+  const needsVeth = new Set(
+    named
+      .filter(({ instanceId, vethName }) => {
+        const veth = links.find((link) => link.name === vethName);
+        return isFresh.has(instanceId) || veth?.master !== config.bridgeName;
+      })
+      .map(({ instanceId }) => instanceId),
+  );
+  const stale = named.filter(
+    ({ instanceId, vethName }) => needsVeth.has(instanceId) && links.some((link) => link.name === vethName),
+  );
   const undo = createUndoStack();
   await undo.guard(async () => {
     undo.push('delete namespaces', () =>
@@ -78,29 +90,17 @@ export const setupInstances = async ({ host, request }: { host: Host; request: u
       host,
       lines: fresh.map(({ namespaceName }) => ['netns', 'add', namespaceName]),
     });
+    await runIpBatch({ host, lines: stale.map(({ vethName }) => ['link', 'del', vethName]) });
     undo.push('delete veths', async () => {
-      await Promise.all(fresh.map(({ vethName }) => deleteVeth({ host, vethName })));
-    });
-    const stale = fresh.filter(({ vethName }) => links.some((link) => link.name === vethName));
-    await runIpBatch({
-      host,
-      lines: [
-        ...stale.map(({ vethName }) => ['link', 'del', vethName]),
-        ...fresh.flatMap(({ instanceId, namespaceName, vethName }) =>
-          renderVethLines({
-            vethName,
-            bridgeName: config.bridgeName,
-            namespaceName,
-            mtu: uplinkMtu,
-            instanceId,
-            isIsolated: config.isolation === 'instances',
-          }),
-        ),
-      ],
+      await Promise.all(
+        named
+          .filter(({ instanceId }) => needsVeth.has(instanceId))
+          .map(({ vethName }) => deleteVeth({ host, vethName })),
+      );
     });
     const script: RestoreScript = {
       declaredChains: [],
-      changes: fresh.flatMap(
+      changes: named.flatMap(
         ({ instanceId, instanceIpCidr, ports }) =>
           renderPortMappingsScript({
             saved: tables,
@@ -112,33 +112,49 @@ export const setupInstances = async ({ host, request }: { host: Host; request: u
     };
     const rules = (async () => {
       await applyRestoreScript({ host, script });
-      undo.push('delete port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
+      undo.push('undo port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
     })();
-    const namespaces = mapWithLimit({
-      items: fresh,
-      limit: parallelism,
-      work: ({ namespaceName, instanceIpCidr }) =>
-        runIpBatch({
-          host,
+    const nodeNamespaceRef = formatNodeNamespaceRef({ hostNamespace: host.namespace });
+    const interfaces = (async () => {
+      await runBatchesInNamespaces({
+        host,
+        batches: named.map(({ instanceId, namespaceName, vethName, instanceIpCidr }) => ({
           namespace: namespaceName,
-          lines: renderInstanceNamespaceLines({ instanceIpCidr, nodeIpAddr: config.nodeIpAddr }),
-        }),
-    });
-    const results = await Promise.allSettled([rules, namespaces]);
+          lines: renderInstanceSideLines({
+            instanceIpCidr,
+            nodeIpAddr: config.nodeIpAddr,
+            veth: needsVeth.has(instanceId) ? { vethName, mtu: uplinkMtu, nodeNamespaceRef } : undefined,
+          }),
+        })),
+      });
+      await runIpBatch({
+        host,
+        lines: named.flatMap(({ instanceId, vethName }) =>
+          renderVethAttachLines({
+            vethName,
+            bridgeName: config.bridgeName,
+            instanceId,
+            isIsolated: config.isolation === 'instances',
+          }),
+        ),
+      });
+    })();
+    const results = await Promise.allSettled([rules, interfaces]);
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) throw failure.reason;
     await flushUdpFlows({
       host,
-      mappings: fresh.flatMap(({ instanceId, instanceIpCidr, ports }) =>
+      mappings: named.flatMap(({ instanceId, instanceIpCidr, ports }) =>
         ports.map((port) => ({ ...port, instanceId, instanceAddr: parseHostCidr(instanceIpCidr).address })),
       ),
     });
   });
-  for (const { instanceId, instanceIpCidr, ports } of existing)
-    await setupInstance({ host, request: { nodeId, nodeIpAddr, instanceId, instanceIpCidr, ports } });
+  const { instanceAddrs } = getHostCache(host);
+  for (const { instanceId, instanceIpCidr } of named)
+    instanceAddrs.set(instanceId, parseHostCidr(instanceIpCidr).address);
   return {
     created: fresh.length,
-    repaired: existing.length,
+    repaired: named.length - fresh.length,
     namespaces: named.map(({ instanceId, namespaceName }) => ({ instanceId, namespaceName })),
   };
 };

@@ -1,0 +1,54 @@
+import { isNetcoreError } from '../errors.js';
+import type { Host } from '../kernel/host.js';
+import { runIpBatch } from '../kernel/links.js';
+import { formatNodeNamespaceRef, renderInstanceSideLines, renderVethAttachLines } from './instance-links.js';
+import { deleteVeth } from './instance-veth.js';
+
+/**
+ * Configures an instance's namespace (making its veth pair when `needsVeth`), then puts the pair's outer
+ * end on the node's bridge. A veth of the same name left behind (its namespace deleted by hand: 'File
+ * exists'), or one the kernel was still tearing down ('No such device', seen under heavy load), is
+ * replaced, once.
+ */
+export const configureInstance = async ({
+  host,
+  namespaceName,
+  vethName,
+  instanceId,
+  instanceIpCidr,
+  nodeIpAddr,
+  bridgeName,
+  mtu,
+  isIsolated,
+  needsVeth,
+}: {
+  host: Host;
+  namespaceName: string;
+  vethName: string;
+  instanceId: string;
+  instanceIpCidr: string;
+  nodeIpAddr: string;
+  bridgeName: string;
+  mtu: number;
+  isIsolated: boolean;
+  needsVeth: boolean;
+}) => {
+  const configureInside = () =>
+    runIpBatch({
+      host,
+      namespace: namespaceName,
+      lines: renderInstanceSideLines({
+        instanceIpCidr,
+        nodeIpAddr,
+        veth: needsVeth
+          ? { vethName, mtu, nodeNamespaceRef: formatNodeNamespaceRef({ hostNamespace: host.namespace }) }
+          : undefined,
+      }),
+    });
+  await configureInside().catch(async (error: unknown) => {
+    if (!(needsVeth && isNetcoreError(error) && /File exists|No such device/.test(error.reason))) throw error;
+    await deleteVeth({ host, vethName });
+    await configureInside();
+  });
+  await runIpBatch({ host, lines: renderVethAttachLines({ vethName, bridgeName, instanceId, isIsolated }) });
+};
