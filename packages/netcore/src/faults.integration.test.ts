@@ -127,7 +127,8 @@ describeWithNamespaces('a failure at any step rolls the operation back (fault in
         undo: (faulty) =>
           faulty.setPortMappings({ instanceId: 'base-1', ports: [{ hostPort: 80, instancePort: 80 }] }),
       });
-      expect(result.faultsInjected).toBeGreaterThanOrEqual(3);
+      // the rules transaction and the UDP flow flush (the address comes from setupInstance)
+      expect(result.faultsInjected).toBeGreaterThanOrEqual(2);
     });
   });
 });

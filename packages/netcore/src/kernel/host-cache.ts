@@ -11,6 +11,8 @@ type HostCache = {
   tables: SavedTables | undefined;
   /** Node configs read from bridges, with the uplink's MTU; dropped by setupNode and cleanNode. */
   nodes: Map<string, { config: NodeConfig; uplinkMtu: number }>;
+  /** Instance addresses (without prefix) as setupInstance gave them; dropped by cleanInstance. */
+  instanceAddrs: Map<string, string>;
   /** Bumped by every write, so a read that overlapped a write does not store what it saw. */
   generation: number;
 };
@@ -19,7 +21,12 @@ const caches = new Map<string, HostCache>();
 
 export const getHostCache = (host: Host): HostCache => {
   const key = host.namespace ?? '';
-  const cache = caches.get(key) ?? { tables: undefined, nodes: new Map(), generation: 0 };
+  const cache = caches.get(key) ?? {
+    tables: undefined,
+    nodes: new Map(),
+    instanceAddrs: new Map(),
+    generation: 0,
+  };
   caches.set(key, cache);
   return cache;
 };

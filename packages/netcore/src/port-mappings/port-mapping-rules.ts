@@ -50,13 +50,56 @@ export const parsePortMappingRule = (rule: readonly string[]): PortMapping | und
   };
 };
 
-/** Every port mapping installed on the node, with the saved rule it came from. */
-export const listPortMappings = (saved: SavedTables) =>
-  saved.rules.flatMap((saved) => {
+type InstalledMapping = { mapping: PortMapping; rule: readonly string[] };
+
+const installedByTables = new WeakMap<SavedTables, InstalledMapping[]>();
+
+/**
+ * Every port mapping installed on the node, with the saved rule it came from. Tables are never changed
+ * in place (a change makes new ones), so the parse is kept per tables object.
+ */
+export const listPortMappings = (saved: SavedTables): readonly InstalledMapping[] => {
+  const known = installedByTables.get(saved);
+  if (known) return known;
+  const installed = saved.rules.flatMap((saved) => {
     if (saved.table !== 'nat' || saved.chain !== chains.hostPorts) return [];
     const mapping = parsePortMappingRule(saved.rule);
     return mapping ? [{ mapping, rule: saved.rule }] : [];
   });
+  installedByTables.set(saved, installed);
+  return installed;
+};
+
+const mappingsByInstance = new WeakMap<SavedTables, Map<string, InstalledMapping[]>>();
+
+/** The installed port mappings of one instance (grouped once per tables object). */
+const listInstancePortMappings = ({ saved, instanceId }: { saved: SavedTables; instanceId: string }) => {
+  let grouped = mappingsByInstance.get(saved);
+  if (!grouped) {
+    grouped = new Map();
+    for (const installed of listPortMappings(saved)) {
+      const list = grouped.get(installed.mapping.instanceId) ?? [];
+      list.push(installed);
+      grouped.set(installed.mapping.instanceId, list);
+    }
+    mappingsByInstance.set(saved, grouped);
+  }
+  return grouped.get(instanceId) ?? [];
+};
+
+const takenByTables = new WeakMap<SavedTables, Map<string, string>>();
+
+/** Host port key -> the instance holding it (built once per tables object). */
+const listTakenHostPorts = (saved: SavedTables) => {
+  let taken = takenByTables.get(saved);
+  if (!taken) {
+    taken = new Map(
+      listPortMappings(saved).map(({ mapping }) => [formatPortKey(mapping), mapping.instanceId]),
+    );
+    takenByTables.set(saved, taken);
+  }
+  return taken;
+};
 
 /** The first requested host port already taken by another instance on the node, with its index. */
 export const findHostPortConflict = ({
@@ -68,20 +111,18 @@ export const findHostPortConflict = ({
   instanceId: string;
   ports: readonly TPort[];
 }) => {
-  const taken = new Map(
-    listPortMappings(saved)
-      .filter(({ mapping }) => mapping.instanceId !== instanceId)
-      .map(({ mapping }) => [formatPortKey(mapping), mapping.instanceId]),
-  );
-  const index = ports.findIndex((port) => taken.has(formatPortKey(port)));
+  const taken = listTakenHostPorts(saved);
+  const isTaken = (port: TPort) => {
+    const owner = taken.get(formatPortKey(port));
+    return owner !== undefined && owner !== instanceId;
+  };
+  const index = ports.findIndex(isTaken);
   const port = ports[index];
   return port ? { index, port, owner: taken.get(formatPortKey(port)) ?? '' } : undefined;
 };
 
-const isSameMapping = (a: PortMapping, b: PortMapping) =>
-  formatPortKey(a) === formatPortKey(b) &&
-  a.instanceAddr === b.instanceAddr &&
-  a.instancePort === b.instancePort;
+const formatMappingKey = (mapping: PortMapping) =>
+  `${formatPortKey(mapping)}>${mapping.instanceAddr}:${mapping.instancePort}`;
 
 /**
  * The changes that make an instance's port mappings exactly `ports`: only the differences are written,
@@ -98,10 +139,12 @@ export const renderPortMappingsScript = ({
   instanceAddr: string;
   ports: readonly TPort[];
 }) => {
-  const current = listPortMappings(saved).filter(({ mapping }) => mapping.instanceId === instanceId);
+  const current = listInstancePortMappings({ saved, instanceId });
   const desired = ports.map((port): PortMapping => ({ ...port, instanceId, instanceAddr }));
-  const removed = current.filter(({ mapping }) => !desired.some((wanted) => isSameMapping(wanted, mapping)));
-  const added = desired.filter((wanted) => !current.some(({ mapping }) => isSameMapping(wanted, mapping)));
+  const desiredKeys = new Set(desired.map(formatMappingKey));
+  const currentKeys = new Set(current.map(({ mapping }) => formatMappingKey(mapping)));
+  const removed = current.filter(({ mapping }) => !desiredKeys.has(formatMappingKey(mapping)));
+  const added = desired.filter((wanted) => !currentKeys.has(formatMappingKey(wanted)));
   const changes: RuleChange[] = [
     ...removed.map(
       ({ rule }): RuleChange => ({ table: 'nat', action: 'delete', chain: chains.hostPorts, rule }),

@@ -1,6 +1,7 @@
 import { NetcoreError } from '../errors.js';
 import { getInstanceNames, hasNamespace, readInstanceAddress } from '../instance/instance-namespace.js';
 import type { Host } from '../kernel/host.js';
+import { getHostCache } from '../kernel/host-cache.js';
 import { withRuleModel } from '../kernel/iptables.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { ZSetPortMappingsRequest } from '../schemas.js';
@@ -11,7 +12,8 @@ import { applyPortMappings, assertHostPortsFree } from './apply-port-mappings.js
  * Converges an instance's port mappings to exactly `ports`, in one iptables transaction: mappings not
  * listed are removed, new ones added, unchanged ones left in place. Works from the model of the rules
  * (refreshed by every inspection, so a repair after inspectNode sees what the kernel has); a stale model
- * makes the transaction fail, and the call is retried once from a fresh read.
+ * makes the transaction fail, and the call is retried once from a fresh read. The instance's address is
+ * the one setupInstance gave it in this process, or read from its namespace.
  */
 export const setPortMappings = async ({ host, request }: { host: Host; request: unknown }) => {
   const { instanceId, ports } = parseInput({ schema: ZSetPortMappingsRequest, input: request });
@@ -22,9 +24,10 @@ export const setPortMappings = async ({ host, request }: { host: Host; request: 
     reason: `instance '${instanceId}' is not set up here`,
   });
   if (!hasNamespace(namespaceName)) throw notFound;
-  const instanceIpCidr = await readInstanceAddress({ host, namespaceName });
-  if (!instanceIpCidr) throw notFound;
-  const instanceAddr = instanceIpCidr.split('/')[0] ?? '';
+  const instanceAddr =
+    getHostCache(host).instanceAddrs.get(instanceId) ??
+    (await readInstanceAddress({ host, namespaceName }))?.split('/')[0];
+  if (!instanceAddr) throw notFound;
   return withRuleModel({
     host,
     work: async (saved) => {
