@@ -19,7 +19,15 @@ const docsPath = join(import.meta.dirname, '..', '..', 'docs', 'benchmarks.md');
 export const usage = `usage: npm run bench [-- --quick] [-- --runs N] [-- --out FILE]
   --quick   N = 1 and 5, one run, small bulk and port counts; writes to a temp file, not docs/ (for CI)
   --runs N  how many times the whole benchmark runs (default 3); medians and spread are over runs
-  --out F   where the Markdown goes (default docs/benchmarks.md, or a temp file with --quick)`;
+  --out F   where the Markdown goes (default docs/benchmarks.md, or a temp file with --quick)
+  --counts  instance counts to run, e.g. 10,50 (default 1,10,50,200; a partial run for a look while working)`;
+
+const parseCounts = (text: string) => {
+  const counts = text.split(',').map(Number);
+  if (counts.some((count) => !Number.isInteger(count) || count < 1))
+    throw new Error(`--counts must be positive integers separated by commas, not ${text}`);
+  return counts;
+};
 
 export const parseOptions = (argv: readonly string[]): BenchOptions => {
   const { values } = parseArgs({
@@ -28,6 +36,7 @@ export const parseOptions = (argv: readonly string[]): BenchOptions => {
       quick: { type: 'boolean', default: false },
       runs: { type: 'string' },
       out: { type: 'string' },
+      counts: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -42,7 +51,7 @@ export const parseOptions = (argv: readonly string[]): BenchOptions => {
   return {
     isQuick,
     runs,
-    counts: isQuick ? [1, 5] : [1, 10, 50, 200],
+    counts: values.counts ? parseCounts(values.counts) : isQuick ? [1, 5] : [1, 10, 50, 200],
     bulkCount: isQuick ? 5 : 200,
     mappingCount: isQuick ? 20 : 1000,
     repetitions: isQuick ? 3 : 10,
