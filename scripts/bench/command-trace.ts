@@ -2,7 +2,7 @@ import type { Command, CommandRunner } from '@kudo/netcore';
 
 /**
  * One command a method ran: during which call of which operation, what kind of command, whether it
- * spawned a process (netcore hands reusable `ip -batch` work to long-lived processes instead), and when.
+ * spawned a process (netcore's runner says when it used one kept running or started ahead), and when.
  */
 export type CommandRecord = {
   operation: string;
@@ -65,9 +65,7 @@ export const classifyCommand = (command: Command) => {
   return name;
 };
 
-/** Whether the runner spawns a process for the command (netcore's runner reuses one for reusable batches). */
-const isSpawned = (command: Command) =>
-  !(command.isReusable === true && command.file === 'ip' && command.args.at(-2) === '-batch');
+const suffixes = { spawned: '', 'long-lived': ' [long-lived]', 'started-ahead': ' [started ahead]' } as const;
 
 /**
  * Wraps a runner so that every command it runs is recorded under the operation call in progress.
@@ -81,12 +79,15 @@ export const createCommandTrace = ({ base }: { base: CommandRunner }) => {
     run: async (command) => {
       const start = performance.now();
       const current = { operation, callId };
+      let process: keyof typeof suffixes = 'spawned';
       try {
-        return await base.run(command);
+        const result = await base.run(command);
+        process = result.process ?? 'spawned';
+        return result;
       } finally {
         const end = performance.now();
-        const kind = `${classifyCommand(command)}${isSpawned(command) ? '' : ' [long-lived]'}`;
-        records.push({ ...current, kind, isSpawn: isSpawned(command), start, end, ms: end - start });
+        const kind = `${classifyCommand(command)}${suffixes[process]}`;
+        records.push({ ...current, kind, isSpawn: process === 'spawned', start, end, ms: end - start });
       }
     },
     close: () => base.close?.(),

@@ -107,14 +107,14 @@ export const renderRatios = ({ runs, options }: { runs: readonly BenchRun[]; opt
     }),
   });
 
-/** Processes each method spawns from Node per instance, and commands handed to long-lived processes. */
+/** Processes each method spawns from Node during its calls, per instance, and commands handed to processes kept running or started ahead. */
 export const renderProcessCounts = ({ runs }: { runs: readonly BenchRun[] }) =>
   renderTable({
     headers: [
       'Method',
       'processes spawned per setup',
       'per teardown',
-      'commands to long-lived processes per setup',
+      'commands to long-lived or started-ahead processes per setup',
       'per teardown',
     ],
     rows: methodNames.map((name) => {

@@ -17,7 +17,12 @@ export type Command = {
   isReusable?: boolean;
   canStartEarly?: boolean;
 };
-export type CommandResult = { stdout: string; stderr: string };
+export type CommandResult = {
+  stdout: string;
+  stderr: string;
+  /** How it ran: a process spawned for it, one kept running, or one started before it was needed. */
+  process?: 'spawned' | 'long-lived' | 'started-ahead';
+};
 
 /** The only door from netcore to the machine. Tests swap it to inject faults or record commands. */
 export type CommandRunner = {
@@ -91,7 +96,7 @@ const runOnce = async ({
     stripFinalNewline: false,
     env: { LC_ALL: 'C' },
   });
-  if (!result.failed) return { stdout: result.stdout, stderr: result.stderr };
+  if (!result.failed) return { stdout: result.stdout, stderr: result.stderr, process: 'spawned' };
   throw toCommandError({
     command,
     stderr: result.stderr ?? '',
@@ -181,7 +186,8 @@ export const createExecaRunner = ({
         cause: outcome.failure,
       });
     }
-    if (outcome.errors.length === 0) return { stdout: '', stderr: '' };
+    if (outcome.errors.length === 0)
+      return { stdout: '', stderr: '', process: isHandedOver ? 'started-ahead' : 'long-lived' };
     // A name that could not be given must not keep pointing at a spare.
     for (const namedKey of named) endHandedOver(namedKey);
     throw toCommandError({
@@ -201,7 +207,12 @@ export const createExecaRunner = ({
       input: command.input ?? '',
       timeoutMs,
     });
-    if (result.exitCode === 0) return { stdout: result.stdout, stderr: result.stderr };
+    if (result.exitCode === 0)
+      return {
+        stdout: result.stdout,
+        stderr: result.stderr,
+        process: result.wasWaiting ? 'started-ahead' : 'spawned',
+      };
     throw toCommandError({
       command,
       stderr: result.stderr,

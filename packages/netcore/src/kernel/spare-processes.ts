@@ -7,11 +7,13 @@ export type SpareResult = {
   exitCode: number | null;
   isTimedOut: boolean;
   error: Error | undefined;
+  /** Whether a process started earlier took the command (false: one was started for it). */
+  wasWaiting: boolean;
 };
 
 type Spare = {
   child: ChildProcess;
-  result: Promise<SpareResult>;
+  result: Promise<Omit<SpareResult, 'wasWaiting'>>;
   hasEnded: () => boolean;
   markTimedOut: () => void;
 };
@@ -38,7 +40,7 @@ const startSpare = ({ file, args }: { file: string; args: readonly string[] }): 
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
   child.stdin?.on('error', () => undefined);
-  const result = new Promise<SpareResult>((resolve) => {
+  const result = new Promise<Omit<SpareResult, 'wasWaiting'>>((resolve) => {
     const finish = (exitCode: number | null, error: Error | undefined) => {
       hasEnded = true;
       resolve({ stdout: stdout.join(''), stderr: stderr.join(''), exitCode, isTimedOut, error });
@@ -93,7 +95,8 @@ export const createSpareProcesses = ({ lifetimeMs = 5000 }: { lifetimeMs?: numbe
       const waiting = spares.get(key);
       spares.delete(key);
       if (waiting) clearTimeout(waiting.timer);
-      const spare = waiting && !waiting.spare.hasEnded() ? waiting.spare : startSpare({ file, args });
+      const wasWaiting = waiting !== undefined && !waiting.spare.hasEnded();
+      const spare = wasWaiting ? waiting.spare : startSpare({ file, args });
       setReferenced({ child: spare.child, isReferenced: true });
       spare.child.stdin?.end(input);
       keep({ key, file, args });
@@ -103,7 +106,7 @@ export const createSpareProcesses = ({ lifetimeMs = 5000 }: { lifetimeMs?: numbe
       }, timeoutMs);
       const result = await spare.result;
       clearTimeout(timer);
-      return result;
+      return { ...result, wasWaiting };
     },
     close: () => {
       for (const { spare, timer } of spares.values()) {
