@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createExecaRunner } from '../kernel/runner.js';
 import { createNetcore } from '../netcore.js';
 import { createFaultyRunner, ping, request, runIn, snapshotKernel, startServer } from '../testing/index.js';
 import { describeWithNamespaces, expectNetcoreError, useTestLab } from '../testing/test-lab.js';
@@ -209,6 +210,37 @@ describeWithNamespaces('instances on one node: traffic, port mappings, idempoten
       expect(await snapshot()).toEqual(before);
     },
   );
+
+  it('cleanInstance lets the kernel take the veth pair with the namespace, and returns once it is gone', async () => {
+    const base = createExecaRunner();
+    const inputs: string[] = [];
+    const recorded = createNetcore({
+      hostNamespace: nodeNamespace(),
+      runner: {
+        run: (command) => {
+          inputs.push(command.input ?? '');
+          return base.run(command);
+        },
+        close: () => base.close?.(),
+      },
+    });
+    try {
+      // Made and removed by the same runner, whose long-lived processes must not keep the namespace open.
+      const { hostInterfaceName } = await recorded.setupInstance({
+        ...node,
+        instanceId: 'gone-1',
+        instanceIpCidr: '10.0.0.41/24',
+        ports: [],
+      });
+      await recorded.cleanInstance({ instanceId: 'gone-1' });
+      expect(
+        await runIn({ namespace: nodeNamespace(), command: ['ip', '-o', 'link', 'show'] }),
+      ).not.toContain(`${hostInterfaceName}@`);
+      expect(inputs.filter((input) => input.includes('link del'))).toEqual([]);
+    } finally {
+      recorded.close();
+    }
+  });
 
   it('cleanInstance removes the namespace, veth and port rules without being told the ports, and twice is fine', async () => {
     const before = await snapshot();

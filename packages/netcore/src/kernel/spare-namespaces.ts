@@ -31,6 +31,7 @@ export const createSpareNamespaces = ({
 } = {}) => {
   const spares: { session: IpSession; ready: Promise<boolean> }[] = [];
   let isDisabled = false;
+  let isClosed = false;
 
   const start = () => {
     const session = createIpSession({
@@ -57,8 +58,12 @@ export const createSpareNamespaces = ({
     /** The oldest spare, or undefined when none can be had (unshare missing, or the spare died). */
     take: async (): Promise<SpareNamespace | undefined> => {
       if (isDisabled) return undefined;
+      isClosed = false;
       const current = spares.shift();
-      while (spares.length < count) start();
+      // Refilled once the current work is under way: a spawn holds the event loop for a millisecond or two.
+      setImmediate(() => {
+        while (spares.length < count && !isDisabled && !isClosed) start();
+      });
       if (!current) return undefined;
       const isReady = await current.ready;
       // Once more, now: the process answers (so it lives, and its lifetime starts again) and is not ours.
@@ -76,6 +81,7 @@ export const createSpareNamespaces = ({
       return { pid, session: current.session };
     },
     close: () => {
+      isClosed = true;
       for (const spare of spares.splice(0)) spare.session.close();
     },
   };

@@ -68,6 +68,7 @@ const startSpare = ({ file, args }: { file: string; args: readonly string[] }): 
  */
 export const createSpareProcesses = ({ lifetimeMs = 5000 }: { lifetimeMs?: number } = {}) => {
   const spares = new Map<string, { spare: Spare; timer: NodeJS.Timeout }>();
+  let isClosed = false;
 
   const keep = ({ key, file, args }: { key: string; file: string; args: readonly string[] }) => {
     const spare = startSpare({ file, args });
@@ -91,6 +92,7 @@ export const createSpareProcesses = ({ lifetimeMs = 5000 }: { lifetimeMs?: numbe
       input: string;
       timeoutMs: number;
     }): Promise<SpareResult> => {
+      isClosed = false;
       const key = [file, ...args].join('\u0000');
       const waiting = spares.get(key);
       spares.delete(key);
@@ -99,7 +101,10 @@ export const createSpareProcesses = ({ lifetimeMs = 5000 }: { lifetimeMs?: numbe
       const spare = wasWaiting ? waiting.spare : startSpare({ file, args });
       setReferenced({ child: spare.child, isReferenced: true });
       spare.child.stdin?.end(input);
-      keep({ key, file, args });
+      // Refilled while this one works: a spawn holds the event loop for a millisecond or two.
+      setImmediate(() => {
+        if (!spares.has(key) && !isClosed) keep({ key, file, args });
+      });
       const timer = setTimeout(() => {
         spare.markTimedOut();
         spare.child.kill('SIGKILL');
@@ -109,6 +114,7 @@ export const createSpareProcesses = ({ lifetimeMs = 5000 }: { lifetimeMs?: numbe
       return { ...result, wasWaiting };
     },
     close: () => {
+      isClosed = true;
       for (const { spare, timer } of spares.values()) {
         clearTimeout(timer);
         spare.child.stdin?.end();
