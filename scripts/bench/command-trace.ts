@@ -79,7 +79,8 @@ export const createCommandTrace = ({ base }: { base: CommandRunner }) => {
     run: async (command) => {
       const start = performance.now();
       const current = { operation, callId };
-      let process: keyof typeof suffixes = 'spawned';
+      // A failed command tells nothing: a reusable batch went to a long-lived process, anything else is taken as spawned.
+      let process: keyof typeof suffixes = command.isReusable === true ? 'long-lived' : 'spawned';
       try {
         const result = await base.run(command);
         process = result.process ?? 'spawned';
