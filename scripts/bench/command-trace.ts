@@ -2,7 +2,7 @@ import type { Command, CommandRunner } from '@kudo/netcore';
 
 /**
  * One command a method ran: during which call of which operation, what kind of command, whether it
- * spawned a process (netcore's runner says when it used one kept running or started ahead), and when.
+ * spawned a process from Node (netcore's runner says when a long-lived ip ran or started it), and when.
  */
 export type CommandRecord = {
   operation: string;
@@ -65,7 +65,7 @@ export const classifyCommand = (command: Command) => {
   return name;
 };
 
-const suffixes = { spawned: '', 'long-lived': ' [long-lived]', 'started-ahead': ' [started ahead]' } as const;
+const suffixes = { spawned: '', 'long-lived': ' [long-lived]', 'started-by-ip': ' [started by ip]' } as const;
 
 /**
  * Wraps a runner so that every command it runs is recorded under the operation call in progress.

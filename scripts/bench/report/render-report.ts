@@ -120,7 +120,7 @@ ${renderKernelCosts({ runs })}
 
 ## Where the time goes
 
-Every command each method ran, timed from Node and grouped by kind (\`[long-lived]\`: written to an \`ip\` process netcore keeps running; \`[started ahead]\`: given to a process netcore started before the call; neither spawns during the call).
+Every command each method ran, timed from Node and grouped by kind (\`[long-lived]\`: written to an \`ip\` process netcore keeps running; \`[started by ip]\`: started with \`netns exec\` by a long-lived \`ip\`; neither spawns from Node).
 
 ${renderWhereTimeGoes({ runs })}
 

@@ -114,7 +114,7 @@ export const renderProcessCounts = ({ runs }: { runs: readonly BenchRun[] }) =>
       'Method',
       'processes spawned per setup',
       'per teardown',
-      'commands to long-lived or started-ahead processes per setup',
+      'commands to long-lived ip processes per setup',
       'per teardown',
     ],
     rows: methodNames.map((name) => {

@@ -38,7 +38,7 @@ export const applyRestoreScript = async ({ host, script }: { host: Host; script:
       args: ['--noflush', '--wait', lockWaitSeconds],
       input: renderRestoreScript(script),
     }),
-    canStartEarly: true,
+    readsInputFile: true,
   });
   cache.generation += 1;
   if (before) cache.tables = applyScriptToTables({ tables: before, script });

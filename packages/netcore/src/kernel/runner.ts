@@ -1,27 +1,26 @@
 import { execa } from 'execa';
 import { NetcoreError } from '../errors.js';
+import { canTravelOnBatchLine, createExecSessions } from './exec-sessions.js';
 import { createIpSession, type IpSession } from './ip-session.js';
-import { createSpareNamespaces } from './spare-namespaces.js';
-import { createSpareProcesses } from './spare-processes.js';
 
 /**
  * One command: a binary and plain arguments (never a shell), with optional standard input.
  * `isReusable` marks an `ip ... -batch -` whose process may stay up for the next batch in the same place.
- * `canStartEarly` marks a command that only acts once its input is closed: a process for it may be
- * started before it is needed.
+ * `readsInputFile` marks a command that reads its input from a file named as its last argument as well as
+ * from standard input (iptables-restore), so a long-lived `ip` can start it (see exec-sessions.ts).
  */
 export type Command = {
   file: string;
   args: readonly string[];
   input?: string;
   isReusable?: boolean;
-  canStartEarly?: boolean;
+  readsInputFile?: boolean;
 };
 export type CommandResult = {
   stdout: string;
   stderr: string;
-  /** How it ran: a process spawned for it, one kept running, or one started before it was needed. */
-  process?: 'spawned' | 'long-lived' | 'started-ahead';
+  /** How it ran: a process spawned from Node for it, or written to / started by a long-lived `ip`. */
+  process?: 'spawned' | 'long-lived' | 'started-by-ip';
 };
 
 /** The only door from netcore to the machine. Tests swap it to inject faults or record commands. */
@@ -111,74 +110,58 @@ const isBatch = ({ file, args }: Command) => file === 'ip' && args.at(-2) === '-
 
 const toLines = (input: string | undefined) => (input ?? '').split('\n').filter((line) => line.trim() !== '');
 
-/** The session key of `ip -n NAME -batch -` commands. */
-const namespaceKey = (namespace: string) => `-n ${namespace}`;
+/** The named namespace a command enters (`ip -n NS` or `nsenter --net=/run/netns/NS --`), if any. */
+const findNamespace = ({ file, args }: Command) => {
+  if (file === 'ip' && args[0] === '-n') return { namespace: args[1], inner: { file, args: args.slice(2) } };
+  const net = /^--net=\/run\/netns\/([^/]+)$/.exec(args[0] ?? '')?.[1];
+  if (file === 'nsenter' && net && args[1] === '--')
+    return { namespace: net, inner: { file: args[2] ?? '', args: args.slice(3) } };
+  return undefined;
+};
 
 /**
- * Runs commands with execa; a failure becomes a NetcoreError that keeps the command and its stderr.
- * Reusable `ip` batches go to a long-lived process per place (see ip-session.ts). With `isPrestarting`,
- * the slow starts are made ahead of need: `netns add NAME` is served by a spare namespace (see
- * spare-namespaces.ts), whose process then takes the namespace's first batch, and commands that may
- * start early take a process started before them (see spare-processes.ts).
+ * The form a long-lived `ip` can start: a batch in a named namespace (`ip -n NS -batch -`, run as
+ * `ip -force -batch FILE`), or a command in a named namespace that reads its input from a file.
+ */
+const toExecForm = (command: Command) => {
+  const entered = findNamespace(command);
+  if (!entered?.namespace) return undefined;
+  const { file, args } = entered.inner;
+  if (file === 'ip' && args.length === 2 && isBatch({ file, args }))
+    return { namespace: entered.namespace, file, args: ['-force', '-batch'] };
+  if (command.readsInputFile && canTravelOnBatchLine([file, ...args]))
+    return { namespace: entered.namespace, file, args };
+  return undefined;
+};
+
+/**
+ * Runs commands; a failure becomes a NetcoreError that keeps the command and its stderr. Node spawns as
+ * little as it can, since each spawn blocks its event loop for milliseconds: reusable `ip` batches go to a
+ * long-lived process per place (see ip-session.ts), and batches or input-reading commands in a named
+ * namespace are started by long-lived `ip` processes with `netns exec` (see exec-sessions.ts). Only the
+ * rest (reads, commands in the runner's own namespace) spawn, through execa.
  */
 export const createExecaRunner = ({
   timeoutMs = 30_000,
-  isPrestarting = true,
+  isExecThroughIp = true,
 }: {
   timeoutMs?: number;
-  isPrestarting?: boolean;
+  /** False: every non-reusable command is spawned from Node (for comparison). */
+  isExecThroughIp?: boolean;
 } = {}): CommandRunner => {
   const sessions = new Map<string, IpSession>();
-  /** Sessions of spare namespaces given a name: they take that namespace's next batch, then end. */
-  const handedOver = new Set<string>();
-  const spareNamespaces = createSpareNamespaces();
-  const spareProcesses = createSpareProcesses();
-
-  const endHandedOver = (key: string) => {
-    if (!handedOver.delete(key)) return;
-    sessions.get(key)?.close();
-    sessions.delete(key);
-  };
-
-  const nameSpareNamespaces = async (lines: string[]) => {
-    const named: string[] = [];
-    const rewritten = await Promise.all(
-      lines.map(async (line) => {
-        const namespace = /^netns add (\S+)$/.exec(line)?.[1];
-        const spare = namespace && isPrestarting ? await spareNamespaces.take() : undefined;
-        if (!namespace || !spare) return line;
-        const key = namespaceKey(namespace);
-        endHandedOver(key);
-        sessions.get(key)?.close();
-        sessions.set(key, spare.session);
-        handedOver.add(key);
-        named.push(key);
-        return `netns attach ${namespace} ${spare.pid}`;
-      }),
-    );
-    return { rewritten, named };
-  };
+  const execSessions = createExecSessions();
 
   const runInSession = async (command: Command): Promise<CommandResult> => {
     const key = command.args.slice(0, -2).join(' ');
-    const lines = toLines(command.input);
-    for (const line of lines) {
-      const deleted = /^netns (?:del|delete) (\S+)$/.exec(line)?.[1];
-      if (deleted) endHandedOver(namespaceKey(deleted));
-    }
-    const { rewritten, named } = await nameSpareNamespaces(lines);
     const session = sessions.get(key) ?? createIpSession({ args: command.args.slice(0, -2) });
     sessions.set(key, session);
-    const isHandedOver = handedOver.has(key);
-    const outcome = await session.run(rewritten).then(
+    const outcome = await session.run(toLines(command.input)).then(
       ({ errors }) => ({ errors, failure: undefined }),
       (failure: unknown) => ({ errors: [], failure }),
     );
-    if (isHandedOver) endHandedOver(key);
     if (outcome.failure !== undefined) {
       sessions.delete(key);
-      // A spare that ended after it was named leaves its namespace named: a process of its own serves it.
-      if (isHandedOver) return runOnce({ command, timeoutMs });
       throw new NetcoreError({
         code: 'COMMAND_FAILED',
         reason: `${formatCommand(command)}: ${String(outcome.failure)}`,
@@ -186,10 +169,7 @@ export const createExecaRunner = ({
         cause: outcome.failure,
       });
     }
-    if (outcome.errors.length === 0)
-      return { stdout: '', stderr: '', process: isHandedOver ? 'started-ahead' : 'long-lived' };
-    // A name that could not be given must not keep pointing at a spare.
-    for (const namedKey of named) endHandedOver(namedKey);
+    if (outcome.errors.length === 0) return { stdout: '', stderr: '', process: 'long-lived' };
     throw toCommandError({
       command,
       stderr: outcome.errors.join('; '),
@@ -200,44 +180,42 @@ export const createExecaRunner = ({
     });
   };
 
-  const runEarlyStarted = async (command: Command): Promise<CommandResult> => {
-    const result = await spareProcesses.run({
-      file: command.file,
-      args: command.args,
-      input: command.input ?? '',
-      timeoutMs,
-    });
-    if (result.exitCode === 0)
-      return {
-        stdout: result.stdout,
-        stderr: result.stderr,
-        process: result.wasWaiting ? 'started-ahead' : 'spawned',
-      };
+  const runThroughIp = async ({
+    command,
+    form,
+  }: {
+    command: Command;
+    form: { namespace: string; file: string; args: readonly string[] };
+  }): Promise<CommandResult> => {
+    const outcome = await execSessions.run({ ...form, input: command.input ?? '' }).then(
+      ({ errors }) => ({ errors, failure: undefined }),
+      (failure: unknown) => ({ errors: [], failure }),
+    );
+    // A long-lived `ip` that died takes its work with it: the command runs again, spawned.
+    if (outcome.failure !== undefined) return runOnce({ command, timeoutMs });
+    if (outcome.errors.length === 0) return { stdout: '', stderr: '', process: 'started-by-ip' };
+    const stderr = outcome.errors.join('; ').replace(/^line \d+: /, '');
     throw toCommandError({
       command,
-      stderr: result.stderr,
-      isMissingBinary: (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT',
-      isTimedOut: result.isTimedOut,
-      message: result.error?.message ?? `exit code ${result.exitCode}`,
-      cause: result.error,
+      stderr,
+      isMissingBinary: /exec of "[^"]*" failed: No such file or directory/.test(stderr),
+      isTimedOut: false,
+      message: '',
+      cause: undefined,
     });
   };
 
   return {
     run: (command) => {
-      if (isBatch(command)) {
-        const key = command.args.slice(0, -2).join(' ');
-        if (command.isReusable || handedOver.has(key)) return runInSession(command);
-      }
-      if (command.canStartEarly && isPrestarting) return runEarlyStarted(command);
+      if (command.isReusable && isBatch(command)) return runInSession(command);
+      const form = isExecThroughIp ? toExecForm(command) : undefined;
+      if (form) return runThroughIp({ command, form });
       return runOnce({ command, timeoutMs });
     },
     close: () => {
       for (const session of sessions.values()) session.close();
       sessions.clear();
-      handedOver.clear();
-      spareNamespaces.close();
-      spareProcesses.close();
+      execSessions.close();
     },
   };
 };
