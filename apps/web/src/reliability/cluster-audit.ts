@@ -38,7 +38,8 @@ export const readNodeKernel = async ({ namespace }: { namespace: string }) => {
     .filter((line) => line.startsWith('-A ') && (line.includes('KUDO-') || line.includes('kudo:')));
   return {
     instanceNamespaces: namespaces.filter((name) => name.startsWith(`${namespace}-i-`)),
-    veths: linkNames.filter((name) => name.startsWith('kudov')),
+    // By name: a bulk re-apply creates veths in parallel, so their order (ifindex) means nothing.
+    veths: linkNames.filter((name) => name.startsWith('kudov')).sort(),
     bridges: linkNames.filter((name) => name.startsWith('kudob')),
     rules,
     routes: routes.split('\n').filter(Boolean),
