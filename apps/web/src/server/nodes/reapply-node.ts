@@ -92,11 +92,20 @@ const applyInstances = async ({
 };
 
 /**
+ * Whether an instance is being created right now. Its row is written `pending` before its creation takes
+ * the node's lock (which the re-apply holds), and its creation then sets it up: setting it up here would
+ * make the creation find it running and report a false conflict. (Rows left `pending` by a stopped control
+ * plane are turned `failed` at its next start, so they are re-applied.)
+ */
+const isBeingCreated = ({ status }: Pick<InstanceRecord, 'status'>) => status === 'pending';
+
+/**
  * Converges a node to the database: its bridge and rules with routes to every other node (setupNode),
  * every instance with its port mappings (setupInstances), and the deletions that did not finish. Every
  * call is idempotent, so this is what a reboot, a retry and a pending re-apply run. The caller holds the
- * node's lock. Any failure is recorded as a pending re-apply (retried later) and thrown; instances that
- * could not be applied are marked failed with the reason.
+ * node's lock. Instances being created are left to their creation (see `isBeingCreated`). Any failure is
+ * recorded as a pending re-apply (retried later) and thrown; instances that could not be applied are
+ * marked failed with the reason.
  */
 export const reapplyNodeLocked = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: string }) => {
   const node = await readNodeRecord({ db: deps.db, nodeId });
@@ -106,10 +115,11 @@ export const reapplyNodeLocked = async ({ deps, nodeId }: { deps: ServiceDeps; n
       field: 'nodeId',
       message: `node ${nodeId} is being removed: it is not re-applied`,
     });
-  const [peers, instances] = await Promise.all([
+  const [peers, recorded] = await Promise.all([
     readPeers({ db: deps.db, nodeId }),
     readInstances({ db: deps.db, nodeId }),
   ]);
+  const instances = recorded.filter((instance) => !isBeingCreated(instance));
   const agent = connectAgent({ deps, node });
   const context = { deps, node, agent };
   try {

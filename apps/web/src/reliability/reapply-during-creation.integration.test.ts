@@ -1,0 +1,128 @@
+import { NetcoreError } from '@kudo/netcore';
+import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AgentGateway } from '../server/agents/agent-gateway.js';
+import { createTrpcAgentGateway } from '../server/agents/trpc-agent-gateway.js';
+import { startLabAgents } from '../server/testing/lab-agents.js';
+import { createTestDatabase } from '../server/testing/test-database.js';
+import { createTestControlPlane } from '../server/testing/test-services.js';
+import { findDatabaseProblems, findKernelProblems } from './cluster-audit.js';
+
+/** A call held at a gate: `reached` resolves when it arrives, `open()` lets it through. */
+const createGate = () => {
+  let open: () => void = () => undefined;
+  let arrive: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const reached = new Promise<void>((resolve) => {
+    arrive = resolve;
+  });
+  return { opened, reached, open, arrive };
+};
+
+type Gate = ReturnType<typeof createGate>;
+type Intercepted = 'newNodeInCluster' | 'setupInstance';
+/** What the next call of an operation (to any agent) does first: fail with `fault`, or wait at `gate`. */
+type Interception = { fault: Error } | { gate: Gate };
+
+/**
+ * A re-apply (a retry, a pending re-apply, a reboot's) holds the node's lock while it sets up the node's
+ * instances; an instance created meanwhile is recorded `pending` and waits for that lock. The re-apply
+ * must leave it to its creation: not set it up, not mark it running (the creation would then report a
+ * false CONFLICT). Here the retry of node1 first runs its older pending change (node2's announcement),
+ * held until the creation's row is pending, then its pending re-apply.
+ */
+describeWithNamespaces('re-apply while an instance is being created', () => {
+  const lab = useTestLab({ nodeCount: 2 });
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let labAgents: Awaited<ReturnType<typeof startLabAgents>> | undefined;
+  let plane: ReturnType<typeof createTestControlPlane>;
+  const interceptions = new Map<Intercepted, Interception>();
+  const intercept = async ({ operation }: { operation: Intercepted }) => {
+    const next = interceptions.get(operation);
+    if (!next) return;
+    interceptions.delete(operation);
+    if ('fault' in next) throw next.fault;
+    next.gate.arrive();
+    await next.gate.opened;
+  };
+  const unreachable = () => new NetcoreError({ code: 'UNREACHABLE', reason: 'injected by the test' });
+  const statuses = async () =>
+    (await plane.viewer.instance.list({ nodeId: 'node1' })).map(({ id, status }) => `${id} ${status}`);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const agents = await startLabAgents({ lab: lab() });
+    labAgents = agents;
+    const real = createTrpcAgentGateway({ timeoutMs: 30_000 });
+    const gateway: AgentGateway = {
+      connect: (target) => {
+        const connection = real.connect(target);
+        return {
+          ...connection,
+          newNodeInCluster: async (input) => {
+            await intercept({ operation: 'newNodeInCluster' });
+            return connection.newNodeInCluster(input);
+          },
+          setupInstance: async (input) => {
+            await intercept({ operation: 'setupInstance' });
+            return connection.setupInstance(input);
+          },
+        };
+      },
+    };
+    plane = createTestControlPlane({ db: database.db, gateway });
+    const toAddRequest = (name: string) => {
+      const { url, token, externalIpAddr } = agents.get(name);
+      return { agentUrl: url, agentToken: token, externalIpAddr };
+    };
+    await plane.admin.node.add(toAddRequest('node1'));
+    // node1 misses node2's announcement, then web-1's setup: both are pending changes on node1, in that order.
+    interceptions.set('newNodeInCluster', { fault: unreachable() });
+    await plane.admin.node.add(toAddRequest('node2'));
+    interceptions.set('setupInstance', { fault: unreachable() });
+    await expect(plane.admin.instance.create({ nodeId: 'node1', instanceId: 'web-1' })).rejects.toThrow(
+      'kept as failed',
+    );
+  });
+  afterAll(async () => {
+    for (const next of interceptions.values()) if ('gate' in next) next.gate.open();
+    await labAgents?.stopAll();
+    await database?.remove();
+  });
+
+  it('leaves an instance being created to its creation, which succeeds', async () => {
+    const { pendingChanges } = await plane.viewer.node.get({ nodeId: 'node1' });
+    expect(pendingChanges.map(({ kind }) => kind)).toEqual(['newNodeInCluster', 'reapplyNode']);
+    const held = createGate();
+    interceptions.set('newNodeInCluster', { gate: held });
+
+    const retrying = plane.admin.node.retry({ nodeId: 'node1' });
+    await held.reached;
+    const creating = plane.admin.instance.create({ nodeId: 'node1', instanceId: 'web-2' });
+    await expect.poll(statuses).toEqual(['web-1 failed', 'web-2 pending']);
+    held.open();
+
+    // A failed creation is turned into its message, so the assertion shows it (a false CONFLICT).
+    const [retried, created] = await Promise.all([
+      retrying,
+      creating.catch((error: unknown) => String(error)),
+    ]);
+    expect(created).toMatchObject({ id: 'web-2', status: 'running' });
+    expect(retried).toMatchObject({ status: 'ready' });
+    expect(await statuses()).toEqual(['web-1 running', 'web-2 running']);
+    expect((await plane.viewer.node.get({ nodeId: 'node1' })).pendingChanges).toEqual([]);
+
+    expect((await plane.viewer.inspection.inspect({ nodeId: 'node1' })).items).toEqual([]);
+    for (const { name, namespace } of labAgents?.agents ?? [])
+      expect(await findKernelProblems({ db: plane.deps.db, nodeId: name, namespace })).toEqual([]);
+    expect(await findDatabaseProblems({ db: plane.deps.db })).toEqual([]);
+    const { entries } = await plane.viewer.event.list({
+      targetType: 'instance',
+      targetId: 'web-2',
+      limit: 5,
+    });
+    expect(entries.map(({ action, result }) => `${action} ${result}`)).toEqual(['instance.create ok']);
+  });
+});
