@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { IPv4CidrRange } from 'ip-num';
 import { describe, expect, it } from 'vitest';
 import {
   doNetworksOverlap,
@@ -33,5 +35,26 @@ describe('addressing', () => {
     expect(doNetworksOverlap({ a: '10.0.0.0/16', b: '10.0.3.0/24' })).toBe(true);
     expect(doNetworksOverlap({ a: '10.0.3.0/24', b: '10.0.0.0/16' })).toBe(true);
     expect(doNetworksOverlap({ a: '10.0.3.0/24', b: '10.0.4.0/24' })).toBe(false);
+  });
+});
+
+describe('parseHostCidr against ip-num', () => {
+  it('gives the network and broadcast address ip-num gives, for any address and prefix', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), fc.integer({ min: 0, max: 32 }), (address, prefix) => {
+        const range = IPv4CidrRange.fromCidr(`${address}/${prefix}`);
+        expect(parseHostCidr(`${address}/${prefix}`)).toEqual({
+          address,
+          prefixLength: prefix,
+          network: `${range.getFirst().toString()}/${prefix}`,
+          networkAddress: range.getFirst().toString(),
+          broadcastAddress: range.getLast().toString(),
+        });
+        expect(isAddressInNetwork({ address, network: `${range.getFirst().toString()}/${prefix}` })).toBe(
+          true,
+        );
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -10,8 +10,25 @@ export type HostCidr = {
   broadcastAddress: string;
 };
 
-export const isIpv4Address = (value: string) =>
-  Validator.isValidIPv4String(value)[0] && value.split('.').length === 4;
+/**
+ * Keeps a pure function's answers (ip-num takes about 0.1 ms per parse, which a bulk request of thousands
+ * of addresses feels); forgets everything past `limit` entries.
+ */
+const remember = <T>(compute: (value: string) => T, limit = 20_000) => {
+  const known = new Map<string, T>();
+  return (value: string): T => {
+    const cached = known.get(value);
+    if (cached !== undefined) return cached;
+    const result = compute(value);
+    if (known.size >= limit) known.clear();
+    known.set(value, result);
+    return result;
+  };
+};
+
+export const isIpv4Address = remember(
+  (value: string) => Validator.isValidIPv4String(value)[0] && value.split('.').length === 4,
+);
 
 export const isIpv4Cidr = (value: string) => {
   const [address, prefix, ...rest] = value.split('/');
@@ -25,25 +42,38 @@ export const isIpv4Cidr = (value: string) => {
   );
 };
 
-/** Parses `a.b.c.d/n` (host bits allowed). Callers validate with isIpv4Cidr first. */
-export const parseHostCidr = (value: string): HostCidr => {
+const toNumber = (address: string) =>
+  address.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+
+const toDotted = (value: number) =>
+  [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+
+/**
+ * Parses `a.b.c.d/n` (host bits allowed). Callers validate with isIpv4Cidr first. Plain 32-bit arithmetic
+ * (ip-num's parse costs a tenth of a millisecond, which bulk requests of thousands of addresses feel).
+ */
+export const parseHostCidr = remember((value: string): Readonly<HostCidr> => {
   const [address = '', prefix = ''] = value.split('/');
-  const range = IPv4CidrRange.fromCidr(value);
-  const networkAddress = range.getFirst().toString();
-  return {
+  const prefixLength = Number(prefix);
+  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+  const network = (toNumber(address) & mask) >>> 0;
+  const networkAddress = toDotted(network);
+  return Object.freeze({
     address,
-    prefixLength: Number(prefix),
-    network: `${networkAddress}/${prefix}`,
+    prefixLength,
+    network: `${networkAddress}/${prefixLength}`,
     networkAddress,
-    broadcastAddress: range.getLast().toString(),
-  };
-};
+    broadcastAddress: toDotted((network | ~mask) >>> 0),
+  });
+});
 
 /** Canonical network of a CIDR: `10.0.1.7/24` gives `10.0.1.0/24`. */
 export const toNetwork = (cidr: string) => parseHostCidr(cidr).network;
 
-export const isAddressInNetwork = ({ address, network }: { address: string; network: string }) =>
-  IPv4CidrRange.fromCidr(toNetwork(network)).contains(IPv4CidrRange.fromCidr(`${address}/32`));
+export const isAddressInNetwork = ({ address, network }: { address: string; network: string }) => {
+  const { prefixLength, network: canonical } = parseHostCidr(network);
+  return parseHostCidr(`${address}/${prefixLength}`).network === canonical;
+};
 
 /** CIDR networks either nest or are disjoint, so they overlap exactly when one contains the other. */
 export const doNetworksOverlap = ({ a, b }: { a: string; b: string }) => {

@@ -50,5 +50,8 @@ export const configureInstance = async ({
     await deleteVeth({ host, vethName });
     await configureInside();
   });
-  await runIpBatch({ host, lines: renderVethAttachLines({ vethName, bridgeName, instanceId, isIsolated }) });
+  await runIpBatch({
+    host,
+    lines: renderVethAttachLines({ vethName, bridgeName, instanceId, isIsolated, isNew: needsVeth }),
+  });
 };

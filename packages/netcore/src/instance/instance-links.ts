@@ -51,18 +51,25 @@ export const renderInstanceSideLines = ({
   ['route', 'replace', 'default', 'via', nodeIpAddr, 'dev', instanceInterfaceName],
 ];
 
-/** `ip` batch lines run in the node's namespace: the veth's outer end on the bridge, up, and tagged. */
+/**
+ * `ip` batch lines run in the node's namespace: the veth's outer end on the bridge, up, and tagged, with
+ * bridge port isolation as the node wants it (a new port starts without, so only `on` is written for one).
+ */
 export const renderVethAttachLines = ({
   vethName,
   bridgeName,
   instanceId,
   isIsolated,
+  isNew,
 }: {
   vethName: string;
   bridgeName: string;
   instanceId: string;
   isIsolated: boolean;
+  isNew: boolean;
 }) => [
   ['link', 'set', vethName, 'master', bridgeName, 'up', 'alias', formatAlias({ instance: instanceId })],
-  ['link', 'set', vethName, 'type', 'bridge_slave', 'isolated', isIsolated ? 'on' : 'off'],
+  ...(isNew && !isIsolated
+    ? []
+    : [['link', 'set', vethName, 'type', 'bridge_slave', 'isolated', isIsolated ? 'on' : 'off']]),
 ];

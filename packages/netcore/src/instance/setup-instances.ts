@@ -135,6 +135,7 @@ export const setupInstances = async ({ host, request }: { host: Host; request: u
             bridgeName: config.bridgeName,
             instanceId,
             isIsolated: config.isolation === 'instances',
+            isNew: needsVeth.has(instanceId),
           }),
         ),
       });

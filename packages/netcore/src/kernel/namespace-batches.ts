@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetcoreError } from '../errors.js';
@@ -25,11 +26,10 @@ export const runBatchesInNamespaces = async ({
   if (batches.length === 0) return;
   const directory = await mkdtemp(join(tmpdir(), 'kudo-batches-'));
   try {
-    await Promise.all(
-      batches.map(({ lines }, index) =>
-        writeFile(join(directory, String(index)), `${lines.map((line) => line.join(' ')).join('\n')}\n`),
-      ),
-    );
+    // Small files: written at once, without a round through the thread pool for each.
+    batches.forEach(({ lines }, index) => {
+      writeFileSync(join(directory, String(index)), `${lines.map((line) => line.join(' ')).join('\n')}\n`);
+    });
     const input = batches
       .flatMap(({ namespace }, index) => [
         '-n',
@@ -40,7 +40,11 @@ export const runBatchesInNamespaces = async ({
       ])
       .join('\0');
     await host.runner
-      .run({ file: 'xargs', args: ['-0', '-P', String(parallelism), '-n', '5', 'ip'], input: `${input}\0` })
+      .run({
+        file: 'xargs',
+        args: ['-0', '-P', String(parallelism), '-n', '5', 'ip'],
+        input: `${input}\0`,
+      })
       .catch((error: unknown) => {
         if (!(error instanceof NetcoreError)) throw error;
         const failed = new RegExp(`${directory}/(\\d+):`).exec(error.reason)?.[1];
