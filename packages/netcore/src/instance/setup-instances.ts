@@ -17,11 +17,20 @@ import { formatNodeNamespaceRef, renderInstanceSideLines, renderVethAttachLines 
 import { getInstanceNames, hasNamespace } from './instance-namespace.js';
 import { deleteVeth } from './instance-veth.js';
 
+/** Instances per step of the pipeline, and namespaces each step configures at once. */
+const chunkSize = 50;
+const chunkParallelism = 3;
+
+const splitIntoChunks = <T>({ items }: { items: readonly T[] }) =>
+  Array.from({ length: Math.ceil(items.length / chunkSize) }, (_, chunk) =>
+    items.slice(chunk * chunkSize, (chunk + 1) * chunkSize),
+  );
+
 /**
- * Sets up many instances of a node in bulk, as after a reboot or an agent restart: one batch names every
- * new namespace, one `xargs` runs each instance's own `ip` batch (making its veth pair where missing, a
- * few at a time), one batch puts every pair on the bridge, and one iptables transaction, at the same time,
- * sets every port mapping. Instances that exist are converged the same way (their lines are idempotent).
+ * Sets up many instances of a node in bulk, as after a reboot or an agent restart, in chunks that overlap:
+ * one batch names a chunk's new namespaces, one `xargs` runs each instance's own `ip` batch (making its
+ * veth pair where missing, a few at a time), one batch puts the chunk's pairs on the bridge; one iptables
+ * transaction, at the same time, sets every port mapping. Instances that exist are converged the same way (their lines are idempotent).
  * All or nothing: a failure rolls back every instance this call created.
  */
 export const setupInstances = async ({ host, request }: { host: Host; request: unknown }) => {
@@ -86,10 +95,6 @@ export const setupInstances = async ({ host, request }: { host: Host; request: u
           .map(({ namespaceName }) => ['netns', 'del', namespaceName]),
       }),
     );
-    await runNamespaceBatch({
-      host,
-      lines: fresh.map(({ namespaceName }) => ['netns', 'add', namespaceName]),
-    });
     await runIpBatch({ host, lines: stale.map(({ vethName }) => ['link', 'del', vethName]) });
     undo.push('delete veths', async () => {
       await Promise.all(
@@ -115,10 +120,12 @@ export const setupInstances = async ({ host, request }: { host: Host; request: u
       undo.push('undo port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
     })();
     const nodeNamespaceRef = formatNodeNamespaceRef({ hostNamespace: host.namespace });
-    const interfaces = (async () => {
+    const configureChunk = async (chunk: readonly ((typeof named)[number] & { index: number })[]) => {
       await runBatchesInNamespaces({
         host,
-        batches: named.map(({ instanceId, namespaceName, vethName, instanceIpCidr }) => ({
+        parallelism: chunkParallelism,
+        batches: chunk.map(({ index, instanceId, namespaceName, vethName, instanceIpCidr }) => ({
+          index,
           namespace: namespaceName,
           lines: renderInstanceSideLines({
             instanceIpCidr,
@@ -129,7 +136,7 @@ export const setupInstances = async ({ host, request }: { host: Host; request: u
       });
       await runIpBatch({
         host,
-        lines: named.flatMap(({ instanceId, vethName }) =>
+        lines: chunk.flatMap(({ instanceId, vethName }) =>
           renderVethAttachLines({
             vethName,
             bridgeName: config.bridgeName,
@@ -139,6 +146,27 @@ export const setupInstances = async ({ host, request }: { host: Host; request: u
           }),
         ),
       });
+    };
+    // A pipeline: while one chunk's namespaces are configured, the next chunk's are named.
+    const interfaces = (async () => {
+      const configured: Promise<void>[] = [];
+      for (const chunk of splitIntoChunks({ items: named.map((item, index) => ({ ...item, index })) })) {
+        await runNamespaceBatch({
+          host,
+          lines: chunk
+            .filter(({ instanceId }) => isFresh.has(instanceId))
+            .map(({ namespaceName }) => ['netns', 'add', namespaceName]),
+        }).catch(async (error: unknown) => {
+          await Promise.allSettled(configured);
+          throw error;
+        });
+        configured.push(configureChunk(chunk));
+        // At most two chunks configured at once: more only queue for the cores and the kernel's locks.
+        if (configured.length >= 2) await Promise.allSettled([configured.at(-2)]);
+      }
+      const results = await Promise.allSettled(configured);
+      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failure) throw failure.reason;
     })();
     const results = await Promise.allSettled([rules, interfaces]);
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIpSession, type IpSession } from './ip-session.js';
+import { makeScratchDirectory } from './scratch-directory.js';
 
 /**
  * Long-lived `ip -force -batch -` processes that start short commands for netcore, as
@@ -30,7 +30,7 @@ export const createExecSessions = ({ count = 3 }: { count?: number } = {}) => {
       args: readonly string[];
       input: string;
     }): Promise<{ errors: string[] }> => {
-      directory ??= mkdtempSync(join(tmpdir(), 'kudo-exec-'));
+      directory ??= makeScratchDirectory({ purpose: 'exec' });
       sequence += 1;
       const inputPath = join(directory, String(sequence));
       writeFileSync(inputPath, input, { mode: 0o600 });

@@ -1,37 +1,37 @@
 import { writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NetcoreError } from '../errors.js';
 import type { Host } from './host.js';
+import { makeScratchDirectory } from './scratch-directory.js';
 
 /**
- * How many namespaces are configured at once. Most of each one's cost is starting `ip` inside it, which
- * spreads over the cores; beyond a few at a time they only queue for the kernel's locks.
+ * How many namespaces one call configures at once. Most of each one's cost is starting `ip` inside it,
+ * which spreads over the cores; beyond a few at a time they only queue for the kernel's locks.
  */
-const parallelism = 4;
+const defaultParallelism = 4;
 
 /**
  * Runs one `ip` batch in each of many namespaces, with a single process spawned from Node: `xargs`
  * starts `ip -n NS -force -batch FILE` for each, a few at a time (no shell: the arguments are passed as
- * they are). A failure names the first batch that failed, as `instances.INDEX`.
+ * they are). A failure names the first batch that failed by its `index`, as `instances.INDEX`.
  */
 export const runBatchesInNamespaces = async ({
   host,
   batches,
+  parallelism = defaultParallelism,
 }: {
   host: Host;
-  batches: readonly { namespace: string; lines: readonly (readonly string[])[] }[];
+  batches: readonly { index: number; namespace: string; lines: readonly (readonly string[])[] }[];
+  parallelism?: number;
 }) => {
   if (batches.length === 0) return;
-  const directory = await mkdtemp(join(tmpdir(), 'kudo-batches-'));
+  const directory = makeScratchDirectory({ purpose: 'batches' });
   try {
-    // Small files: written at once, without a round through the thread pool for each.
-    batches.forEach(({ lines }, index) => {
+    for (const { index, lines } of batches)
       writeFileSync(join(directory, String(index)), `${lines.map((line) => line.join(' ')).join('\n')}\n`);
-    });
     const input = batches
-      .flatMap(({ namespace }, index) => [
+      .flatMap(({ index, namespace }) => [
         '-n',
         namespace,
         '-force',
