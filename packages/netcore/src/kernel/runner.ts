@@ -152,14 +152,27 @@ export const createExecaRunner = ({
   const sessions = new Map<string, IpSession>();
   const execSessions = createExecSessions();
 
-  const runInSession = async (command: Command): Promise<CommandResult> => {
+  const runInSession = async (command: Command, isRetry = false): Promise<CommandResult> => {
     const key = command.args.slice(0, -2).join(' ');
     const session = sessions.get(key) ?? createIpSession({ args: command.args.slice(0, -2) });
     sessions.set(key, session);
-    const outcome = await session.run(toLines(command.input)).then(
+    const lines = toLines(command.input);
+    const outcome = await session.run(lines).then(
       ({ errors }) => ({ errors, failure: undefined }),
       (failure: unknown) => ({ errors: [], failure }),
     );
+    // `ip` remembers the index of every link it has named; when the kernel removed that link and a new one
+    // took its name, a long-lived `ip` still sends the old index and the kernel answers ENODEV. A batch
+    // that only sets or deletes links is run again once in a new process, which asks the kernel afresh.
+    if (
+      !isRetry &&
+      outcome.errors.some((error) => error.includes('RTNETLINK answers: No such device')) &&
+      lines.every((line) => /^link (set|del) /.test(line))
+    ) {
+      session.close();
+      sessions.delete(key);
+      return runInSession(command, true);
+    }
     if (outcome.failure !== undefined) {
       sessions.delete(key);
       throw new NetcoreError({
