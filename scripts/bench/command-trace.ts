@@ -92,6 +92,7 @@ export const createCommandTrace = ({ base }: { base: CommandRunner }) => {
       }
     },
     close: () => base.close?.(),
+    prepare: () => base.prepare?.(),
   };
   const traced = async <T>({ name, work }: { name: string; work: () => Promise<T> }) => {
     operation = name;

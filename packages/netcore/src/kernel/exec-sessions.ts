@@ -11,8 +11,10 @@ import { makeScratchDirectory } from './scratch-directory.js';
  * it costs Node nothing. The command's input is handed over as a file. Several processes take work at
  * once, the least busy first.
  */
-export const createExecSessions = ({ count = 3 }: { count?: number } = {}) => {
-  const sessions: IpSession[] = Array.from({ length: count }, () => createIpSession({ args: [] }));
+export const createExecSessions = ({ count = 3, idleMs }: { count?: number; idleMs?: number } = {}) => {
+  const sessions: IpSession[] = Array.from({ length: count }, () =>
+    createIpSession({ args: [], ...(idleMs === undefined ? {} : { idleMs }) }),
+  );
   const busy = sessions.map(() => 0);
   let directory: string | undefined;
   let sequence = 0;
@@ -43,6 +45,10 @@ export const createExecSessions = ({ count = 3 }: { count?: number } = {}) => {
         busy[index] = (busy[index] ?? 1) - 1;
         unlinkSync(inputPath);
       }
+    },
+    /** Starts every process now (an empty batch), instead of at its first command. */
+    prepare: () => {
+      for (const session of sessions) session.run([]).catch(() => undefined);
     },
     close: () => {
       for (const session of sessions) session.close();

@@ -28,6 +28,8 @@ export type CommandRunner = {
   run: (command: Command) => Promise<CommandResult>;
   /** Ends the processes kept for reuse (they also end by themselves when idle). */
   close?: () => void;
+  /** Starts the processes kept for reuse now, so the first operation does not wait for them. */
+  prepare?: () => void;
 };
 
 export const formatCommand = ({ file, args }: Command) => [file, ...args].join(' ');
@@ -106,6 +108,9 @@ const runOnce = async ({
   });
 };
 
+/** How long a long-lived `ip` stays up without work (an idle one costs a few MB; a restart, milliseconds). */
+const sessionIdleMs = 60_000;
+
 const isBatch = ({ file, args }: Command) => file === 'ip' && args.at(-2) === '-batch' && args.at(-1) === '-';
 
 const toLines = (input: string | undefined) => (input ?? '').split('\n').filter((line) => line.trim() !== '');
@@ -150,11 +155,12 @@ export const createExecaRunner = ({
   isExecThroughIp?: boolean;
 } = {}): CommandRunner => {
   const sessions = new Map<string, IpSession>();
-  const execSessions = createExecSessions();
+  const execSessions = createExecSessions({ idleMs: sessionIdleMs });
 
   const runInSession = async (command: Command, isRetry = false): Promise<CommandResult> => {
     const key = command.args.slice(0, -2).join(' ');
-    const session = sessions.get(key) ?? createIpSession({ args: command.args.slice(0, -2) });
+    const session =
+      sessions.get(key) ?? createIpSession({ args: command.args.slice(0, -2), idleMs: sessionIdleMs });
     sessions.set(key, session);
     const lines = toLines(command.input);
     const outcome = await session.run(lines).then(
@@ -230,5 +236,6 @@ export const createExecaRunner = ({
       sessions.clear();
       execSessions.close();
     },
+    prepare: () => execSessions.prepare(),
   };
 };

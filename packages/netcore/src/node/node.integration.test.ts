@@ -1,7 +1,10 @@
 import { beforeEach, expect, it } from 'vitest';
+import { getHostCache } from '../kernel/host-cache.js';
+import { createExecaRunner } from '../kernel/runner.js';
 import { createNetcore } from '../netcore.js';
 import { createFaultyRunner, runIn, snapshotKernel } from '../testing/index.js';
 import { describeWithNamespaces, expectNetcoreError, useTestLab } from '../testing/test-lab.js';
+import { readNodeConfig } from './read-node.js';
 
 const nodeId = 'node1';
 const nodeIpCidr = '10.0.0.1/24';
@@ -38,6 +41,18 @@ describeWithNamespaces('node setup and cleanup (one node namespace)', () => {
     expect(state.rules).toContain(
       `nat -A KUDO-POSTROUTING -s 10.0.0.0/24 -o eth0 -m comment --comment "kudo:node outbound nat" -j MASQUERADE`,
     );
+  });
+
+  it('knows the node afterwards as a read of its bridge gives it (the first instance reads nothing)', async () => {
+    await net().setupNode({ nodeId: 'node1', nodeIpCidr: '10.0.0.1/24', protectedPorts: [7070] });
+    const host = { namespace: namespace(), namespacePrefix: '', runner: createExecaRunner() };
+    const known = getHostCache(host).nodes.get('node1');
+    const { config, links } = await readNodeConfig({ host, nodeId: 'node1' });
+    expect(known).toEqual({
+      config,
+      uplinkMtu: links.find((link) => link.name === config.uplinkInterface)?.mtu,
+    });
+    await net().cleanNode({ nodeId: 'node1' });
   });
 
   it('is idempotent: running setupNode and setupIptables twice leaves the state of once', async () => {

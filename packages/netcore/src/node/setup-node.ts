@@ -3,6 +3,7 @@ import { applyPeers, validatePeers } from '../cluster/apply-peers.js';
 import { toPeer } from '../cluster/peer-rules.js';
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
+import { getHostCache } from '../kernel/host-cache.js';
 import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
 import { type Link, readLinks, readRoutes, runIpBatch } from '../kernel/links.js';
 import { renderConvergeScript } from '../kernel/our-rules.js';
@@ -11,7 +12,7 @@ import { createUndoStack } from '../kernel/undo-stack.js';
 import { parseAlias } from '../names.js';
 import { ZSetupNodeRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
-import { createNodeConfig, formatBridgeAlias, type NodeConfig } from './node-config.js';
+import { createNodeConfig, formatBridgeAlias, type NodeConfig, parseNodeConfig } from './node-config.js';
 import { renderNodeScript } from './node-rules.js';
 import { forwardingSysctl, renderNodeSysctls } from './node-sysctls.js';
 import { findOurBridges, forgetNodeConfigs } from './read-node.js';
@@ -78,12 +79,13 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
   validatePeers({ config, links, peers, fieldPrefix: (index) => `nodesIps.${index}.` });
 
   forgetNodeConfigs(host);
+  let writtenAlias = '';
   const undo = createUndoStack();
   await undo.guard(async () => {
     const sysctls = renderNodeSysctls(config);
     const previousForwarding =
       (await readSysctls({ host, keys: [forwardingSysctl] }))[forwardingSysctl] ?? '0';
-    const alias = formatBridgeAlias({
+    writtenAlias = formatBridgeAlias({
       config,
       originalForwarding: parseAlias(bridge?.alias).forward ?? previousForwarding,
     });
@@ -93,7 +95,7 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
       host,
       lines: [
         ...(bridge ? [] : [['link', 'add', config.bridgeName, 'type', 'bridge']]),
-        ['link', 'set', config.bridgeName, 'alias', alias],
+        ['link', 'set', config.bridgeName, 'alias', writtenAlias],
         ...(bridge?.addresses.length ? [] : [['addr', 'add', config.nodeIpCidr, 'dev', config.bridgeName]]),
         ['link', 'set', config.bridgeName, 'up'],
       ],
@@ -113,5 +115,18 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
     await applyRestoreScript({ host, script: renderNodeScript({ config, saved }) });
     if (peers.length > 0) await applyPeers({ host, config, upsert: peers, remove: [], undo });
   });
+  // Ready for the first instance: the node's config known (as a read of the bridge would give it), the
+  // helper processes started.
+  const written = parseNodeConfig({
+    alias: writtenAlias,
+    addresses: bridge?.addresses.length ? bridge.addresses : [config.nodeIpCidr],
+    bridgeName: config.bridgeName,
+  });
+  if (written)
+    getHostCache(host).nodes.set(config.nodeId, {
+      config: written,
+      uplinkMtu: links.find((link) => link.name === uplinkInterface)?.mtu ?? 1500,
+    });
+  host.runner.prepare?.();
   return { interfaceName: config.bridgeName };
 };

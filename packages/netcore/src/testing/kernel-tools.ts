@@ -25,6 +25,7 @@ export const createFaultyRunner = ({
   let hasFailed = false;
   const runner: CommandRunner = {
     close: () => base.close?.(),
+    prepare: () => base.prepare?.(),
     run: async (command) => {
       const index = commands.length;
       commands.push(formatCommand(command));
