@@ -236,6 +236,15 @@ export const createExecaRunner = ({
       sessions.clear();
       execSessions.close();
     },
-    prepare: () => execSessions.prepare(),
+    prepare: () => {
+      execSessions.prepare();
+      // The normal namespace's own `ip` (namespaces are named and removed there).
+      const key = '';
+      if (!sessions.has(key)) sessions.set(key, createIpSession({ args: [], idleMs: sessionIdleMs }));
+      sessions
+        .get(key)
+        ?.run([])
+        .catch(() => sessions.delete(key));
+    },
   };
 };
