@@ -80,6 +80,32 @@ describeWithNamespaces('the runner lets long-lived ip processes start commands i
     });
   });
 
+  it('recovers when a long-lived ip remembers a link the kernel has replaced (a reboot, a hand delete)', async () => {
+    const namespace = await addNamespace(prefix());
+    const makeBridge = () =>
+      runner.run({
+        file: 'ip',
+        args: ['-n', namespace, '-batch', '-'],
+        input:
+          'link add kudotestbr type bridge\nlink set kudotestbr alias kudo:test\nlink set kudotestbr up\n',
+        isReusable: true,
+      });
+    await makeBridge();
+    // Naming it as a master is what makes `ip` remember its index.
+    await runner.run({
+      file: 'ip',
+      args: ['-n', namespace, '-batch', '-'],
+      input: 'link add kudotestv0 type veth peer name kudotestv1\nlink set kudotestv0 master kudotestbr up\n',
+      isReusable: true,
+    });
+    await runIn({ namespace, command: ['ip', 'link', 'del', 'kudotestbr'] });
+    // The same long-lived process makes it again: it must not use the old bridge's index.
+    await expect(makeBridge()).resolves.toMatchObject({ process: 'long-lived' });
+    expect(await runIn({ namespace, command: ['ip', '-d', 'link', 'show', 'kudotestbr'] })).toContain(
+      'alias kudo:test',
+    );
+  });
+
   it('ends every process it kept when closed', async () => {
     expect(listHelperChildren().length).toBeGreaterThan(0);
     runner.close?.();

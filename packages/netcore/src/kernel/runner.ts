@@ -167,17 +167,19 @@ export const createExecaRunner = ({
       ({ errors }) => ({ errors, failure: undefined }),
       (failure: unknown) => ({ errors: [], failure }),
     );
-    // `ip` remembers the index of every link it has named; when the kernel removed that link and a new one
-    // took its name, a long-lived `ip` still sends the old index and the kernel answers ENODEV. A batch
-    // that only sets or deletes links is run again once in a new process, which asks the kernel afresh.
-    if (
-      !isRetry &&
-      outcome.errors.some((error) => error.includes('RTNETLINK answers: No such device')) &&
-      lines.every((line) => /^link (set|del) /.test(line))
-    ) {
+    // `ip` remembers the index of every link it has named. When the kernel removed that link (a reboot, a
+    // namespace deleted, someone's `ip link del`) and a new one took the name, a long-lived `ip` still
+    // sends the old index and the kernel answers ENODEV. The lines that failed so are run again once, in
+    // a new process that asks the kernel afresh (a failed line changed nothing, so this is its first run).
+    const stale = outcome.errors.filter((error) => /No such device|Device not found/.test(error));
+    if (!isRetry && stale.length > 0) {
       session.close();
       sessions.delete(key);
-      return runInSession(command, true);
+      const failedLines = outcome.errors.flatMap((error) => {
+        const line = lines[Number(/^line (\d+):/.exec(error)?.[1] ?? 0) - 1];
+        return line === undefined ? [] : [line];
+      });
+      return runInSession({ ...command, input: `${failedLines.join('\n')}\n` }, true);
     }
     if (outcome.failure !== undefined) {
       sessions.delete(key);
