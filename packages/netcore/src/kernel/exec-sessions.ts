@@ -1,4 +1,4 @@
-import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIpSession, type IpSession } from './ip-session.js';
 import { makeScratchDirectory } from './scratch-directory.js';
@@ -16,9 +16,6 @@ export const createExecSessions = ({ count = 3, idleMs }: { count?: number; idle
     createIpSession({ args: [], ...(idleMs === undefined ? {} : { idleMs }) }),
   );
   const busy = sessions.map(() => 0);
-  let directory: string | undefined;
-  let sequence = 0;
-
   return {
     /** Runs `file args... INPUT_FILE` in `namespace`; resolves with the failures reported (none: success). */
     run: async ({
@@ -32,9 +29,9 @@ export const createExecSessions = ({ count = 3, idleMs }: { count?: number; idle
       args: readonly string[];
       input: string;
     }): Promise<{ errors: string[] }> => {
-      directory ??= makeScratchDirectory({ purpose: 'exec' });
-      sequence += 1;
-      const inputPath = join(directory, String(sequence));
+      // A directory of its own, removed when the command ends: nothing is left if the process stops.
+      const directory = makeScratchDirectory({ purpose: 'exec' });
+      const inputPath = join(directory, 'input');
       writeFileSync(inputPath, input, { mode: 0o600 });
       const index = busy.indexOf(Math.min(...busy));
       const session = sessions[index] as IpSession;
@@ -43,7 +40,7 @@ export const createExecSessions = ({ count = 3, idleMs }: { count?: number; idle
         return await session.run([['netns', 'exec', namespace, file, ...args, inputPath].join(' ')]);
       } finally {
         busy[index] = (busy[index] ?? 1) - 1;
-        unlinkSync(inputPath);
+        rmSync(directory, { recursive: true, force: true });
       }
     },
     /** Starts every process now (an empty batch), instead of at its first command. */
@@ -52,8 +49,6 @@ export const createExecSessions = ({ count = 3, idleMs }: { count?: number; idle
     },
     close: () => {
       for (const session of sessions) session.close();
-      if (directory) rmSync(directory, { recursive: true, force: true });
-      directory = undefined;
     },
   };
 };
