@@ -1,40 +1,33 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createExecaRunner } from '../kernel/runner.js';
 import { createNetcore } from '../netcore.js';
+import { listChildProcesses } from '../testing/child-processes.js';
 import { createFaultyRunner, ping, request, runIn, snapshotKernel, startServer } from '../testing/index.js';
 import { describeWithNamespaces, expectNetcoreError, useTestLab } from '../testing/test-lab.js';
 
 const nodeId = 'node1';
 
 /** Processes of ours (this process's children) that hold a network namespace, by fd or by living in it. */
-const listNamespaceHolders = ({ inode }: { inode: number }) =>
-  readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        return Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) === process.pid;
-      } catch {
-        return false;
-      }
-    })
-    .filter((pid) => {
-      const holds = (path: string) => {
-        try {
-          return statSync(path).ino === inode;
-        } catch {
-          return false;
-        }
-      };
-      const fds = (() => {
-        try {
-          return readdirSync(`/proc/${pid}/fd`);
-        } catch {
-          return [];
-        }
-      })();
-      return holds(`/proc/${pid}/ns/net`) || fds.some((fd) => holds(`/proc/${pid}/fd/${fd}`));
-    });
+const listNamespaceHolders = ({ inode }: { inode: number }) => {
+  const holds = (path: string) => {
+    try {
+      return statSync(path).ino === inode;
+    } catch {
+      return false;
+    }
+  };
+  const listFds = (pid: string) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      return [];
+    }
+  };
+  return listChildProcesses().filter(
+    ({ pid }) => holds(`/proc/${pid}/ns/net`) || listFds(pid).some((fd) => holds(`/proc/${pid}/fd/${fd}`)),
+  );
+};
 const node = { nodeId, nodeIpAddr: '10.0.0.1' };
 const web = {
   ...node,

@@ -10,8 +10,6 @@ import type { Readable, Writable } from 'node:stream';
 export type IpSession = {
   run: (lines: readonly string[]) => Promise<{ errors: string[] }>;
   close: () => void;
-  /** The process id, while the process runs. */
-  getPid: () => number | undefined;
 };
 
 type Pending = {
@@ -26,18 +24,12 @@ const sentinel = 'link show dev kudoack';
 
 export const createIpSession = ({
   args,
-  launcher = [],
   idleMs = 1000,
-  isRestartable = true,
 }: {
   /** Arguments of `ip` before `-force -batch -` (e.g. `-n NS`). */
   args: readonly string[];
-  /** A command `ip` runs under (e.g. `unshare --net --`). */
-  launcher?: readonly string[];
   /** How long the process stays up after its last batch. */
   idleMs?: number;
-  /** False: once the process has ended, batches fail instead of starting another (its namespace went with it). */
-  isRestartable?: boolean;
 }): IpSession => {
   let child: ChildProcess | undefined;
   let lineCount = 0;
@@ -45,7 +37,6 @@ export const createIpSession = ({
   let message: string[] = [];
   let buffer = '';
   let idleTimer: NodeJS.Timeout | undefined;
-  let hasStarted = false;
 
   const setReferenced = (isReferenced: boolean) => {
     for (const handle of [child, child?.stdin, child?.stderr] as (
@@ -87,11 +78,8 @@ export const createIpSession = ({
   };
 
   const start = () => {
-    if (hasStarted && !isRestartable) throw new Error(`${[...launcher, 'ip', ...args].join(' ')} has ended`);
-    hasStarted = true;
     lineCount = 0;
-    const [file = 'ip', ...commandArgs] = [...launcher, 'ip', ...args, '-force', '-batch', '-'];
-    const batch = spawn(file, commandArgs, {
+    const batch = spawn('ip', [...args, '-force', '-batch', '-'], {
       stdio: ['pipe', 'ignore', 'pipe'],
       env: { ...process.env, LC_ALL: 'C' },
     });
@@ -105,9 +93,7 @@ export const createIpSession = ({
     batch.on('error', (error) => failAll(error));
     batch.on('exit', (code) => {
       if (child === batch)
-        failAll(
-          new Error(`${[...launcher, 'ip', ...args].join(' ')} -batch exited (${code}) with work pending`),
-        );
+        failAll(new Error(`ip ${args.join(' ')} -batch exited (${code}) with work pending`));
     });
     batch.stdin?.on('error', () => undefined);
     child = batch;
@@ -140,6 +126,5 @@ export const createIpSession = ({
         batch.stdin?.write(`${[...lines, sentinel].join('\n')}\n`);
       }),
     close,
-    getPid: () => child?.pid,
   };
 };

@@ -79,7 +79,8 @@ export const readRoutes = async ({ host, protocol }: { host: Host; protocol?: nu
 
 /**
  * Runs `ip` commands as one batch in the host namespace (or another one). Batches for the host namespace
- * go to a long-lived process; a failing line fails the call, so the operation can roll back.
+ * go to a long-lived process; those for a named namespace are started by one (see runner.ts). A failing
+ * line fails the call, so the operation can roll back.
  */
 export const runIpBatch = async ({
   host,

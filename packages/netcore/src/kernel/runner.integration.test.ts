@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { afterAll, expect, inject, it } from 'vitest';
+import { listChildProcesses } from '../testing/child-processes.js';
 import { runIn } from '../testing/kernel-tools.js';
 import { describeWithNamespaces } from '../testing/test-lab.js';
 import { namespacePath } from './host.js';
@@ -10,17 +11,9 @@ const prefix = () => `${inject('runPrefix')}-rn${randomBytes(2).toString('hex')}
 
 /** This process's children that are long-lived `ip -batch -` helpers. */
 const listHelperChildren = () =>
-  readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .flatMap((pid) => {
-      try {
-        const parent = /PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-        return Number(parent) === process.pid && command.includes('-batch -') ? [command] : [];
-      } catch {
-        return [];
-      }
-    });
+  listChildProcesses()
+    .map(({ command }) => command)
+    .filter((command) => command.includes('-batch -'));
 
 describeWithNamespaces('the runner lets long-lived ip processes start commands in namespaces', () => {
   const runner = createExecaRunner();
