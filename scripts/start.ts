@@ -11,14 +11,13 @@ import { createLabPrefix } from '@kudo/netcore/lab';
 import { readScriptEnv } from './lab-cluster/env.js';
 import type { LabCluster } from './lab-cluster/lab-cluster.js';
 import { ensureWebBuild } from './lab-cluster/web-build.js';
-import { ensureSystemPackages, requireRoot } from './system-deps.js';
+import { requireRoot } from './system-deps.js';
 
 const root = join(import.meta.dirname, '..');
 const say = (line: string) => console.log(`[kudo] ${line}`);
 
 requireRoot({ what: 'npm start' });
 const env = readScriptEnv();
-ensureSystemPackages();
 try {
   await ensureWebBuild({ root, log: (line) => console.log(`  ${line}`) });
 } catch (error) {

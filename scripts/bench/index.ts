@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab, createLabPrefix } from '@kudo/netcore/lab';
 import { type BenchRun, runBench } from './bench-run.js';
-import { ensureCniPlugins } from './ensure-cni-plugins.js';
 import { guardLab } from './lab-guard.js';
 import { describeMachine, readLoad } from './machine.js';
 import { docsPath, parseOptions } from './options.js';
@@ -22,7 +21,6 @@ if (process.getuid?.() !== 0) {
   );
   process.exit(1);
 }
-ensureCniPlugins();
 
 const prefix = createLabPrefix({ base: 'kudo-bench' });
 const ipamDirectory = await mkdtemp(join(tmpdir(), 'kudo-bench-ipam-'));
