@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { ping, runIn } from '@kudo/netcore/testing';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTrpcAgentGateway } from '../server/agents/trpc-agent-gateway.js';
-import { createDatabase } from '../server/db/database.js';
-import { startLabAgents } from '../server/testing/lab-agents.js';
-import { createTestDatabase } from '../server/testing/test-database.js';
-import { createTestControlPlane } from '../server/testing/test-services.js';
-import { findDatabaseProblems, findKernelProblems } from './cluster-audit.js';
+import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
+import { createDatabase } from './db/database.js';
+import { findDatabaseProblems, findKernelProblems } from './testing/cluster-audit.js';
+import { startLabAgents } from './testing/lab-agents.js';
+import { createTestDatabase } from './testing/test-database.js';
+import { createTestControlPlane } from './testing/test-services.js';
 
 /**
  * Runs `held-change.ts` (a control-plane process making one change) until it holds `heldOperation`, then
@@ -31,7 +31,7 @@ const crashDuring = ({
       [
         '--import',
         'tsx',
-        join(import.meta.dirname, 'held-change.ts'),
+        join(import.meta.dirname, 'testing', 'held-change.ts'),
         ...[databaseUrl, heldOperation, change, JSON.stringify(input)],
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },

@@ -3,16 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Agent, startAgent } from '@kudo/agent';
+import { type AgentProcess, spawnLabAgentProcess } from '@kudo/agent/testing';
 import { ping } from '@kudo/netcore/testing';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
 import { TRPCError } from '@trpc/server';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTrpcAgentGateway } from '../server/agents/trpc-agent-gateway.js';
-import { createTestDatabase } from '../server/testing/test-database.js';
-import { createTestControlPlane } from '../server/testing/test-services.js';
-import { type AgentProcess, spawnAgent } from './agent-process.js';
-import { findDatabaseProblems, findKernelProblems } from './cluster-audit.js';
+import { findDatabaseProblems, findKernelProblems } from '../testing/cluster-audit.js';
+import { createTestDatabase } from '../testing/test-database.js';
+import { createTestControlPlane } from '../testing/test-services.js';
+import { createTrpcAgentGateway } from './trpc-agent-gateway.js';
 
 const catchTrpc = async (promise: Promise<unknown>) => {
   try {
@@ -48,7 +48,7 @@ describeWithNamespaces('agent unreachable during a change', () => {
     return node;
   };
   const startNode1Agent = async ({ port }: { port: number }) => {
-    node1Agent = spawnAgent({
+    node1Agent = spawnLabAgentProcess({
       nodeId: 'node1',
       namespace: getNode(0).namespace,
       port,

@@ -5,11 +5,11 @@ import { join, relative, resolve, sep } from 'node:path';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import { sealData, unsealData } from 'iron-session';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { type LabCluster, startLabCluster } from '../../../../scripts/lab-cluster/lab-cluster.js';
-import { ensureWebBuild } from '../../../../scripts/lab-cluster/web-build.js';
-import { findFreePort } from '../../../../scripts/lab-cluster/web-server.js';
-import { sessionCookieName } from '../server/auth/session-cookie.js';
-import { appRouter } from '../server/trpc/root.js';
+import { type LabCluster, startLabCluster } from '../../../../../scripts/lab-cluster/lab-cluster.js';
+import { ensureWebBuild } from '../../../../../scripts/lab-cluster/web-build.js';
+import { findFreePort } from '../../../../../scripts/lab-cluster/web-server.js';
+import { sessionCookieName } from '../auth/session-cookie.js';
+import { appRouter } from '../trpc/root.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..', '..');
 const appDirectory = join(root, 'apps', 'web', 'src', 'app');

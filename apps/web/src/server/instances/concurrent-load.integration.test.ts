@@ -1,16 +1,16 @@
 import { ping, request, startServer } from '@kudo/netcore/testing';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTrpcAgentGateway } from '../server/agents/trpc-agent-gateway.js';
-import { startLabAgents } from '../server/testing/lab-agents.js';
-import { createTestDatabase } from '../server/testing/test-database.js';
-import { createTestControlPlane } from '../server/testing/test-services.js';
+import { createTrpcAgentGateway } from '../agents/trpc-agent-gateway.js';
 import {
   findDatabaseProblems,
   findKernelProblems,
   readNodeKernel,
   readRuleInstance,
-} from './cluster-audit.js';
+} from '../testing/cluster-audit.js';
+import { startLabAgents } from '../testing/lab-agents.js';
+import { createTestDatabase } from '../testing/test-database.js';
+import { createTestControlPlane } from '../testing/test-services.js';
 
 const requestCount = 100;
 const nodeNames = ['node1', 'node2', 'node3'];

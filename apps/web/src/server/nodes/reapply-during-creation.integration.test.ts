@@ -1,12 +1,12 @@
 import { NetcoreError } from '@kudo/netcore';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AgentGateway } from '../server/agents/agent-gateway.js';
-import { createTrpcAgentGateway } from '../server/agents/trpc-agent-gateway.js';
-import { startLabAgents } from '../server/testing/lab-agents.js';
-import { createTestDatabase } from '../server/testing/test-database.js';
-import { createTestControlPlane } from '../server/testing/test-services.js';
-import { findDatabaseProblems, findKernelProblems } from './cluster-audit.js';
+import type { AgentGateway } from '../agents/agent-gateway.js';
+import { createTrpcAgentGateway } from '../agents/trpc-agent-gateway.js';
+import { findDatabaseProblems, findKernelProblems } from '../testing/cluster-audit.js';
+import { startLabAgents } from '../testing/lab-agents.js';
+import { createTestDatabase } from '../testing/test-database.js';
+import { createTestControlPlane } from '../testing/test-services.js';
 
 /** A call held at a gate: `reached` resolves when it arrives, `open()` lets it through. */
 const createGate = () => {

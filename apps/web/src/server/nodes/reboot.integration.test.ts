@@ -5,11 +5,11 @@ import { listNamespaces } from '@kudo/netcore/lab';
 import { ping, request, runIn, startServer } from '@kudo/netcore/testing';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTrpcAgentGateway } from '../server/agents/trpc-agent-gateway.js';
-import { startLabAgents } from '../server/testing/lab-agents.js';
-import { createTestDatabase } from '../server/testing/test-database.js';
-import { createTestControlPlane } from '../server/testing/test-services.js';
-import { findDatabaseProblems, findKernelProblems, readNodeKernel } from './cluster-audit.js';
+import { createTrpcAgentGateway } from '../agents/trpc-agent-gateway.js';
+import { findDatabaseProblems, findKernelProblems, readNodeKernel } from '../testing/cluster-audit.js';
+import { startLabAgents } from '../testing/lab-agents.js';
+import { createTestDatabase } from '../testing/test-database.js';
+import { createTestControlPlane } from '../testing/test-services.js';
 
 const run = promisify(execFile);
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { getBridgeName, getVethName, routeProtocol } from '@kudo/netcore';
 import { listNamespaces } from '@kudo/netcore/lab';
 import { runIn } from '@kudo/netcore/testing';
-import type { Database } from '../server/db/database.js';
-import { getNodeIpAddr } from '../server/ipam/ipam.js';
+import type { Database } from '../db/database.js';
+import { getNodeIpAddr } from '../ipam/ipam.js';
 
 /**
  * What the reliability tests compare after a fault: a node's kernel against the control plane's database,

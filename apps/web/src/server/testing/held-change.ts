@@ -1,7 +1,7 @@
-import type { AgentConnection, AgentGateway } from '../server/agents/agent-gateway.js';
-import { createTrpcAgentGateway } from '../server/agents/trpc-agent-gateway.js';
-import { createDatabase } from '../server/db/database.js';
-import { createTestControlPlane } from '../server/testing/test-services.js';
+import type { AgentConnection, AgentGateway } from '../agents/agent-gateway.js';
+import { createTrpcAgentGateway } from '../agents/trpc-agent-gateway.js';
+import { createDatabase } from '../db/database.js';
+import { createTestControlPlane } from './test-services.js';
 
 /**
  * A control-plane process that makes one change and never finishes it: every call of `heldOperation` to

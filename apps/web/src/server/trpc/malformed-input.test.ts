@@ -1,11 +1,11 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFakeAgentGateway } from '../server/testing/fake-agent-gateway.js';
-import { createTestDatabase } from '../server/testing/test-database.js';
-import { createTestControlPlane, testAdmin } from '../server/testing/test-services.js';
-import { appRouter } from '../server/trpc/root.js';
-import { createInnerContext } from '../server/trpc/trpc.js';
-import { findDatabaseProblems } from './cluster-audit.js';
+import { findDatabaseProblems } from '../testing/cluster-audit.js';
+import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
+import { createTestDatabase } from '../testing/test-database.js';
+import { createTestControlPlane, testAdmin } from '../testing/test-services.js';
+import { appRouter } from '../trpc/root.js';
+import { createInnerContext } from '../trpc/trpc.js';
 
 /**
  * The web API under malformed and hostile requests, through tRPC's fetch adapter (what the browser reaches)
