@@ -1,9 +1,9 @@
 import { listPeerSubnets } from '../cluster/peer-rules.js';
-import { hasNamespace, readInstanceAddress } from '../instance/instance-namespace.js';
 import type { Host } from '../kernel/host.js';
 import { readIptables } from '../kernel/iptables.js';
 import { type Link, readLinks, readRoutes } from '../kernel/links.js';
 import { mapWithLimit } from '../kernel/map-with-limit.js';
+import { hasNamespace, readInstanceAddress } from '../kernel/namespaces.js';
 import { isOurRule } from '../kernel/our-rules.js';
 import { readSysctls } from '../kernel/sysctl.js';
 import { getBridgeName, getNamespaceName, isOurChain, parseAlias, routeProtocol } from '../names.js';

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { listPeerSubnets } from '../cluster/peer-rules.js';
-import { deleteNamespace } from '../instance/instance-namespace.js';
 import type { Host } from '../kernel/host.js';
 import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
 import { readLinks, readRoutes, runIpBatch } from '../kernel/links.js';
+import { deleteNamespace, listNamespaces } from '../kernel/namespaces.js';
 import type { RuleChange } from '../kernel/restore-script.js';
-import { listNamespaces } from '../lab/lab.js';
 import {
   getNamespaceName,
   isInstanceNamespaceName,

@@ -1,12 +1,13 @@
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
-import { getHostCache } from '../kernel/host-cache.js';
 import { applyRestoreScript, withRuleModel } from '../kernel/iptables.js';
+import { deleteNamespace, hasNamespace } from '../kernel/namespaces.js';
+import { getHostCache } from '../node/host-cache.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { ZCleanInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
-import { deleteNamespace, getInstanceNames, hasNamespace } from './instance-namespace.js';
+import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth } from './instance-veth.js';
 
 /** Deletes the instance's port rules, found by their tag; a stale model of the rules is re-read once. */

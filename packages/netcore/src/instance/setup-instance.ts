@@ -1,18 +1,19 @@
 import { parseHostCidr } from '../addressing.js';
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
-import { getHostCache } from '../kernel/host-cache.js';
 import { readIptables, readIptablesCached } from '../kernel/iptables.js';
+import { addNamespace, deleteNamespace, hasNamespace } from '../kernel/namespaces.js';
 import type { SavedTables } from '../kernel/saved-rules.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { instanceInterfaceName } from '../names.js';
+import { getHostCache } from '../node/host-cache.js';
 import type { NodeConfig } from '../node/node-config.js';
 import { forgetNodeConfigs, readNodeConfig, readNodeConfigCached } from '../node/read-node.js';
 import { applyPortMappings, assertHostPortsFree } from '../port-mappings/apply-port-mappings.js';
 import { type TPort, ZSetupInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { configureInstance } from './configure-instance.js';
-import { addNamespace, deleteNamespace, getInstanceNames, hasNamespace } from './instance-namespace.js';
+import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth, runTogether } from './instance-veth.js';
 
 type Input = {

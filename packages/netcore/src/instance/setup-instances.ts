@@ -1,12 +1,13 @@
 import { parseHostCidr } from '../addressing.js';
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
-import { getHostCache } from '../kernel/host-cache.js';
 import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
 import { runIpBatch, runNamespaceBatch } from '../kernel/links.js';
 import { runBatchesInNamespaces } from '../kernel/namespace-batches.js';
+import { hasNamespace } from '../kernel/namespaces.js';
 import { invertScript, type RestoreScript } from '../kernel/restore-script.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
+import { getHostCache } from '../node/host-cache.js';
 import { readNodeConfig } from '../node/read-node.js';
 import { assertHostPortsFree } from '../port-mappings/apply-port-mappings.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
@@ -14,7 +15,7 @@ import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js
 import { ZSetupInstancesRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { formatNodeNamespaceRef, renderInstanceSideLines, renderVethAttachLines } from './instance-links.js';
-import { getInstanceNames, hasNamespace } from './instance-namespace.js';
+import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth } from './instance-veth.js';
 
 /** Instances per step of the pipeline, and namespaces each step configures at once. */

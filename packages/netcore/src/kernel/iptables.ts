@@ -1,5 +1,4 @@
 import { type Host, namespacedCommand } from './host.js';
-import { getHostCache } from './host-cache.js';
 import { isOurRule } from './our-rules.js';
 import { isEmptyScript, type RestoreScript, renderRestoreScript } from './restore-script.js';
 import { parseIptablesSave, type SavedTables } from './saved-rules.js';
@@ -8,29 +7,45 @@ import { applyScriptToTables } from './table-model.js';
 /** How long iptables waits for the xtables lock held by another writer. */
 const lockWaitSeconds = '10';
 
+/**
+ * What netcore last knew of a host namespace's rules, shared by every netcore object of the process that
+ * acts there. Reads refresh it, successful writes update it, failed writes drop it. `generation` is bumped
+ * by every write, so a read that overlapped a write does not store what it saw.
+ */
+type RuleModel = { tables: SavedTables | undefined; generation: number };
+
+const models = new Map<string, RuleModel>();
+
+const getRuleModel = (host: Host): RuleModel => {
+  const key = host.namespace ?? '';
+  const model = models.get(key) ?? { tables: undefined, generation: 0 };
+  models.set(key, model);
+  return model;
+};
+
 /** Reads the filter and nat tables of the host namespace, as the kernel has them. */
 export const readIptables = async ({ host }: { host: Host }): Promise<SavedTables> => {
-  const cache = getHostCache(host);
-  const generation = cache.generation;
+  const model = getRuleModel(host);
+  const generation = model.generation;
   const { stdout } = await host.runner.run(
     namespacedCommand({ namespace: host.namespace, file: 'iptables-save', args: [] }),
   );
   const tables = parseIptablesSave(stdout);
-  if (cache.generation === generation) cache.tables = tables;
+  if (model.generation === generation) model.tables = tables;
   return tables;
 };
 
-/** The model of the tables kept since the last read (see host-cache.ts), or a fresh read. */
+/** The model of the tables kept since the last read, or a fresh read. */
 export const readIptablesCached = async ({ host }: { host: Host }): Promise<SavedTables> =>
-  getHostCache(host).tables ?? readIptables({ host });
+  getRuleModel(host).tables ?? readIptables({ host });
 
 /** Applies a script in one iptables-restore --noflush transaction; nothing is run for an empty script. */
 export const applyRestoreScript = async ({ host, script }: { host: Host; script: RestoreScript }) => {
   if (isEmptyScript(script)) return;
-  const cache = getHostCache(host);
-  const before = cache.tables;
-  cache.tables = undefined;
-  cache.generation += 1;
+  const model = getRuleModel(host);
+  const before = model.tables;
+  model.tables = undefined;
+  model.generation += 1;
   await host.runner.run({
     ...namespacedCommand({
       namespace: host.namespace,
@@ -40,8 +55,8 @@ export const applyRestoreScript = async ({ host, script }: { host: Host; script:
     }),
     readsInputFile: true,
   });
-  cache.generation += 1;
-  if (before) cache.tables = applyScriptToTables({ tables: before, script });
+  model.generation += 1;
+  if (before) model.tables = applyScriptToTables({ tables: before, script });
 };
 
 const describeOurRules = (tables: SavedTables) =>
@@ -63,7 +78,7 @@ export const withRuleModel = async <T>({
   host: Host;
   work: (tables: SavedTables) => Promise<T>;
 }) => {
-  const cached = getHostCache(host).tables;
+  const cached = getRuleModel(host).tables;
   if (!cached) return work(await readIptables({ host }));
   try {
     return await work(cached);

@@ -4,7 +4,7 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { listChildProcesses } from '../testing/child-processes.js';
 import { runIn } from '../testing/kernel-tools.js';
 import { describeWithNamespaces } from '../testing/test-lab.js';
-import { namespacePath } from './host.js';
+import { namespacePath } from './namespaces.js';
 import { createExecaRunner } from './runner.js';
 
 const prefix = () => `${inject('runPrefix')}-rn${randomBytes(2).toString('hex')}`;

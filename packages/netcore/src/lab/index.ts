@@ -1,10 +1,3 @@
-export {
-  createLab,
-  createLabPrefix,
-  describeLab,
-  destroyLab,
-  type Lab,
-  listLabs,
-  listNamespaces,
-} from './lab.js';
+export { listNamespaces } from '../kernel/namespaces.js';
+export { createLab, createLabPrefix, describeLab, destroyLab, type Lab, listLabs } from './lab.js';
 export { type LabNode, type LabPlan, labUnderlayNetwork, planLab } from './lab-plan.js';

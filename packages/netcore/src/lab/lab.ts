@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { ipCommand } from '../kernel/host.js';
+import type { Host } from '../kernel/host.js';
 import { readLinks, runIpBatch } from '../kernel/links.js';
+import { addNamespace, deleteNamespace, listNamespaces } from '../kernel/namespaces.js';
 import { type CommandRunner, createExecaRunner } from '../kernel/runner.js';
 import { createNetcore } from '../netcore.js';
 import {
@@ -13,15 +13,12 @@ import {
   renderUnderlayLines,
 } from './lab-plan.js';
 
-const netnsDirectory = '/run/netns';
-
-export const listNamespaces = async () => {
-  try {
-    return (await readdir(netnsDirectory)).sort();
-  } catch {
-    return [];
-  }
-};
+/** The machine's own namespace, where lab namespaces are named and removed. */
+const toMachineHost = ({ prefix, runner }: { prefix: string; runner: CommandRunner }): Host => ({
+  namespace: undefined,
+  namespacePrefix: prefix,
+  runner,
+});
 
 export const createLabPrefix = ({
   name = randomBytes(3).toString('hex'),
@@ -31,26 +28,29 @@ export const createLabPrefix = ({
   base?: string;
 } = {}) => `${base}-${name}`;
 
-/** Removes every namespace of a lab (instances' included: they carry the lab prefix). Idempotent. */
-export const destroyLab = async ({
-  prefix,
-  runner = createExecaRunner(),
-}: {
-  prefix: string;
-  runner?: CommandRunner;
-}) => {
+/**
+ * Removes every namespace of a lab (instances' included: they carry the lab prefix). Idempotent. A runner
+ * made here is closed at the end; a given one stays the caller's.
+ */
+export const destroyLab = async ({ prefix, runner: given }: { prefix: string; runner?: CommandRunner }) => {
+  const runner = given ?? createExecaRunner();
   const namespaces = (await listNamespaces()).filter((namespace) => isLabNamespace({ prefix, namespace }));
   // Instances first, the underlay last, so no veth is left waiting on a bridge.
   const ordered = [...namespaces].sort(
     (a, b) => Number(a.includes('-i-') ? 0 : 1) - Number(b.includes('-i-') ? 0 : 1),
   );
+  const host = toMachineHost({ prefix, runner });
   const failures: string[] = [];
-  for (const namespace of ordered) {
-    try {
-      await runner.run(ipCommand({ namespace: undefined, args: ['netns', 'del', namespace] }));
-    } catch (error) {
-      failures.push(`${namespace}: ${error instanceof Error ? error.message : String(error)}`);
+  try {
+    for (const namespace of ordered) {
+      try {
+        await deleteNamespace({ host, namespaceName: namespace });
+      } catch (error) {
+        failures.push(`${namespace}: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
+  } finally {
+    if (!given) runner.close?.();
   }
   if (failures.length > 0) throw new Error(`lab ${prefix} was not fully removed: ${failures.join('; ')}`);
   return namespaces;
@@ -72,8 +72,9 @@ export const createLab = async ({
     plan.outside,
   ];
   try {
+    const machine = toMachineHost({ prefix, runner });
     for (const namespace of [plan.underlay.namespace, ...hosts.map((host) => host.namespace)])
-      await runner.run(ipCommand({ namespace: undefined, args: ['netns', 'add', namespace] }));
+      await addNamespace({ host: machine, namespaceName: namespace });
     const host = { namespace: plan.underlay.namespace, namespacePrefix: prefix, runner };
     await runIpBatch({ host, lines: renderUnderlayLines(plan) });
     await Promise.all(
@@ -98,9 +99,14 @@ const toLab = ({ plan, runner }: { plan: LabPlan; runner: CommandRunner }) => ({
     if (!node) throw new Error(`lab ${plan.prefix} has no node ${nodeName}`);
     return createNetcore({ hostNamespace: node.namespace, runner });
   },
-  destroy: () => {
+  /** Ends the runner's long-lived processes first (a process in a namespace keeps it alive), and last. */
+  destroy: async () => {
     runner.close?.();
-    return destroyLab({ prefix: plan.prefix, runner });
+    try {
+      return await destroyLab({ prefix: plan.prefix, runner });
+    } finally {
+      runner.close?.();
+    }
   },
 });
 
@@ -121,7 +127,7 @@ export const describeLab = async ({
   runner?: CommandRunner;
 }) => {
   const namespaces = (await listNamespaces()).filter((namespace) => isLabNamespace({ prefix, namespace }));
-  const host = { namespace: undefined, namespacePrefix: prefix, runner };
+  const host = toMachineHost({ prefix, runner });
   return Promise.all(
     namespaces.map(async (namespace) => ({
       namespace,

@@ -1,7 +1,7 @@
 import { beforeEach, expect, it } from 'vitest';
-import { getHostCache } from '../kernel/host-cache.js';
 import { createExecaRunner } from '../kernel/runner.js';
 import { createNetcore } from '../netcore.js';
+import { getHostCache } from '../node/host-cache.js';
 import { createFaultyRunner, runIn, snapshotKernel } from '../testing/index.js';
 import { describeWithNamespaces, expectNetcoreError, useTestLab } from '../testing/test-lab.js';
 import { readNodeConfig } from './read-node.js';

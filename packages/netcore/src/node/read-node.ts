@@ -1,8 +1,8 @@
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
-import { getHostCache } from '../kernel/host-cache.js';
 import { type Link, readLinks } from '../kernel/links.js';
 import { getBridgeName, isOurInterfaceName } from '../names.js';
+import { getHostCache } from './host-cache.js';
 import { type NodeConfig, parseNodeConfig } from './node-config.js';
 
 export const findOurBridges = (links: readonly Link[]) =>

@@ -1,9 +1,10 @@
 import { NetcoreError } from '../errors.js';
-import { getInstanceNames, hasNamespace, readInstanceAddress } from '../instance/instance-namespace.js';
+import { getInstanceNames } from '../instance/instance-namespace.js';
 import type { Host } from '../kernel/host.js';
-import { getHostCache } from '../kernel/host-cache.js';
 import { withRuleModel } from '../kernel/iptables.js';
+import { hasNamespace, readInstanceAddress } from '../kernel/namespaces.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
+import { getHostCache } from '../node/host-cache.js';
 import { ZSetPortMappingsRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { applyPortMappings, assertHostPortsFree } from './apply-port-mappings.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { destroyLab, listNamespaces } from '../lab/lab.js';
+import { listNamespaces } from '../kernel/namespaces.js';
+import { destroyLab } from '../lab/lab.js';
 import { requireNamespaceTests } from './namespace-guard.js';
 
 declare module 'vitest' {

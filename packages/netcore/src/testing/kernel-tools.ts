@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { NetcoreError } from '../errors.js';
-import { namespacePath } from '../kernel/host.js';
+import { namespacePath } from '../kernel/namespaces.js';
 import { type CommandRunner, createExecaRunner, formatCommand } from '../kernel/runner.js';
 
 /** Runs a command inside a lab namespace (for tests that break things by hand). */

@@ -1,8 +1,8 @@
 import { namespacedCommand } from '../kernel/host.js';
 import { readLinks, readRoutes } from '../kernel/links.js';
+import { listNamespaces } from '../kernel/namespaces.js';
 import { type CommandRunner, createExecaRunner } from '../kernel/runner.js';
 import { parseIptablesSave } from '../kernel/saved-rules.js';
-import { listNamespaces } from '../lab/lab.js';
 
 /**
  * What the kernel holds for a host namespace, in a form two snapshots can be compared with: links with

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { namespacePath } from '../kernel/host.js';
+import { namespacePath } from '../kernel/namespaces.js';
 
 /**
  * Traffic probes between lab namespaces: real ping and real TCP/UDP with Node's own sockets.

@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { instanceInterfaceName } from '../names.js';
+import type { Host } from './host.js';
+import { readLinks, runNamespaceBatch } from './links.js';
+
+/**
+ * Everything about named network namespaces, for production and the lab alike: where they live, which
+ * exist, making and removing them, and reading an instance's address from inside its own.
+ */
+const netnsDirectory = '/run/netns';
+
+/** The file a named namespace is bound to (what `nsenter --net=` and `ip netns` open). */
+export const namespacePath = (namespace: string) => `${netnsDirectory}/${namespace}`;
+
+/** Every named namespace of the machine, sorted; none when the directory does not exist yet. */
+export const listNamespaces = async () => {
+  try {
+    return (await readdir(netnsDirectory)).sort();
+  } catch {
+    return [];
+  }
+};
+
+export const hasNamespace = (namespace: string) => existsSync(namespacePath(namespace));
+
+/** Network namespaces are created from the normal mount namespace (never through `ip -n`), so all can see them. */
+export const addNamespace = ({ host, namespaceName }: { host: Host; namespaceName: string }) =>
+  runNamespaceBatch({ host, lines: [['netns', 'add', namespaceName]] });
+
+export const deleteNamespace = ({ host, namespaceName }: { host: Host; namespaceName: string }) =>
+  runNamespaceBatch({ host, lines: [['netns', 'del', namespaceName]] });
+
+/** The instance's own address (`a.b.c.d/n` on its eth0), read from inside its namespace. */
+export const readInstanceAddress = async ({ host, namespaceName }: { host: Host; namespaceName: string }) => {
+  const links = await readLinks({ host, namespace: namespaceName });
+  return links.find((link) => link.name === instanceInterfaceName)?.addresses[0];
+};
