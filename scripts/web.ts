@@ -5,9 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { readEnv } from '../apps/web/src/env.js';
-import { getCredentialFile } from '../apps/web/src/server/auth/auth.js';
-import { describeGeneratedPasswords, loadCredentials } from '../apps/web/src/server/auth/credentials.js';
+import {
+  describeGeneratedPasswords,
+  getCredentialFile,
+  loadCredentials,
+  migrateDatabase,
+  readEnv,
+} from '@kudo/web/scripting';
 import { childEnv, readScriptEnv } from './lab-cluster/env.js';
 import { ensureWebBuild } from './lab-cluster/web-build.js';
 
@@ -16,8 +20,7 @@ const scriptEnv = readScriptEnv();
 const webEnv = readEnv();
 
 await ensureWebBuild({ root, log: (line) => console.log(`  ${line}`) });
-// Imported once the build step has generated the Prisma client (a fresh clone has none).
-const { migrateDatabase } = await import('../apps/web/src/server/db/migrate-database.js');
+// After the build step, which generates the Prisma client the migration loads (a fresh clone has none).
 await migrateDatabase({ databaseUrl: webEnv.databaseUrl, from: root });
 const credentials = await loadCredentials({
   file: getCredentialFile({ dataDir: webEnv.dataDir }),

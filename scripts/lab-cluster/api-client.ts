@@ -1,5 +1,5 @@
+import type { AppRouter } from '@kudo/web/scripting';
 import { createTRPCClient, httpLink } from '@trpc/client';
-import type { AppRouter } from '../../apps/web/src/server/trpc/root.js';
 
 /** Signs in to the dashboard like the browser does; returns the session cookie to send with API calls. */
 export const signIn = async ({

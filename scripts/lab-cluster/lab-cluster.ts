@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAgent } from '@kudo/agent';
 import { createLab, type Lab } from '@kudo/netcore/lab';
+import { migrateDatabase } from '@kudo/web/scripting';
 import { pino } from 'pino';
-import { migrateDatabase } from '../../apps/web/src/server/db/migrate-database.js';
 import { type ApiClient, createApiClient, signIn } from './api-client.js';
 import { startWebServer, type WebServer } from './web-server.js';
 
