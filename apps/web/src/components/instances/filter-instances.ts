@@ -26,7 +26,53 @@ type FilterableInstance = {
   portMappings: { hostPort: number; instancePort: number }[];
 };
 
-/** The instances that match every filter that is set. */
+/** The table column each filter narrows (the instances table filters through these columns). */
+export const instanceFilterColumns = {
+  text: 'instance',
+  nodeId: 'node',
+  address: 'address',
+  port: 'ports',
+  status: 'status',
+} as const satisfies Record<keyof InstanceFilter, string>;
+
+/** Whether an instance passes one filter whose value is set. */
+export const instanceMatchers: Record<
+  keyof InstanceFilter,
+  (instance: FilterableInstance, value: string) => boolean
+> = {
+  text: (instance, value) => {
+    const text = value.trim().toLowerCase();
+    return (
+      instance.id.toLowerCase().includes(text) ||
+      instance.ipAddr.includes(text) ||
+      (instance.namespaceName ?? '').toLowerCase().includes(text)
+    );
+  },
+  nodeId: (instance, value) => instance.nodeId === value,
+  address: (instance, value) => {
+    const address = value.trim();
+    return /^\d+\.\d+\.\d+\.\d+$/.test(address)
+      ? instance.ipAddr === address
+      : instance.ipAddr.startsWith(address);
+  },
+  port: (instance, value) => {
+    const port = Number(value.trim());
+    return instance.portMappings.some(
+      (mapping) => mapping.hostPort === port || mapping.instancePort === port,
+    );
+  },
+  status: (instance, value) => instance.status === value,
+};
+
+const isSet = (value: string) => value.trim() !== '';
+
+/** The filters that are set, as the table's column filters. */
+export const toInstanceColumnFilters = (filter: InstanceFilter) =>
+  (Object.keys(instanceFilterColumns) as (keyof InstanceFilter)[])
+    .filter((key) => isSet(filter[key]))
+    .map((key) => ({ id: instanceFilterColumns[key], value: filter[key] }));
+
+/** The instances that match every filter that is set (what the instances table shows, before paging). */
 export const filterInstances = <Instance extends FilterableInstance>({
   instances,
   filter,
@@ -34,22 +80,8 @@ export const filterInstances = <Instance extends FilterableInstance>({
   instances: readonly Instance[];
   filter: InstanceFilter;
 }) => {
-  const text = filter.text.trim().toLowerCase();
-  const address = filter.address.trim();
-  const isWholeAddress = /^\d+\.\d+\.\d+\.\d+$/.test(address);
-  const port = filter.port.trim() === '' ? undefined : Number(filter.port.trim());
-  return instances.filter(
-    (instance) =>
-      (!text ||
-        instance.id.toLowerCase().includes(text) ||
-        instance.ipAddr.includes(text) ||
-        (instance.namespaceName ?? '').toLowerCase().includes(text)) &&
-      (!filter.nodeId || instance.nodeId === filter.nodeId) &&
-      (!address || (isWholeAddress ? instance.ipAddr === address : instance.ipAddr.startsWith(address))) &&
-      (port === undefined ||
-        instance.portMappings.some(
-          (mapping) => mapping.hostPort === port || mapping.instancePort === port,
-        )) &&
-      (!filter.status || instance.status === filter.status),
+  const keys = (Object.keys(instanceMatchers) as (keyof InstanceFilter)[]).filter((key) =>
+    isSet(filter[key]),
   );
+  return instances.filter((instance) => keys.every((key) => instanceMatchers[key](instance, filter[key])));
 };

@@ -1,25 +1,27 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useMemo, useState } from 'react';
-import { formatPort, pluralize } from '../../client/format';
+import { pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { useSelection } from '../../client/selection';
 import { type InstanceView, useTRPC } from '../../client/trpc';
 import { ActionButton } from '../ui/button';
 import { Card } from '../ui/card';
+import { DataTable, DataTablePager, useDataTable } from '../ui/data-table';
 import { EmptyState } from '../ui/empty-state';
-import { EditIcon, InstanceIcon, PlusIcon, SearchIcon, TrashIcon } from '../ui/icons';
+import { InstanceIcon, PlusIcon, SearchIcon, TrashIcon } from '../ui/icons';
 import { ErrorNotice } from '../ui/notice';
 import { PageHeader } from '../ui/page-header';
-import { StatusBadge } from '../ui/status-badge';
 import { CreateInstanceDialog } from './create-instance-dialog';
 import { DeleteInstancesDialog } from './delete-instances-dialog';
 import { EditPortsDialog } from './edit-ports-dialog';
-import { emptyInstanceFilter, filterInstances, type InstanceFilter } from './filter-instances';
+import { emptyInstanceFilter, type InstanceFilter, toInstanceColumnFilters } from './filter-instances';
+import { InstanceRowContext, instanceColumns } from './instance-columns';
+
+const noInstances: InstanceView[] = [];
 
 /** Every instance of the cluster: search, filter, create, delete, edit port mappings. */
 export const InstancesPage = () => {
@@ -37,10 +39,22 @@ export const InstancesPage = () => {
   const [editing, setEditing] = useState<InstanceView | undefined>();
   const [deleting, setDeleting] = useState<readonly string[] | undefined>();
 
-  const all = instances.data ?? [];
-  const shown = useMemo(() => filterInstances({ instances: all, filter }), [all, filter]);
-  const selection = useSelection({ ids: shown.map((instance) => instance.id) });
-  const nodeNames = new Map((nodes.data ?? []).map((node) => [node.id, node.name]));
+  const all = instances.data ?? noInstances;
+  const columnFilters = useMemo(() => toInstanceColumnFilters(filter), [filter]);
+  const table = useDataTable({
+    data: all,
+    columns: instanceColumns,
+    getRowId: (instance) => instance.id,
+    columnFilters,
+  });
+  const filteredRows = table.getFilteredRowModel().rows;
+  const shownIds = useMemo(() => filteredRows.map((row) => row.id), [filteredRows]);
+  const selection = useSelection({ ids: shownIds });
+  const nodeNames = useMemo(
+    () => new Map((nodes.data ?? []).map((node) => [node.id, node.name])),
+    [nodes.data],
+  );
+  const rowActions = { selection, nodeNames, onEdit: setEditing, onDelete: setDeleting };
   const set = (key: keyof InstanceFilter) => (event: { target: { value: string } }) =>
     setFilter((previous) => ({ ...previous, [key]: event.target.value }));
   const isFiltered = Object.values(filter).some(Boolean);
@@ -148,113 +162,36 @@ export const InstancesPage = () => {
               </ActionButton>
             }
           />
-        ) : instances.data && shown.length === 0 ? (
-          <EmptyState
-            icon={<SearchIcon />}
-            title="No instance matches"
-            description="Change or clear the filters."
-          />
         ) : (
-          <div className="table-wrap">
-            <table className="table" data-testid="instances-table">
-              <thead>
-                <tr>
-                  <th className="cell-check">
-                    <input
-                      type="checkbox"
-                      className="checkbox"
-                      aria-label="Select all shown instances"
-                      checked={selection.isAllSelected}
-                      onChange={selection.toggleAll}
-                    />
-                  </th>
-                  <th>Instance</th>
-                  <th>Node</th>
-                  <th>Address</th>
-                  <th>Port mappings</th>
-                  <th>Status</th>
-                  <th className="cell-actions">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((instance) => (
-                  <tr
-                    key={instance.id}
-                    aria-selected={selection.isSelected(instance.id)}
-                    data-instance-id={instance.id}
-                  >
-                    <td className="cell-check">
-                      <input
-                        type="checkbox"
-                        className="checkbox"
-                        aria-label={`Select ${instance.id}`}
-                        checked={selection.isSelected(instance.id)}
-                        onChange={() => selection.toggle(instance.id)}
-                      />
-                    </td>
-                    <td>
-                      <Link className="cell-title" href={`/instances/${encodeURIComponent(instance.id)}`}>
-                        {instance.id}
-                      </Link>
-                      <div className="cell-sub mono">{instance.namespaceName ?? '—'}</div>
-                    </td>
-                    <td>
-                      <Link href={`/nodes/${encodeURIComponent(instance.nodeId)}`}>
-                        {nodeNames.get(instance.nodeId) ?? instance.nodeId}
-                      </Link>
-                    </td>
-                    <td className="mono">{instance.ipAddr}</td>
-                    <td>
-                      <div className="row-wrap">
-                        {instance.portMappings.map((port) => (
-                          <span key={port.id} className="chip chip-port">
-                            {formatPort(port)}
-                          </span>
-                        ))}
-                        {instance.portMappings.length === 0 ? <span className="subtle">none</span> : null}
-                      </div>
-                    </td>
-                    <td>
-                      <StatusBadge status={instance.status} title={instance.statusReason} />
-                    </td>
-                    <td className="cell-actions">
-                      <div className="row" style={{ justifyContent: 'flex-end' }}>
-                        <ActionButton
-                          size="sm"
-                          icon={<EditIcon />}
-                          onClick={() => setEditing(instance)}
-                          disabledReason={
-                            instance.status === 'running' || instance.status === 'failed'
-                              ? undefined
-                              : `The instance is ${instance.status}`
-                          }
-                        >
-                          Ports
-                        </ActionButton>
-                        <ActionButton
-                          size="sm"
-                          variant="danger"
-                          icon={<TrashIcon />}
-                          onClick={() => setDeleting([instance.id])}
-                          aria-label={`Delete ${instance.id}`}
-                        >
-                          Delete
-                        </ActionButton>
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <InstanceRowContext.Provider value={rowActions}>
+            <DataTable
+              table={table}
+              testId="instances-table"
+              rowProps={(instance) => ({
+                'aria-selected': selection.isSelected(instance.id),
+                'data-instance-id': instance.id,
+              })}
+              empty={
+                instances.data ? (
+                  <EmptyState
+                    icon={<SearchIcon />}
+                    title="No instance matches"
+                    description="Change or clear the filters."
+                  />
+                ) : undefined
+              }
+            />
+          </InstanceRowContext.Provider>
         )}
         {instances.data && all.length > 0 ? (
-          <div className="table-footer">
-            {isFiltered
-              ? `${shown.length} of ${pluralize({ count: all.length, one: 'instance' })}`
-              : pluralize({ count: all.length, one: 'instance' })}
-            {selection.selected.length > 0 ? ` · ${selection.selected.length} selected` : ''}
-          </div>
+          <DataTablePager
+            table={table}
+            summary={`${
+              isFiltered
+                ? `${shownIds.length} of ${pluralize({ count: all.length, one: 'instance' })}`
+                : pluralize({ count: all.length, one: 'instance' })
+            }${selection.selected.length > 0 ? ` · ${selection.selected.length} selected` : ''}`}
+          />
         ) : null}
       </Card>
       {isCreating && nodes.data ? (

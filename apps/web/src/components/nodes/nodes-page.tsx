@@ -1,22 +1,24 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useState } from 'react';
-import { formatAgo, pluralize } from '../../client/format';
+import { useMemo, useState } from 'react';
+import { pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { useSelection } from '../../client/selection';
-import { useTRPC } from '../../client/trpc';
+import { type NodeSummary, useTRPC } from '../../client/trpc';
 import { ActionButton } from '../ui/button';
 import { Card } from '../ui/card';
+import { DataTable, DataTablePager, useDataTable } from '../ui/data-table';
 import { EmptyState } from '../ui/empty-state';
 import { NodeIcon, PlusIcon, RefreshIcon } from '../ui/icons';
 import { ErrorNotice } from '../ui/notice';
 import { PageHeader } from '../ui/page-header';
-import { StatusBadge } from '../ui/status-badge';
 import { AddNodeDialog } from './add-node-dialog';
+import { NodeSelectionContext, nodeColumns } from './node-columns';
+
+const noNodes: NodeSummary[] = [];
 
 /** Every node with its status, addresses, agent and instance count; add nodes, check selected ones. */
 export const NodesPage = () => {
@@ -27,8 +29,9 @@ export const NodesPage = () => {
   const refresh = useLiveRefresh();
   const nodes = useQuery({ ...trpc.node.list.queryOptions(), ...refresh });
   const [isAdding, setAdding] = useState(searchParams.get('add') === '1');
-  const nodeList = nodes.data ?? [];
-  const selection = useSelection({ ids: nodeList.map((node) => node.id) });
+  const nodeList = nodes.data ?? noNodes;
+  const table = useDataTable({ data: nodeList, columns: nodeColumns, getRowId: (node) => node.id });
+  const selection = useSelection({ ids: useMemo(() => nodeList.map((node) => node.id), [nodeList]) });
   const checkNode = useMutation(trpc.node.check.mutationOptions());
   const [checkError, setCheckError] = useState<unknown>();
 
@@ -99,71 +102,17 @@ export const NodesPage = () => {
                 Check selected now
               </ActionButton>
             </div>
-            <div className="table-wrap">
-              <table className="table" data-testid="nodes-table">
-                <thead>
-                  <tr>
-                    <th className="cell-check">
-                      <input
-                        type="checkbox"
-                        className="checkbox"
-                        aria-label="Select all nodes"
-                        checked={selection.isAllSelected}
-                        onChange={selection.toggleAll}
-                      />
-                    </th>
-                    <th>Node</th>
-                    <th>Status</th>
-                    <th>Subnet</th>
-                    <th>Bridge address</th>
-                    <th>External address</th>
-                    <th>Instances</th>
-                    <th>Agent</th>
-                    <th>Last seen</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {nodeList.map((node) => (
-                    <tr key={node.id} aria-selected={selection.isSelected(node.id)} data-node-id={node.id}>
-                      <td className="cell-check">
-                        <input
-                          type="checkbox"
-                          className="checkbox"
-                          aria-label={`Select ${node.name}`}
-                          checked={selection.isSelected(node.id)}
-                          onChange={() => selection.toggle(node.id)}
-                        />
-                      </td>
-                      <td>
-                        <Link className="cell-title" href={`/nodes/${encodeURIComponent(node.id)}`}>
-                          {node.name}
-                        </Link>
-                        {node.name !== node.id ? <div className="cell-sub mono">{node.id}</div> : null}
-                      </td>
-                      <td>
-                        <StatusBadge status={node.status} />
-                        {node.statusReason ? (
-                          <div className="cell-sub" style={{ maxWidth: 280 }}>
-                            {node.statusReason}
-                          </div>
-                        ) : null}
-                      </td>
-                      <td className="mono">{node.subnet}</td>
-                      <td className="mono">{node.nodeIpAddr}</td>
-                      <td className="mono">{node.externalIpAddr}</td>
-                      <td>{node._count.instances}</td>
-                      <td>
-                        <div className="mono">{node.agentUrl}</div>
-                        <div className="cell-sub">
-                          {node.agentVersion ? `agent ${node.agentVersion}` : '—'}
-                        </div>
-                      </td>
-                      <td>{formatAgo({ at: node.lastSeenAt })}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <NodeSelectionContext.Provider value={selection}>
+              <DataTable
+                table={table}
+                testId="nodes-table"
+                rowProps={(node) => ({
+                  'aria-selected': selection.isSelected(node.id),
+                  'data-node-id': node.id,
+                })}
+              />
+            </NodeSelectionContext.Provider>
+            <DataTablePager table={table} summary={pluralize({ count: nodeList.length, one: 'node' })} />
           </>
         )}
       </Card>

@@ -1,7 +1,6 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import Link from 'next/link';
 import { useMemo, useState } from 'react';
 import { pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
@@ -9,12 +8,15 @@ import { readError } from '../../client/read-error';
 import { type PortMappingView, useTRPC } from '../../client/trpc';
 import { ActionButton } from '../ui/button';
 import { Card } from '../ui/card';
+import { DataTable, DataTablePager, useDataTable } from '../ui/data-table';
 import { EmptyState } from '../ui/empty-state';
-import { PlusIcon, PortIcon, TrashIcon } from '../ui/icons';
+import { PlusIcon, PortIcon } from '../ui/icons';
 import { ErrorNotice } from '../ui/notice';
 import { PageHeader } from '../ui/page-header';
-import { StatusBadge } from '../ui/status-badge';
 import { AddPortMappingDialog } from './add-port-mapping-dialog';
+import { PortMappingRowContext, portMappingColumns } from './port-mapping-columns';
+
+const noMappings: PortMappingView[] = [];
 
 /** Every port mapping of the cluster in one list: which host port of which node reaches which instance port. */
 export const PortMappingsPage = () => {
@@ -35,11 +37,19 @@ export const PortMappingsPage = () => {
       },
     }),
   );
-  const nodesById = new Map((nodes.data ?? []).map((node) => [node.id, node]));
-  const list = useMemo(
-    () => (mappings.data ?? []).filter((mapping) => !nodeFilter || mapping.nodeId === nodeFilter),
-    [mappings.data, nodeFilter],
-  );
+  const nodesById = useMemo(() => new Map((nodes.data ?? []).map((node) => [node.id, node])), [nodes.data]);
+  const columnFilters = useMemo(() => (nodeFilter ? [{ id: 'node', value: nodeFilter }] : []), [nodeFilter]);
+  const table = useDataTable({
+    data: mappings.data ?? noMappings,
+    columns: portMappingColumns,
+    getRowId: (mapping) => String(mapping.id),
+    columnFilters,
+    initialSorting: [
+      { id: 'node', desc: false },
+      { id: 'hostPort', desc: false },
+    ],
+  });
+  const list = table.getFilteredRowModel().rows;
 
   const remove = (mapping: PortMappingView) => {
     const instance = instances.data?.find((candidate) => candidate.id === mapping.instanceId);
@@ -93,8 +103,6 @@ export const PortMappingsPage = () => {
               </option>
             ))}
           </select>
-          <span className="spacer" />
-          <span className="muted">{pluralize({ count: list.length, one: 'mapping' })}</span>
         </div>
         {mappings.data && list.length === 0 ? (
           <EmptyState
@@ -103,63 +111,13 @@ export const PortMappingsPage = () => {
             description="Map a host port of a node to a port of one of its instances to reach it from outside."
           />
         ) : (
-          <div className="table-wrap">
-            <table className="table" data-testid="port-mappings-table">
-              <thead>
-                <tr>
-                  <th>Node</th>
-                  <th>Host port</th>
-                  <th>Protocol</th>
-                  <th>Instance</th>
-                  <th>Instance port</th>
-                  <th>Reached at</th>
-                  <th>Status</th>
-                  <th className="cell-actions">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((mapping) => {
-                  const node = nodesById.get(mapping.nodeId);
-                  return (
-                    <tr key={mapping.id}>
-                      <td>
-                        <Link href={`/nodes/${encodeURIComponent(mapping.nodeId)}`}>
-                          {node?.name ?? mapping.nodeId}
-                        </Link>
-                      </td>
-                      <td className="mono cell-title">{mapping.hostPort}</td>
-                      <td>{mapping.protocol}</td>
-                      <td>
-                        <Link href={`/instances/${encodeURIComponent(mapping.instanceId)}`}>
-                          {mapping.instanceId}
-                        </Link>
-                      </td>
-                      <td className="mono">
-                        {mapping.instance.ipAddr}:{mapping.instancePort}
-                      </td>
-                      <td className="mono">{node ? `${node.externalIpAddr}:${mapping.hostPort}` : '—'}</td>
-                      <td>
-                        <StatusBadge status={mapping.instance.status} />
-                      </td>
-                      <td className="cell-actions">
-                        <ActionButton
-                          size="sm"
-                          variant="danger"
-                          icon={<TrashIcon />}
-                          onClick={() => remove(mapping)}
-                          isBusy={removingId === mapping.id}
-                          aria-label={`Remove ${mapping.protocol}/${mapping.hostPort} of ${mapping.instanceId}`}
-                        >
-                          Remove
-                        </ActionButton>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <PortMappingRowContext.Provider value={{ nodesById, removingId, onRemove: remove }}>
+            <DataTable table={table} testId="port-mappings-table" />
+          </PortMappingRowContext.Provider>
         )}
+        {list.length > 0 ? (
+          <DataTablePager table={table} summary={pluralize({ count: list.length, one: 'mapping' })} />
+        ) : null}
       </Card>
       {isAdding && instances.data ? (
         <AddPortMappingDialog isOpen instances={instances.data} onClose={() => setAdding(false)} />
