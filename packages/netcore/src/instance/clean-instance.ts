@@ -7,6 +7,7 @@ import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { ZCleanInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
+import { forgetInstanceAddress } from './instance-addresses.js';
 import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth } from './instance-veth.js';
 
@@ -44,6 +45,8 @@ export const cleanInstance = async ({ host, request }: { host: Host; request: un
     deleteVeth({ host, vethName }),
     hasNamespace(namespaceName) ? deleteNamespace({ host, namespaceName }) : Promise.resolve(),
   ]);
+  // Its address is free once its namespace is gone (a partial failure may leave the namespace holding it).
+  forgetInstanceAddress({ host, namespaceName });
   const failures = results.flatMap((result) =>
     result.status === 'rejected' ? [result.reason as unknown] : [],
   );

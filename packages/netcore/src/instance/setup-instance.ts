@@ -13,6 +13,7 @@ import { applyPortMappings, assertHostPortsFree } from '../port-mappings/apply-p
 import { type TPort, ZSetupInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { configureInstance } from './configure-instance.js';
+import { reserveInstanceAddresses } from './instance-addresses.js';
 import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth, runTogether } from './instance-veth.js';
 
@@ -92,62 +93,102 @@ const toInstanceLinks = ({
   isIsolated: config.isolation === 'instances',
 });
 
+type Names = { namespaceName: string; vethName: string };
+
+/** A new instance: no kernel reads (the node and its rules are known from earlier calls). */
+const createInstance = async ({
+  host,
+  input,
+  namespaceName,
+  vethName,
+}: { host: Host; input: Input } & Names) => {
+  const undo = createUndoStack();
+  const [{ config, uplinkMtu }, tables] = await Promise.all([
+    readNodeConfigCached({ host, nodeId: input.nodeId }),
+    readIptablesCached({ host }),
+  ]);
+  checkInstanceFits({ input, config, tables });
+  // What the cache said may be stale (a bridge deleted by hand): a failure makes the next call read again.
+  undo.push('forget cached node', async () => forgetNodeConfigs(host));
+  await undo.guard(async () => {
+    undo.push('delete namespace', () => deleteNamespace({ host, namespaceName }));
+    await addNamespace({ host, namespaceName });
+    undo.push('delete veth', () => deleteVeth({ host, vethName }));
+    await runTogether([
+      () =>
+        configureInstance({
+          ...toInstanceLinks({ host, input, config, namespaceName, vethName }),
+          mtu: uplinkMtu,
+          needsVeth: true,
+        }),
+      () => applyInstancePorts({ host, input, tables, undo }),
+    ]);
+  });
+};
+
+/** An instance whose namespace exists: read from the kernel and converged. */
+const repairInstance = async ({
+  host,
+  input,
+  namespaceName,
+  vethName,
+}: { host: Host; input: Input } & Names) => {
+  const undo = createUndoStack();
+  const [{ config, links }, tables] = await Promise.all([
+    readNodeConfig({ host, nodeId: input.nodeId }),
+    readIptables({ host }),
+  ]);
+  checkInstanceFits({ input, config, tables });
+  const uplinkMtu = links.find((link) => link.name === config.uplinkInterface)?.mtu ?? 1500;
+  const veth = links.find((link) => link.name === vethName);
+  const needsVeth = veth?.master !== config.bridgeName;
+  await undo.guard(async () => {
+    if (needsVeth) {
+      if (veth) await deleteVeth({ host, vethName });
+      undo.push('delete veth', () => deleteVeth({ host, vethName }));
+    }
+    await configureInstance({
+      ...toInstanceLinks({ host, input, config, namespaceName, vethName }),
+      mtu: uplinkMtu,
+      needsVeth,
+    });
+    await applyInstancePorts({ host, input, tables, undo });
+  });
+};
+
 /**
  * Gives an instance its namespace, a veth pair to the node's bridge, its address, a default route via
- * the node and its port mappings. A new instance takes the fast path: no kernel reads (the node and its
- * rules are known from earlier calls), helper processes reused, the instance's side and its rules applied
- * at once. An existing one is read from the kernel and repaired. Either way a failure rolls back what
- * this call made.
+ * the node and its port mappings. A new instance takes the fast path: no kernel reads, helper processes
+ * reused, the instance's side and its rules applied at once. An existing one is read from the kernel and
+ * repaired. An address another instance of the node holds is refused (CONFLICT) before anything changes;
+ * a failure rolls back what this call made.
  */
 export const setupInstance = async ({ host, request }: { host: Host; request: unknown }) => {
   const input = parseInput({ schema: ZSetupInstanceRequest, input: request });
-  const { namespaceName, vethName } = getInstanceNames({ host, instanceId: input.instanceId });
-  const isNew = !hasNamespace(namespaceName);
-  const undo = createUndoStack();
-  if (isNew) {
-    const [{ config, uplinkMtu }, tables] = await Promise.all([
-      readNodeConfigCached({ host, nodeId: input.nodeId }),
-      readIptablesCached({ host }),
-    ]);
-    checkInstanceFits({ input, config, tables });
-    // What the cache said may be stale (a bridge deleted by hand): a failure makes the next call read again.
-    undo.push('forget cached node', async () => forgetNodeConfigs(host));
-    await undo.guard(async () => {
-      undo.push('delete namespace', () => deleteNamespace({ host, namespaceName }));
-      await addNamespace({ host, namespaceName });
-      undo.push('delete veth', () => deleteVeth({ host, vethName }));
-      await runTogether([
-        () =>
-          configureInstance({
-            ...toInstanceLinks({ host, input, config, namespaceName, vethName }),
-            mtu: uplinkMtu,
-            needsVeth: true,
-          }),
-        () => applyInstancePorts({ host, input, tables, undo }),
-      ]);
-    });
-  } else {
-    const [{ config, links }, tables] = await Promise.all([
-      readNodeConfig({ host, nodeId: input.nodeId }),
-      readIptables({ host }),
-    ]);
-    checkInstanceFits({ input, config, tables });
-    const uplinkMtu = links.find((link) => link.name === config.uplinkInterface)?.mtu ?? 1500;
-    const veth = links.find((link) => link.name === vethName);
-    const needsVeth = veth?.master !== config.bridgeName;
-    await undo.guard(async () => {
-      if (needsVeth) {
-        if (veth) await deleteVeth({ host, vethName });
-        undo.push('delete veth', () => deleteVeth({ host, vethName }));
-      }
-      await configureInstance({
-        ...toInstanceLinks({ host, input, config, namespaceName, vethName }),
-        mtu: uplinkMtu,
-        needsVeth,
-      });
-      await applyInstancePorts({ host, input, tables, undo });
-    });
+  const names = getInstanceNames({ host, instanceId: input.instanceId });
+  const reservation = await reserveInstanceAddresses({
+    host,
+    claims: [
+      {
+        ...names,
+        instanceId: input.instanceId,
+        instanceIpCidr: input.instanceIpCidr,
+        field: 'instanceIpCidr',
+      },
+    ],
+  });
+  try {
+    const setup = hasNamespace(names.namespaceName) ? repairInstance : createInstance;
+    await setup({ host, input, ...names });
+  } catch (error) {
+    reservation.cancel();
+    throw error;
   }
+  reservation.commit();
   getHostCache(host).instanceAddrs.set(input.instanceId, parseHostCidr(input.instanceIpCidr).address);
-  return { interfaceName: instanceInterfaceName, hostInterfaceName: vethName, namespaceName };
+  return {
+    interfaceName: instanceInterfaceName,
+    hostInterfaceName: names.vethName,
+    namespaceName: names.namespaceName,
+  };
 };

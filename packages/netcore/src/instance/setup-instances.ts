@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { parseHostCidr } from '../addressing.js';
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
@@ -14,6 +15,7 @@ import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { ZSetupInstancesRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
+import { reserveInstanceAddresses } from './instance-addresses.js';
 import { formatNodeNamespaceRef, renderInstanceSideLines, renderVethAttachLines } from './instance-links.js';
 import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth } from './instance-veth.js';
@@ -34,8 +36,13 @@ const splitIntoChunks = <T>({ items }: { items: readonly T[] }) =>
  * transaction, at the same time, sets every port mapping. Instances that exist are converged the same way (their lines are idempotent).
  * All or nothing: a failure rolls back every instance this call created.
  */
-export const setupInstances = async ({ host, request }: { host: Host; request: unknown }) => {
-  const { nodeId, nodeIpAddr, instances } = parseInput({ schema: ZSetupInstancesRequest, input: request });
+const applyInstances = async ({
+  host,
+  input: { nodeId, nodeIpAddr, instances },
+}: {
+  host: Host;
+  input: z.output<typeof ZSetupInstancesRequest>;
+}) => {
   const [{ config, links }, tables] = await Promise.all([
     readNodeConfig({ host, nodeId }),
     readIptables({ host }),
@@ -187,4 +194,30 @@ export const setupInstances = async ({ host, request }: { host: Host; request: u
     repaired: named.length - fresh.length,
     namespaces: named.map(({ instanceId, namespaceName }) => ({ instanceId, namespaceName })),
   };
+};
+
+/**
+ * Sets up many instances of a node at once (see applyInstances). An address another instance of the
+ * node holds, or that the list gives twice, is refused (CONFLICT naming `instances.N.instanceIpCidr`)
+ * before anything changes.
+ */
+export const setupInstances = async ({ host, request }: { host: Host; request: unknown }) => {
+  const input = parseInput({ schema: ZSetupInstancesRequest, input: request });
+  const reservation = await reserveInstanceAddresses({
+    host,
+    claims: input.instances.map(({ instanceId, instanceIpCidr }, index) => ({
+      ...getInstanceNames({ host, instanceId }),
+      instanceId,
+      instanceIpCidr,
+      field: `instances.${index}.instanceIpCidr`,
+    })),
+  });
+  try {
+    const result = await applyInstances({ host, input });
+    reservation.commit();
+    return result;
+  } catch (error) {
+    reservation.cancel();
+    throw error;
+  }
 };

@@ -1,0 +1,209 @@
+import { parseHostCidr } from '../addressing.js';
+import { NetcoreError } from '../errors.js';
+import type { Host } from '../kernel/host.js';
+import { mapWithLimit } from '../kernel/map-with-limit.js';
+import { hasNamespace, listNamespaces, readInstanceAddress } from '../kernel/namespaces.js';
+import { isInstanceNamespaceName } from '../names.js';
+
+/**
+ * Which instance holds which address on a node, so that two instances never share one (two ports of one
+ * bridge answering for the same address). Kept in memory per host namespace: read from the kernel once
+ * per process (every instance namespace's eth0), then kept up to date by setupInstance(s) and
+ * cleanInstance, so the check costs a map lookup. An address is reserved before the first change to the
+ * kernel and in the same synchronous step as the check, so calls that race cannot both take it.
+ *
+ * What the map says is confirmed against the kernel before a request is refused (the holder's namespace
+ * must exist and hold the address): an instance removed behind netcore's back (cleanOrphans, a lab torn
+ * down, `ip netns del` by hand) frees its address. Instances another process makes after the first read
+ * are not seen: one process (the agent) acts on a node.
+ */
+type Registry = {
+  /** Address (without prefix) -> namespace of the instance holding it. */
+  holders: Map<string, string>;
+  /** Namespace -> its address. */
+  addresses: Map<string, string>;
+  /** Namespace -> instance id, where a call named it (the namespace name alone cuts long ids). */
+  instanceIds: Map<string, string>;
+  /** Namespaces whose setup is under way: their address is held although the namespace may not exist yet. */
+  pending: Map<string, number>;
+  loaded: Promise<void> | undefined;
+};
+
+/** At most this many instance namespaces are read at once when the map is first filled. */
+const readParallelism = 8;
+
+const registries = new Map<string, Registry>();
+
+const getRegistry = (host: Host) => {
+  const key = `${host.namespace ?? ''}\n${host.namespacePrefix}`;
+  const registry = registries.get(key) ?? {
+    holders: new Map(),
+    addresses: new Map(),
+    instanceIds: new Map(),
+    pending: new Map(),
+    loaded: undefined,
+  };
+  registries.set(key, registry);
+  return registry;
+};
+
+const setAddress = ({
+  registry,
+  namespaceName,
+  address,
+}: {
+  registry: Registry;
+  namespaceName: string;
+  address: string | undefined;
+}) => {
+  const previous = registry.addresses.get(namespaceName);
+  if (previous !== undefined && registry.holders.get(previous) === namespaceName)
+    registry.holders.delete(previous);
+  if (address === undefined) {
+    registry.addresses.delete(namespaceName);
+    registry.instanceIds.delete(namespaceName);
+    return;
+  }
+  registry.addresses.set(namespaceName, address);
+  registry.holders.set(address, namespaceName);
+};
+
+/** Reads every instance namespace of the host once; a failed read is tried again by the next call. */
+const loadRegistry = ({ host, registry }: { host: Host; registry: Registry }) => {
+  registry.loaded ??= (async () => {
+    const namespaces = (await listNamespaces()).filter((name) =>
+      isInstanceNamespaceName({ name, prefix: host.namespacePrefix }),
+    );
+    const addresses = await mapWithLimit({
+      items: namespaces,
+      limit: readParallelism,
+      work: (namespaceName) => readInstanceAddress({ host, namespaceName }).catch(() => undefined),
+    });
+    namespaces.forEach((namespaceName, index) => {
+      const cidr = addresses[index];
+      // A call that ran meanwhile knows better than this read.
+      if (cidr && !registry.addresses.has(namespaceName))
+        setAddress({ registry, namespaceName, address: parseHostCidr(cidr).address });
+    });
+  })().catch((error: unknown) => {
+    registry.loaded = undefined;
+    throw error;
+  });
+  return registry.loaded;
+};
+
+export type AddressClaim = {
+  namespaceName: string;
+  instanceId: string;
+  instanceIpCidr: string;
+  field: string;
+};
+
+/** The first claim whose address another instance holds (per the map), or one claim earlier in the list. */
+const findClash = ({ registry, claims }: { registry: Registry; claims: readonly AddressClaim[] }) => {
+  const claimed = new Map<string, AddressClaim>();
+  for (const claim of claims) {
+    const address = parseHostCidr(claim.instanceIpCidr).address;
+    const earlier = claimed.get(address);
+    if (earlier) return { claim, address, holder: earlier.namespaceName, isConfirmed: true };
+    claimed.set(address, claim);
+    const holder = registry.holders.get(address);
+    if (holder !== undefined && holder !== claim.namespaceName)
+      return { claim, address, holder, isConfirmed: registry.pending.has(holder) };
+  }
+  return undefined;
+};
+
+/** Whether the kernel agrees that `holder` has `address`; corrects the map when it does not. */
+const confirmHolder = async ({
+  host,
+  registry,
+  holder,
+  address,
+}: {
+  host: Host;
+  registry: Registry;
+  holder: string;
+  address: string;
+}) => {
+  const cidr = hasNamespace(holder)
+    ? await readInstanceAddress({ host, namespaceName: holder }).catch(() => undefined)
+    : undefined;
+  const actual = cidr === undefined ? undefined : parseHostCidr(cidr).address;
+  // A setup of the holder may have started while the kernel was read: the map is then right as it is.
+  if (registry.pending.has(holder) || actual === address) return true;
+  if (registry.holders.get(address) === holder) registry.holders.delete(address);
+  if (registry.addresses.get(holder) === address)
+    setAddress({ registry, namespaceName: holder, address: actual });
+  return false;
+};
+
+/**
+ * Reserves each claim's address for its instance, all or none: a NetcoreError CONFLICT naming the claim's
+ * field when another instance of the node holds the address (or an earlier claim of the same list takes
+ * it). The same instance claiming its own address again is fine. Call `settle` once the setup has ended:
+ * the instances then hold what they claimed (their earlier addresses are free), or, after a failure, what
+ * their namespaces really have.
+ */
+export const reserveInstanceAddresses = async ({
+  host,
+  claims,
+}: {
+  host: Host;
+  claims: readonly AddressClaim[];
+}) => {
+  const registry = getRegistry(host);
+  await loadRegistry({ host, registry });
+  for (let clash = findClash({ registry, claims }); clash; clash = findClash({ registry, claims })) {
+    const { claim, address, holder } = clash;
+    if (clash.isConfirmed || (await confirmHolder({ host, registry, holder, address })))
+      throw new NetcoreError({
+        code: 'CONFLICT',
+        field: claim.field,
+        reason: `${address} is already the address of instance '${registry.instanceIds.get(holder) ?? holder}' on this node`,
+      });
+  }
+  // From the check above to here nothing awaits: no other call can take these addresses in between.
+  const previous = claims.map(({ namespaceName }) => registry.addresses.get(namespaceName));
+  for (const { namespaceName, instanceId, instanceIpCidr } of claims) {
+    registry.pending.set(namespaceName, (registry.pending.get(namespaceName) ?? 0) + 1);
+    registry.instanceIds.set(namespaceName, instanceId);
+    registry.holders.set(parseHostCidr(instanceIpCidr).address, namespaceName);
+  }
+  const release = () => {
+    for (const { namespaceName } of claims) {
+      const count = (registry.pending.get(namespaceName) ?? 1) - 1;
+      if (count > 0) registry.pending.set(namespaceName, count);
+      else registry.pending.delete(namespaceName);
+    }
+  };
+  return {
+    /** The setup succeeded: each instance holds the address it claimed. */
+    commit: () => {
+      release();
+      for (const { namespaceName, instanceIpCidr } of claims)
+        setAddress({ registry, namespaceName, address: parseHostCidr(instanceIpCidr).address });
+    },
+    /** The setup failed and rolled back: new instances hold nothing, existing ones what they had. */
+    cancel: () => {
+      release();
+      claims.forEach(({ namespaceName, instanceIpCidr }, index) => {
+        const address = parseHostCidr(instanceIpCidr).address;
+        if (
+          registry.holders.get(address) === namespaceName &&
+          registry.pending.get(namespaceName) === undefined
+        )
+          registry.holders.delete(address);
+        const before = previous[index];
+        setAddress({ registry, namespaceName, address: hasNamespace(namespaceName) ? before : undefined });
+      });
+    },
+  };
+};
+
+/** Frees the address of an instance whose namespace is gone (after cleanInstance). */
+export const forgetInstanceAddress = ({ host, namespaceName }: { host: Host; namespaceName: string }) => {
+  const registry = getRegistry(host);
+  if (hasNamespace(namespaceName) || registry.pending.has(namespaceName)) return;
+  setAddress({ registry, namespaceName, address: undefined });
+};
