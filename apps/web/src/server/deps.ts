@@ -4,6 +4,7 @@ import type { Database } from './db/database.js';
 import type { EventBus } from './events/event-bus.js';
 import type { OperationFeed } from './events/operation-feed.js';
 import type { KeyedLock } from './locks/keyed-lock.js';
+import type { ClusterAuthority } from './pki/cluster-authority.js';
 
 /** What every service function works with; built once per process (see runtime.ts), or per test. */
 export type ServiceDeps = {
@@ -15,4 +16,6 @@ export type ServiceDeps = {
   /** Serializes agent work per node id. */
   nodeLock: KeyedLock;
   logger: Logger;
+  /** The cluster CA: signs agent certificates, and the control plane's own. */
+  authority: ClusterAuthority;
 };

@@ -6,6 +6,7 @@ import { createEventBus } from './events/event-bus.js';
 import { createOperationFeed } from './events/operation-feed.js';
 import { createKeyedLock } from './locks/keyed-lock.js';
 import { createLogger } from './logger.js';
+import { openClusterAuthority } from './pki/cluster-authority.js';
 import { createServices, type Services } from './services.js';
 
 type Runtime = { env: Env; services: Services; stop: () => Promise<void> };
@@ -26,6 +27,7 @@ const startRuntime = async (): Promise<Runtime> => {
     operations: createOperationFeed(),
     nodeLock: createKeyedLock(),
     logger,
+    authority: openClusterAuthority({ directory: env.dataDir }),
   });
   // Pending changes (an interrupted addition, creation or deletion) are run by the monitor's first check.
   await services.resumeInterruptedChanges();

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import type { AgentGateway } from '../agents/agent-gateway.js';
 import type { SessionUser } from '../auth/session.js';
@@ -5,6 +8,7 @@ import type { Database } from '../db/database.js';
 import { createEventBus } from '../events/event-bus.js';
 import { createOperationFeed } from '../events/operation-feed.js';
 import { createKeyedLock } from '../locks/keyed-lock.js';
+import { type ClusterAuthority, openClusterAuthority } from '../pki/cluster-authority.js';
 import { createServices } from '../services.js';
 import { createCaller } from '../trpc/root.js';
 import { createInnerContext } from '../trpc/trpc.js';
@@ -12,8 +16,19 @@ import { createInnerContext } from '../trpc/trpc.js';
 export const testAdmin: SessionUser = { name: 'alice', role: 'admin' };
 export const testViewer: SessionUser = { name: 'victor', role: 'viewer' };
 
-/** The control plane over a test database and gateway, and its router as each kind of user calls it. */
-export const createTestControlPlane = ({ db, gateway }: { db: Database; gateway: AgentGateway }) => {
+/**
+ * The control plane over a test database and gateway, and its router as each kind of user calls it. The
+ * cluster CA is made (in a temp directory of its own) only if a test uses it; a test of joins passes one.
+ */
+export const createTestControlPlane = ({
+  db,
+  gateway,
+  authority = openClusterAuthority({ directory: join(tmpdir(), `kudo-web-test-ca-${randomUUID()}`) }),
+}: {
+  db: Database;
+  gateway: AgentGateway;
+  authority?: ClusterAuthority;
+}) => {
   const deps = {
     db,
     gateway,
@@ -21,6 +36,7 @@ export const createTestControlPlane = ({ db, gateway }: { db: Database; gateway:
     operations: createOperationFeed(),
     nodeLock: createKeyedLock(),
     logger: pino({ level: 'silent' }),
+    authority,
   };
   const services = createServices(deps);
   return {
