@@ -1,4 +1,4 @@
-import type { Command, CommandRunner } from '@kudo/netcore';
+import { type Command, type CommandRunner, toCommandLine } from '@kudo/netcore';
 
 /**
  * One command a method ran: during which call of which operation, what kind of command, whether it
@@ -45,7 +45,7 @@ const describeIp = ({ args, input }: { args: readonly string[]; input: string | 
 
 /** A short, stable name for a command, so commands can be counted and timed by kind. */
 export const classifyCommand = (command: Command) => {
-  const inner = innerCommand(command);
+  const inner = innerCommand(toCommandLine(command));
   const name = inner.file.split('/').pop() ?? inner.file;
   if (name === 'ip') return describeIp({ args: inner.args, input: command.input });
   if (name === 'iptables-restore')
@@ -80,7 +80,7 @@ export const createCommandTrace = ({ base }: { base: CommandRunner }) => {
       const start = performance.now();
       const current = { operation, callId };
       // A failed command tells nothing: a reusable batch went to a long-lived process, anything else is taken as spawned.
-      let process: keyof typeof suffixes = command.isReusable === true ? 'long-lived' : 'spawned';
+      let process: keyof typeof suffixes = command.kind === 'ip-session' ? 'long-lived' : 'spawned';
       try {
         const result = await base.run(command);
         process = result.process ?? 'spawned';

@@ -15,7 +15,8 @@ export {
   ZCleanOrphansRequest,
   ZKnownResources,
 } from './inspect/orphans.js';
-export type { Command, CommandResult, CommandRunner } from './kernel/runner.js';
+export type { Command, CommandKind, CommandResult, CommandRunner } from './kernel/command.js';
+export { formatCommand, toCommandLine } from './kernel/command.js';
 export { createExecaRunner } from './kernel/runner.js';
 export { getBridgeName, getVethName, routeProtocol } from './names.js';
 export { createNetcore, type Netcore, type NetcoreOptions } from './netcore.js';

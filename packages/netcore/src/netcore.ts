@@ -7,8 +7,9 @@ import { cleanOrphans, findOrphans, type TKnownResources } from './inspect/orpha
 import { cleanInstance } from './instance/clean-instance.js';
 import { setupInstance } from './instance/setup-instance.js';
 import { setupInstances } from './instance/setup-instances.js';
+import type { CommandRunner } from './kernel/command.js';
 import type { Host } from './kernel/host.js';
-import { type CommandRunner, createExecaRunner } from './kernel/runner.js';
+import { createExecaRunner } from './kernel/runner.js';
 import { getNamespaceName, namePrefix } from './names.js';
 import { cleanNode } from './node/clean-node.js';
 import { setupIptables } from './node/setup-iptables.js';

@@ -123,10 +123,11 @@ export const measureFasterPaths = async ({
     for (let index = 0; index < repetitions; index += 1) {
       const start = performance.now();
       await netcore.run({
-        file: 'nsenter',
-        args: [`--net=/run/netns/${node.namespace}`, '--', 'iptables-restore', '--noflush', '--wait', '10'],
+        kind: 'reads-input-file',
+        namespace: node.namespace,
+        file: 'iptables-restore',
+        args: ['--noflush', '--wait', '10'],
         input: `*nat\n-A ${dnat(4000 + index)}\nCOMMIT\n`,
-        readsInputFile: true,
       });
       throughIp.push(performance.now() - start);
     }

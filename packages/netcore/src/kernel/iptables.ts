@@ -1,4 +1,4 @@
-import { type Host, namespacedCommand } from './host.js';
+import type { Host } from './host.js';
 import { isOurRule } from './our-rules.js';
 import { isEmptyScript, type RestoreScript, renderRestoreScript } from './restore-script.js';
 import { parseIptablesSave, type SavedTables } from './saved-rules.js';
@@ -27,9 +27,7 @@ const getRuleModel = (host: Host): RuleModel => {
 export const readIptables = async ({ host }: { host: Host }): Promise<SavedTables> => {
   const model = getRuleModel(host);
   const generation = model.generation;
-  const { stdout } = await host.runner.run(
-    namespacedCommand({ namespace: host.namespace, file: 'iptables-save', args: [] }),
-  );
+  const { stdout } = await host.runner.run({ namespace: host.namespace, file: 'iptables-save', args: [] });
   const tables = parseIptablesSave(stdout);
   if (model.generation === generation) model.tables = tables;
   return tables;
@@ -47,13 +45,11 @@ export const applyRestoreScript = async ({ host, script }: { host: Host; script:
   model.tables = undefined;
   model.generation += 1;
   await host.runner.run({
-    ...namespacedCommand({
-      namespace: host.namespace,
-      file: 'iptables-restore',
-      args: ['--noflush', '--wait', lockWaitSeconds],
-      input: renderRestoreScript(script),
-    }),
-    readsInputFile: true,
+    kind: 'reads-input-file',
+    namespace: host.namespace,
+    file: 'iptables-restore',
+    args: ['--noflush', '--wait', lockWaitSeconds],
+    input: renderRestoreScript(script),
   });
   model.generation += 1;
   if (before) model.tables = applyScriptToTables({ tables: before, script });

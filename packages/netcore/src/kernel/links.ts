@@ -1,4 +1,5 @@
-import { type Host, ipCommand } from './host.js';
+import { toIpBatchCommand } from './command.js';
+import type { Host } from './host.js';
 
 /** A network interface as `ip -j -d addr show` reports it. */
 export type Link = {
@@ -56,7 +57,7 @@ export const readLinks = async ({
   host: Host;
   namespace?: string | undefined;
 }) => {
-  const { stdout } = await host.runner.run(ipCommand({ namespace, args: ['-j', '-d', 'addr', 'show'] }));
+  const { stdout } = await host.runner.run({ namespace, file: 'ip', args: ['-j', '-d', 'addr', 'show'] });
   return parseJson<RawLink>(stdout).map(toLink);
 };
 
@@ -71,7 +72,7 @@ export const readRoutes = async ({ host, protocol }: { host: Host; protocol?: nu
     'main',
     ...(protocol === undefined ? [] : ['proto', String(protocol)]),
   ];
-  const { stdout } = await host.runner.run(ipCommand({ namespace: host.namespace, args }));
+  const { stdout } = await host.runner.run({ namespace: host.namespace, file: 'ip', args });
   return parseJson<RawRoute>(stdout).map(
     (raw): Route => ({ destination: raw.dst, gateway: raw.gateway, device: raw.dev, protocol: raw.protocol }),
   );
@@ -79,7 +80,7 @@ export const readRoutes = async ({ host, protocol }: { host: Host; protocol?: nu
 
 /**
  * Runs `ip` commands as one batch in the host namespace (or another one). Batches for the host namespace
- * go to a long-lived process; those for a named namespace are started by one (see runner.ts). A failing
+ * go to a long-lived process; those for another namespace are started by one (see runner.ts). A failing
  * line fails the call, so the operation can roll back.
  */
 export const runIpBatch = async ({
@@ -92,14 +93,10 @@ export const runIpBatch = async ({
   lines: readonly (readonly string[])[];
 }) => {
   if (lines.length === 0) return;
-  await host.runner.run({
-    ...ipCommand({
-      namespace,
-      args: ['-batch', '-'],
-      input: `${lines.map((line) => line.join(' ')).join('\n')}\n`,
-    }),
-    isReusable: namespace === host.namespace,
-  });
+  // The host's own namespace gets batch after batch; an instance's, one at its setup.
+  await host.runner.run(
+    toIpBatchCommand({ namespace, lines, kind: namespace === host.namespace ? 'ip-session' : 'ip-batch' }),
+  );
 };
 
 /**
@@ -114,12 +111,5 @@ export const runNamespaceBatch = async ({
   lines: readonly (readonly string[])[];
 }) => {
   if (lines.length === 0) return;
-  await host.runner.run({
-    ...ipCommand({
-      namespace: undefined,
-      args: ['-batch', '-'],
-      input: `${lines.map((line) => line.join(' ')).join('\n')}\n`,
-    }),
-    isReusable: true,
-  });
+  await host.runner.run(toIpBatchCommand({ namespace: undefined, lines, kind: 'ip-session' }));
 };

@@ -1,17 +1,16 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { instanceInterfaceName } from '../names.js';
+import { namespacePath, netnsDirectory } from './command.js';
 import type { Host } from './host.js';
 import { readLinks, runNamespaceBatch } from './links.js';
 
 /**
- * Everything about named network namespaces, for production and the lab alike: where they live, which
- * exist, making and removing them, and reading an instance's address from inside its own.
+ * Everything about named network namespaces, for production and the lab alike: where they live (the path
+ * is defined in command.ts, beside the command line that enters a namespace by it), which exist, making
+ * and removing them, and reading an instance's address from inside its own.
  */
-const netnsDirectory = '/run/netns';
-
-/** The file a named namespace is bound to (what `nsenter --net=` and `ip netns` open). */
-export const namespacePath = (namespace: string) => `${netnsDirectory}/${namespace}`;
+export { namespacePath };
 
 /** Every named namespace of the machine, sorted; none when the directory does not exist yet. */
 export const listNamespaces = async () => {

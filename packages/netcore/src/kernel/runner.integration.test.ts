@@ -4,7 +4,7 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { listChildProcesses } from '../testing/child-processes.js';
 import { runIn } from '../testing/kernel-tools.js';
 import { describeWithNamespaces } from '../testing/test-lab.js';
-import { namespacePath } from './namespaces.js';
+import { namespacePath, toIpBatchCommand } from './command.js';
 import { createExecaRunner } from './runner.js';
 
 const prefix = () => `${inject('runPrefix')}-rn${randomBytes(2).toString('hex')}`;
@@ -20,7 +20,9 @@ describeWithNamespaces('the runner lets long-lived ip processes start commands i
   const made: string[] = [];
   const addNamespace = async (name: string) => {
     made.push(name);
-    await runner.run({ file: 'ip', args: ['-batch', '-'], input: `netns add ${name}\n`, isReusable: true });
+    await runner.run(
+      toIpBatchCommand({ namespace: undefined, lines: [['netns', 'add', name]], kind: 'ip-session' }),
+    );
     return name;
   };
 
@@ -35,8 +37,10 @@ describeWithNamespaces('the runner lets long-lived ip processes start commands i
     const namespace = await addNamespace(prefix());
     const ownNamespace = readlinkSync('/proc/self/ns/net');
     const result = await runner.run({
+      kind: 'ip-batch',
+      namespace,
       file: 'ip',
-      args: ['-n', namespace, '-batch', '-'],
+      args: ['-batch', '-'],
       input: 'link add kudotest0 type veth peer name kudotest1\nlink set lo up\n',
     });
     expect(result.process).toBe('started-by-ip');
@@ -49,7 +53,13 @@ describeWithNamespaces('the runner lets long-lived ip processes start commands i
       'kudotest0',
     );
     await expect(
-      runner.run({ file: 'ip', args: ['-n', namespace, '-batch', '-'], input: 'link set kudomissing up\n' }),
+      runner.run({
+        kind: 'ip-batch',
+        namespace,
+        file: 'ip',
+        args: ['-batch', '-'],
+        input: 'link set kudomissing up\n',
+      }),
     ).rejects.toMatchObject({ code: 'COMMAND_FAILED', reason: expect.stringContaining('kudomissing') });
   });
 
@@ -57,10 +67,11 @@ describeWithNamespaces('the runner lets long-lived ip processes start commands i
     const namespace = await addNamespace(prefix());
     const restore = (input: string) =>
       runner.run({
-        file: 'nsenter',
-        args: [`--net=${namespacePath(namespace)}`, '--', 'iptables-restore', '--noflush'],
+        kind: 'reads-input-file',
+        namespace,
+        file: 'iptables-restore',
+        args: ['--noflush'],
         input,
-        readsInputFile: true,
       });
     const created = await restore('*filter\n:KUDO-TEST - [0:0]\n-A KUDO-TEST -j RETURN\nCOMMIT\n');
     expect(created.process).toBe('started-by-ip');
@@ -77,19 +88,21 @@ describeWithNamespaces('the runner lets long-lived ip processes start commands i
     const namespace = await addNamespace(prefix());
     const makeBridge = () =>
       runner.run({
+        kind: 'ip-session',
+        namespace,
         file: 'ip',
-        args: ['-n', namespace, '-batch', '-'],
+        args: ['-batch', '-'],
         input:
           'link add kudotestbr type bridge\nlink set kudotestbr alias kudo:test\nlink set kudotestbr up\n',
-        isReusable: true,
       });
     await makeBridge();
     // Naming it as a master is what makes `ip` remember its index.
     await runner.run({
+      kind: 'ip-session',
+      namespace,
       file: 'ip',
-      args: ['-n', namespace, '-batch', '-'],
+      args: ['-batch', '-'],
       input: 'link add kudotestv0 type veth peer name kudotestv1\nlink set kudotestv0 master kudotestbr up\n',
-      isReusable: true,
     });
     await runIn({ namespace, command: ['ip', 'link', 'del', 'kudotestbr'] });
     // The same long-lived process makes it again: it must not use the old bridge's index.

@@ -1,38 +1,14 @@
 import { execa } from 'execa';
 import { NetcoreError } from '../errors.js';
+import {
+  type Command,
+  type CommandResult,
+  type CommandRunner,
+  formatCommand,
+  toCommandLine,
+} from './command.js';
 import { canTravelOnBatchLine, createExecSessions } from './exec-sessions.js';
 import { createIpSession, type IpSession } from './ip-session.js';
-
-/**
- * One command: a binary and plain arguments (never a shell), with optional standard input.
- * `isReusable` marks an `ip ... -batch -` whose process may stay up for the next batch in the same place.
- * `readsInputFile` marks a command that reads its input from a file named as its last argument as well as
- * from standard input (iptables-restore), so a long-lived `ip` can start it (see exec-sessions.ts).
- */
-export type Command = {
-  file: string;
-  args: readonly string[];
-  input?: string;
-  isReusable?: boolean;
-  readsInputFile?: boolean;
-};
-export type CommandResult = {
-  stdout: string;
-  stderr: string;
-  /** How it ran: a process spawned from Node for it, or written to / started by a long-lived `ip`. */
-  process?: 'spawned' | 'long-lived' | 'started-by-ip';
-};
-
-/** The only door from netcore to the machine. Tests swap it to inject faults or record commands. */
-export type CommandRunner = {
-  run: (command: Command) => Promise<CommandResult>;
-  /** Ends the processes kept for reuse (they also end by themselves when idle). */
-  close?: () => void;
-  /** Starts the processes kept for reuse now, so the first operation does not wait for them. */
-  prepare?: () => void;
-};
-
-export const formatCommand = ({ file, args }: Command) => [file, ...args].join(' ');
 
 const classifyFailure = ({
   command,
@@ -90,7 +66,8 @@ const runOnce = async ({
   command: Command;
   timeoutMs: number;
 }): Promise<CommandResult> => {
-  const result = await execa(command.file, command.args, {
+  const { file, args } = toCommandLine(command);
+  const result = await execa(file, args, {
     input: command.input,
     reject: false,
     timeout: timeoutMs,
@@ -111,56 +88,43 @@ const runOnce = async ({
 /** How long a long-lived `ip` stays up without work (an idle one costs a few MB; a restart, milliseconds). */
 const sessionIdleMs = 60_000;
 
-const isBatch = ({ file, args }: Command) => file === 'ip' && args.at(-2) === '-batch' && args.at(-1) === '-';
-
 const toLines = (input: string | undefined) => (input ?? '').split('\n').filter((line) => line.trim() !== '');
 
-/** The named namespace a command enters (`ip -n NS` or `nsenter --net=/run/netns/NS --`), if any. */
-const findNamespace = ({ file, args }: Command) => {
-  if (file === 'ip' && args[0] === '-n') return { namespace: args[1], inner: { file, args: args.slice(2) } };
-  const net = /^--net=\/run\/netns\/([^/]+)$/.exec(args[0] ?? '')?.[1];
-  if (file === 'nsenter' && net && args[1] === '--')
-    return { namespace: net, inner: { file: args[2] ?? '', args: args.slice(3) } };
-  return undefined;
-};
-
 /**
- * The form a long-lived `ip` can start: a batch in a named namespace (`ip -n NS -batch -`, run as
- * `ip -force -batch FILE`), or a command in a named namespace that reads its input from a file.
+ * What a long-lived `ip` can start in a named namespace: a one-off batch (run as `ip -force -batch FILE`),
+ * or a program that reads its input from a file whose arguments can travel on a batch line.
  */
-const toExecForm = (command: Command) => {
-  const entered = findNamespace(command);
-  if (!entered?.namespace) return undefined;
-  const { file, args } = entered.inner;
-  if (file === 'ip' && args.length === 2 && isBatch({ file, args }))
-    return { namespace: entered.namespace, file, args: ['-force', '-batch'] };
-  if (command.readsInputFile && canTravelOnBatchLine([file, ...args]))
-    return { namespace: entered.namespace, file, args };
+const toExecForm = ({ kind, namespace, file, args }: Command) => {
+  if (!namespace) return undefined;
+  if (kind === 'ip-batch') return { namespace, file: 'ip', args: ['-force', '-batch'] };
+  if (kind === 'reads-input-file' && canTravelOnBatchLine([file, ...args])) return { namespace, file, args };
   return undefined;
 };
 
 /**
  * Runs commands; a failure becomes a NetcoreError that keeps the command and its stderr. Node spawns as
- * little as it can, since each spawn blocks its event loop for milliseconds: reusable `ip` batches go to a
- * long-lived process per place (see ip-session.ts), and batches or input-reading commands in a named
- * namespace are started by long-lived `ip` processes with `netns exec` (see exec-sessions.ts). Only the
- * rest (reads, commands in the runner's own namespace) spawn, through execa.
+ * little as it can, since each spawn blocks its event loop for milliseconds, and chooses how from the
+ * command's kind and namespace (see command.ts): `ip-session` batches go to a long-lived process per place
+ * (see ip-session.ts), and one-off batches or input-reading commands in a named namespace are started by
+ * long-lived `ip` processes with `netns exec` (see exec-sessions.ts). Only the rest (reads, commands in
+ * the runner's own namespace) spawn, through execa.
  */
 export const createExecaRunner = ({
   timeoutMs = 30_000,
   isExecThroughIp = true,
 }: {
   timeoutMs?: number;
-  /** False: every non-reusable command is spawned from Node (for comparison). */
+  /** False: every command but an `ip-session` batch is spawned from Node (for comparison). */
   isExecThroughIp?: boolean;
 } = {}): CommandRunner => {
   const sessions = new Map<string, IpSession>();
   const execSessions = createExecSessions({ idleMs: sessionIdleMs });
 
   const runInSession = async (command: Command, isRetry = false): Promise<CommandResult> => {
-    const key = command.args.slice(0, -2).join(' ');
+    const key = command.namespace ?? '';
     const session =
-      sessions.get(key) ?? createIpSession({ args: command.args.slice(0, -2), idleMs: sessionIdleMs });
+      sessions.get(key) ??
+      createIpSession({ args: command.namespace ? ['-n', command.namespace] : [], idleMs: sessionIdleMs });
     sessions.set(key, session);
     const lines = toLines(command.input);
     const outcome = await session.run(lines).then(
@@ -228,7 +192,7 @@ export const createExecaRunner = ({
 
   return {
     run: (command) => {
-      if (command.isReusable && isBatch(command)) return runInSession(command);
+      if (command.kind === 'ip-session') return runInSession(command);
       const form = isExecThroughIp ? toExecForm(command) : undefined;
       if (form) return runThroughIp({ command, form });
       return runOnce({ command, timeoutMs });

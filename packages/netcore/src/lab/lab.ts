@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { CommandRunner } from '../kernel/command.js';
 import type { Host } from '../kernel/host.js';
 import { readLinks, runIpBatch } from '../kernel/links.js';
 import { addNamespace, deleteNamespace, listNamespaces } from '../kernel/namespaces.js';
-import { type CommandRunner, createExecaRunner } from '../kernel/runner.js';
+import { createExecaRunner } from '../kernel/runner.js';
 import { createNetcore } from '../netcore.js';
 import {
   isLabNamespace,

@@ -1,6 +1,5 @@
 import { isNetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
-import { namespacedCommand } from '../kernel/host.js';
 import type { PortMapping } from './port-mapping-rules.js';
 
 /**
@@ -14,13 +13,11 @@ export const flushUdpFlows = async ({ host, mappings }: { host: Host; mappings: 
   ];
   for (const port of ports) {
     try {
-      await host.runner.run(
-        namespacedCommand({
-          namespace: host.namespace,
-          file: 'conntrack',
-          args: ['-D', '-p', 'udp', '--orig-port-dst', String(port)],
-        }),
-      );
+      await host.runner.run({
+        namespace: host.namespace,
+        file: 'conntrack',
+        args: ['-D', '-p', 'udp', '--orig-port-dst', String(port)],
+      });
     } catch (error) {
       // conntrack exits 1 when no flow matched: nothing to forget.
       if (!(isNetcoreError(error) && /0 flow entries/.test(error.reason))) throw error;

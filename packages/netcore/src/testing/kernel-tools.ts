@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { NetcoreError } from '../errors.js';
-import { namespacePath } from '../kernel/namespaces.js';
-import { type CommandRunner, createExecaRunner, formatCommand } from '../kernel/runner.js';
+import { type CommandRunner, formatCommand, namespacePath, toCommandLine } from '../kernel/command.js';
+import { createExecaRunner } from '../kernel/runner.js';
 
 /** Runs a command inside a lab namespace (for tests that break things by hand). */
 export const runIn = async ({ namespace, command }: { namespace: string; command: readonly string[] }) => {
@@ -13,6 +13,7 @@ export const runIn = async ({ namespace, command }: { namespace: string; command
 /**
  * A runner that fails the first command matching `shouldFail`, as if the kernel had refused it,
  * and records every command; used to prove that an operation rolls back whatever step fails.
+ * `shouldFail` sees the command line as it would be spawned (`ip -n NS ...`, `nsenter --net=... -- ...`).
  */
 export const createFaultyRunner = ({
   shouldFail,
@@ -29,7 +30,7 @@ export const createFaultyRunner = ({
     run: async (command) => {
       const index = commands.length;
       commands.push(formatCommand(command));
-      if (!hasFailed && shouldFail({ ...command, index })) {
+      if (!hasFailed && shouldFail({ ...toCommandLine(command), input: command.input, index })) {
         hasFailed = true;
         throw new NetcoreError({
           code: 'COMMAND_FAILED',

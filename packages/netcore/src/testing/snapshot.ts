@@ -1,7 +1,7 @@
-import { namespacedCommand } from '../kernel/host.js';
+import type { CommandRunner } from '../kernel/command.js';
 import { readLinks, readRoutes } from '../kernel/links.js';
 import { listNamespaces } from '../kernel/namespaces.js';
-import { type CommandRunner, createExecaRunner } from '../kernel/runner.js';
+import { createExecaRunner } from '../kernel/runner.js';
 import { parseIptablesSave } from '../kernel/saved-rules.js';
 
 /**
@@ -22,8 +22,8 @@ export const snapshotKernel = async ({
   const [links, routes, save, forwarding, namespaces] = await Promise.all([
     readLinks({ host }),
     readRoutes({ host }),
-    runner.run(namespacedCommand({ namespace, file: 'iptables-save', args: [] })),
-    runner.run(namespacedCommand({ namespace, file: 'sysctl', args: ['-n', 'net.ipv4.ip_forward'] })),
+    runner.run({ namespace, file: 'iptables-save', args: [] }),
+    runner.run({ namespace, file: 'sysctl', args: ['-n', 'net.ipv4.ip_forward'] }),
     listNamespaces(),
   ]);
   const tables = parseIptablesSave(save.stdout);

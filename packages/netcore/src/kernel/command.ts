@@ -1,0 +1,76 @@
+/**
+ * What a command is, said where it is built; the runner chooses how to run it from this alone:
+ * - `command`: a program with plain arguments, spawned from Node (entered into its namespace, if any);
+ * - `ip-batch`: `ip` lines on standard input, for a place that gets one batch (an instance, a lab host);
+ *   in a named namespace a long-lived `ip` starts `ip -force -batch FILE` there;
+ * - `ip-session`: `ip` lines for a place that gets batch after batch (a node, the machine's list of
+ *   namespaces), written to the long-lived `ip` kept for that place;
+ * - `reads-input-file`: a program that reads its input from a file named as its last argument as well as
+ *   from standard input (iptables-restore); in a named namespace a long-lived `ip` starts it.
+ */
+export type CommandKind = 'command' | 'ip-batch' | 'ip-session' | 'reads-input-file';
+
+/** One command: a program and plain arguments (never a shell) as run inside `namespace`, with optional input. */
+export type Command = {
+  file: string;
+  args: readonly string[];
+  input?: string;
+  /** The named network namespace it acts in; none: the runner's own. */
+  namespace?: string | undefined;
+  /** `command` when omitted. */
+  kind?: CommandKind;
+};
+
+export type CommandResult = {
+  stdout: string;
+  stderr: string;
+  /** How it ran: a process spawned from Node for it, or written to / started by a long-lived `ip`. */
+  process?: 'spawned' | 'long-lived' | 'started-by-ip';
+};
+
+/** The only door from netcore to the machine. Tests swap it to inject faults or record commands. */
+export type CommandRunner = {
+  run: (command: Command) => Promise<CommandResult>;
+  /** Ends the processes kept for reuse (they also end by themselves when idle). */
+  close?: () => void;
+  /** Starts the processes kept for reuse now, so the first operation does not wait for them. */
+  prepare?: () => void;
+};
+
+/** Where named network namespaces are bound (what `ip netns` manages). */
+export const netnsDirectory = '/run/netns';
+
+/** The file a named namespace is bound to (what `nsenter --net=` and `ip netns` open). */
+export const namespacePath = (namespace: string) => `${netnsDirectory}/${namespace}`;
+
+/**
+ * The program line that runs a command from the runner's own namespace: `ip -n NS ...` for `ip`, and
+ * `nsenter --net=/run/netns/NS -- ...` for any other program.
+ */
+export const toCommandLine = ({ file, args, namespace }: Command) => {
+  if (!namespace) return { file, args: [...args] };
+  if (file === 'ip') return { file, args: ['-n', namespace, ...args] };
+  return { file: 'nsenter', args: [`--net=${namespacePath(namespace)}`, '--', file, ...args] };
+};
+
+export const formatCommand = (command: Command) => {
+  const { file, args } = toCommandLine(command);
+  return [file, ...args].join(' ');
+};
+
+/** `ip` lines as one batch (`ip -batch -`), of the given kind, in `namespace`. */
+export const toIpBatchCommand = ({
+  namespace,
+  lines,
+  kind,
+}: {
+  namespace: string | undefined;
+  lines: readonly (readonly string[])[];
+  kind: 'ip-batch' | 'ip-session';
+}): Command => ({
+  kind,
+  namespace,
+  file: 'ip',
+  args: ['-batch', '-'],
+  input: `${lines.map((line) => line.join(' ')).join('\n')}\n`,
+});
