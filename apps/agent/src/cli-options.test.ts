@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCliOptions } from './cli-options.js';
+import { parseCliOptions, parseCommand } from './cli-options.js';
 import type { AgentEnv } from './env.js';
 import { AgentError } from './errors.js';
 
@@ -114,5 +114,113 @@ describe('parseCliOptions', () => {
 
   it('returns undefined for --help', () => {
     expect(parseCliOptions({ argv: ['--help'], env })).toBeUndefined();
+  });
+});
+
+describe('parseCommand', () => {
+  const hash = `sha256:${'ab'.repeat(32)}`;
+  const joinArgs = [
+    'join',
+    '--server',
+    'https://cp.example:3443/',
+    '--token',
+    'kudo_join_x',
+    '--ca-hash',
+    hash,
+  ];
+  const commandError = (argv: string[]) => {
+    try {
+      parseCommand({ argv, env });
+    } catch (error) {
+      if (error instanceof AgentError) return { code: error.code, field: error.field };
+      throw error;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('keeps the serve form, with or without the word serve', () => {
+    const argv = ['--node-id', 'n1', '--port', '7070', '--insecure'];
+    expect(parseCommand({ argv, env })).toMatchObject({
+      command: 'serve',
+      options: { nodeId: 'n1', port: 7070 },
+    });
+    expect(parseCommand({ argv: ['serve', ...argv], env })).toEqual(parseCommand({ argv, env }));
+  });
+
+  it('reads join with its defaults', () => {
+    expect(parseCommand({ argv: joinArgs, env })).toEqual({
+      command: 'join',
+      options: {
+        server: 'https://cp.example:3443',
+        token: 'kudo_join_x',
+        caHash: hash,
+        nodeId: undefined,
+        listen: { host: '0.0.0.0', port: 7443 },
+        externalAddress: undefined,
+        configDirectory: '/etc/kudo',
+        tokenFile: undefined,
+      },
+    });
+  });
+
+  it('reads every join option', () => {
+    const command = parseCommand({
+      argv: [
+        ...joinArgs,
+        '--node-id=node-a',
+        '--listen=198.51.100.11:7444',
+        '--external-address=198.51.100.11',
+        '--config-dir=/tmp/kudo',
+        '--token-file=/etc/kudo/admin-token',
+      ],
+      env,
+    });
+    expect(command).toMatchObject({
+      command: 'join',
+      options: {
+        nodeId: 'node-a',
+        listen: { host: '198.51.100.11', port: 7444 },
+        externalAddress: '198.51.100.11',
+        configDirectory: '/tmp/kudo',
+        tokenFile: '/etc/kudo/admin-token',
+      },
+    });
+    expect(parseCommand({ argv: [...joinArgs, '--listen', '[::]:7443'], env })).toMatchObject({
+      options: { listen: { host: '::', port: 7443 } },
+    });
+  });
+
+  it.each([
+    [['join', '--token', 't', '--ca-hash', hash], '--server'],
+    [['join', '--server', 'https://cp', '--ca-hash', hash], '--token'],
+    [['join', '--server', 'https://cp', '--token', 't'], '--ca-hash'],
+    [['join', '--server', 'http://cp', '--token', 't', '--ca-hash', hash], '--server'],
+    [['join', '--server', 'https://cp', '--token', 't', '--ca-hash', 'sha256:ABC'], '--ca-hash'],
+    [[...joinArgs, '--node-id=-x'], '--node-id'],
+    [[...joinArgs, '--listen', 'eth0'], '--listen'],
+    [[...joinArgs, '--listen', '198.51.100.11:0'], '--listen'],
+    [[...joinArgs, '--external-address', 'cp.example'], '--external-address'],
+    [['run', '--operation-timeout-ms', '0'], '--operation-timeout-ms'],
+  ])('refuses %j, naming %s', (argv, field) => {
+    expect(commandError(argv)).toEqual({ code: 'INVALID_OPTION', field });
+  });
+
+  it('reads run, and help for each command', () => {
+    expect(parseCommand({ argv: ['run'], env })).toEqual({
+      command: 'run',
+      options: {
+        configDirectory: '/etc/kudo',
+        bootIdFile: '/proc/sys/kernel/random/boot_id',
+        operationTimeoutMs: 60_000,
+      },
+    });
+    expect(parseCommand({ argv: ['run', '--config-dir', '/tmp/k'], env })).toMatchObject({
+      options: { configDirectory: '/tmp/k' },
+    });
+    for (const argv of [['--help'], ['join', '--help'], ['run', '--help']])
+      expect(parseCommand({ argv, env })).toMatchObject({
+        command: 'help',
+        text: expect.stringContaining('Usage'),
+      });
   });
 });

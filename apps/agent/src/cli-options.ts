@@ -4,10 +4,22 @@ import { z } from 'zod';
 import { isLoopbackAddress } from './auth.js';
 import type { AgentEnv } from './env.js';
 import { AgentError } from './errors.js';
+import {
+  type JoinOptions,
+  joinUsage,
+  parseJoinOptions,
+  parseRunOptions,
+  type RunOptions,
+  runUsage,
+} from './join/join-options.js';
 import { defaultBootIdFile } from './services/health.js';
 import { defaultListenHost, defaultOperationTimeoutMs } from './start-agent.js';
 
-export const usage = `Usage: npm run agent -- --node-id ID --port PORT --token-file FILE [options]
+export const usage = `Usage: kudo-agent join --server URL --token TOKEN --ca-hash sha256:HEX [options]   join a cluster, then serve
+       kudo-agent run [--config-dir /etc/kudo]                                  serve again from what join saved
+       kudo-agent [serve] --node-id ID --port PORT --token-file FILE [options]    plain HTTP on loopback (lab, development)
+
+  kudo-agent join --help and kudo-agent run --help describe their options. The serve form:
 
   --node-id ID               this node's id (as the control plane knows it)
   --port PORT                TCP port to listen on (0 picks a free one)
@@ -128,4 +140,28 @@ export const parseCliOptions = ({
     operationTimeoutMs: options['operation-timeout-ms'],
     tokenSource,
   };
+};
+
+export type Command =
+  | { command: 'help'; text: string }
+  | { command: 'serve'; options: CliOptions }
+  | { command: 'join'; options: JoinOptions }
+  | { command: 'run'; options: RunOptions };
+
+/**
+ * The command line: `join ...`, `run ...`, or the serve form (`serve ...` or options alone, as the lab
+ * and the tests start it). Pure, like parseCliOptions.
+ */
+export const parseCommand = ({ argv, env }: { argv: readonly string[]; env: AgentEnv }): Command => {
+  const [first, ...rest] = argv;
+  if (first === 'join') {
+    const options = parseJoinOptions({ argv: rest });
+    return options ? { command: 'join', options } : { command: 'help', text: joinUsage };
+  }
+  if (first === 'run') {
+    const options = parseRunOptions({ argv: rest });
+    return options ? { command: 'run', options } : { command: 'help', text: runUsage };
+  }
+  const options = parseCliOptions({ argv: first === 'serve' ? rest : argv, env });
+  return options ? { command: 'serve', options } : { command: 'help', text: usage };
 };

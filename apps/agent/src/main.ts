@@ -1,30 +1,61 @@
-import { parseCliOptions, usage } from './cli-options.js';
-import { readEnv } from './env.js';
+import { type Command, parseCommand, usage } from './cli-options.js';
+import { type AgentEnv, readEnv } from './env.js';
 import { AgentError } from './errors.js';
+import { joinCluster } from './join/join-cluster.js';
+import { serveFromConfig } from './join/serve-from-config.js';
 import { loadToken } from './load-token.js';
 import { createAgentLogger } from './logger.js';
 import { startAgent } from './start-agent.js';
 
-/** The agent's command line: `npm run agent -- --node-id n1 --port 7070 --token-file FILE`. */
+type Logger = ReturnType<typeof createAgentLogger>;
+
+const startCommand = async ({
+  command,
+  env,
+  logger,
+}: {
+  command: Exclude<Command, { command: 'help' }>;
+  env: AgentEnv;
+  logger: Logger;
+}) => {
+  if (command.command === 'serve') {
+    const { options } = command;
+    return startAgent({
+      nodeId: options.nodeId,
+      ...(options.hostNamespace === undefined ? {} : { hostNamespace: options.hostNamespace }),
+      host: options.listen,
+      port: options.port,
+      token: await loadToken(options.tokenSource),
+      insecure: options.insecure,
+      bootIdFile: options.bootIdFile,
+      operationTimeoutMs: options.operationTimeoutMs,
+      logger,
+    });
+  }
+  if (command.command === 'join') {
+    const config = await joinCluster(command.options);
+    logger.info(
+      { nodeId: config.nodeId, agentUrl: config.agentUrl, configDirectory: command.options.configDirectory },
+      'joined the cluster',
+    );
+    return serveFromConfig({ configDirectory: command.options.configDirectory, env, logger });
+  }
+  return serveFromConfig({ ...command.options, env, logger });
+};
+
+/**
+ * The agent's command line: `kudo-agent join ...` / `run --config-dir DIR` on a real node, or the serve
+ * form (`npm run agent -- --node-id n1 --port 7070 --token-file FILE`) on loopback.
+ */
 const main = async () => {
   const env = readEnv();
-  const options = parseCliOptions({ argv: process.argv.slice(2), env });
-  if (!options) {
-    console.log(usage);
+  const command = parseCommand({ argv: process.argv.slice(2), env });
+  if (command.command === 'help') {
+    console.log(command.text);
     return;
   }
   const logger = createAgentLogger({ level: env.KUDO_AGENT_LOG_LEVEL });
-  const agent = await startAgent({
-    nodeId: options.nodeId,
-    ...(options.hostNamespace === undefined ? {} : { hostNamespace: options.hostNamespace }),
-    host: options.listen,
-    port: options.port,
-    token: await loadToken(options.tokenSource),
-    insecure: options.insecure,
-    bootIdFile: options.bootIdFile,
-    operationTimeoutMs: options.operationTimeoutMs,
-    logger,
-  });
+  const agent = await startCommand({ command, env, logger });
   let isStopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (isStopping) return;
@@ -44,7 +75,8 @@ const main = async () => {
 
 main().catch((error: unknown) => {
   if (error instanceof AgentError) {
-    console.error(`kudo-agent: ${error.message}\n\n${usage}`);
+    const isUsageError = error.code === 'INVALID_OPTION' || error.code === 'NO_TOKEN';
+    console.error(`kudo-agent: ${error.message}${isUsageError ? `\n\n${usage}` : ''}`);
     process.exit(2);
   }
   console.error('kudo-agent:', error);

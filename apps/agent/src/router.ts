@@ -1,4 +1,5 @@
 import { clusterRouter } from './routers/cluster.js';
+import { credentialsRouter } from './routers/credentials.js';
 import { eventsRouter } from './routers/events.js';
 import { healthRouter } from './routers/health.js';
 import { inspectionRouter } from './routers/inspection.js';
@@ -14,6 +15,7 @@ export const agentRouter = mergeRouters(
   inspectionRouter,
   eventsRouter,
   healthRouter,
+  credentialsRouter,
 );
 
 export type AgentRouter = typeof agentRouter;

@@ -1,14 +1,31 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { getErrorShape, TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
 import { isTokenValid, readBearerToken } from './auth.js';
 import { agentRouter } from './router.js';
 import type { AgentMetrics } from './services/metrics.js';
+import { isControlPlaneClient, type PeerSocket } from './tls/client-identity.js';
+import type { TlsCredentials } from './tls/credential-files.js';
+import { toSecureContextOptions, toServerTlsOptions } from './tls/tls-options.js';
 import { type AgentServices, createInnerContext } from './trpc.js';
 
 export const trpcBasePath = '/trpc/';
 export const metricsPath = '/metrics';
+
+/** Procedures only the control plane may call (with its client certificate), never a bearer token. */
+const controlPlaneOnlyPrefix = 'credentials.';
+
+/** Whether a tRPC path (`/trpc/a,b` when batched) names a procedure reserved to the control plane. */
+export const isControlPlaneOnlyPath = (pathname: string) =>
+  pathname.startsWith(trpcBasePath) &&
+  decodeURIComponent(pathname.slice(trpcBasePath.length))
+    .split(',')
+    .some((name) => name.startsWith(controlPlaneOnlyPrefix));
+
+/** How a request proved who it is, if it did. */
+type Caller = 'control-plane' | 'token' | 'anonymous-loopback' | undefined;
 
 const sendJson = ({ res, status, body }: { res: ServerResponse; status: number; body: unknown }) => {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -38,25 +55,38 @@ const sendTrpcError = ({
 };
 
 /**
- * The agent's HTTP server: tRPC under /trpc/ and Prometheus metrics at /metrics. With a token configured,
- * every request (metrics included) must carry `Authorization: Bearer TOKEN` or gets 401 before anything runs.
+ * The agent's HTTP(S) server: tRPC under /trpc/ and Prometheus metrics at /metrics.
+ * Plain HTTP (loopback only, checked by startAgent): with a token configured, every request (metrics
+ * included) must carry `Authorization: Bearer TOKEN` or gets 401 before anything runs.
+ * HTTPS (`tls`): a request is let in when its connection showed the control plane's client certificate
+ * (issued by the cluster CA, CN kudo-control-plane) or, for an admin's script, carries the bearer token;
+ * anything else gets 401. `setCredentials` swaps the key and certificate for the next handshakes.
  */
 export const createAgentServer = ({
   services,
   metrics,
   token,
+  tls,
   logger,
 }: {
   services: AgentServices;
   metrics: AgentMetrics;
-  /** undefined only for an agent started insecure on loopback. */
+  /** undefined only for an agent started insecure on loopback, or one that takes mTLS alone. */
   token: string | undefined;
+  /** Serve HTTPS with these credentials. */
+  tls?: TlsCredentials;
   logger: Logger;
 }) => {
   let isClosing = false;
-  const isAuthorized = (req: IncomingMessage) =>
-    token === undefined ||
-    isTokenValid({ expected: token, presented: readBearerToken(req.headers.authorization) });
+  const identify = (req: IncomingMessage): Caller => {
+    if (tls && isControlPlaneClient(req.socket as PeerSocket)) return 'control-plane';
+    if (token !== undefined)
+      return isTokenValid({ expected: token, presented: readBearerToken(req.headers.authorization) })
+        ? 'token'
+        : undefined;
+    return tls ? undefined : 'anonymous-loopback';
+  };
+  const isAuthorized = (req: IncomingMessage) => identify(req) !== undefined;
 
   const handleTrpc = createHTTPHandler({
     router: agentRouter,
@@ -69,7 +99,7 @@ export const createAgentServer = ({
     },
   });
 
-  const server = createServer((req, res) => {
+  const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
     const { pathname } = new URL(req.url ?? '/', 'http://agent');
     if (isClosing) {
       res.setHeader('connection', 'close');
@@ -79,7 +109,11 @@ export const createAgentServer = ({
       });
       return;
     }
-    if (!isAuthorized(req)) {
+    const caller = identify(req);
+    if (caller === undefined) {
+      const reason = tls
+        ? 'no control plane certificate and no valid bearer token'
+        : 'missing or wrong bearer token';
       logger.warn(
         {
           method: req.method,
@@ -87,12 +121,26 @@ export const createAgentServer = ({
           remoteAddress: req.socket.remoteAddress,
           hasToken: req.headers.authorization !== undefined,
         },
-        'request refused: missing or wrong bearer token',
+        `request refused: ${reason}`,
       );
       sendTrpcError({
         res,
-        error: new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or wrong bearer token' }),
+        error: new TRPCError({ code: 'UNAUTHORIZED', message: reason }),
         headers: { 'www-authenticate': 'Bearer realm="kudo-agent"' },
+      });
+      return;
+    }
+    if (tls && caller !== 'control-plane' && isControlPlaneOnlyPath(pathname)) {
+      logger.warn(
+        { path: pathname, remoteAddress: req.socket.remoteAddress },
+        'request refused: control plane only',
+      );
+      sendTrpcError({
+        res,
+        error: new TRPCError({
+          code: 'FORBIDDEN',
+          message: 'only the control plane (its client certificate) may call this',
+        }),
       });
       return;
     }
@@ -114,7 +162,21 @@ export const createAgentServer = ({
       return;
     }
     sendTrpcError({ res, error: new TRPCError({ code: 'NOT_FOUND', message: `no route ${pathname}` }) });
-  });
+  };
+
+  const server = tls
+    ? createHttpsServer(toServerTlsOptions(tls), handleRequest)
+    : createServer(handleRequest);
+  if (tls)
+    server.on('tlsClientError', (error, socket) =>
+      logger.debug({ error: error.message, remoteAddress: socket.remoteAddress }, 'TLS handshake failed'),
+    );
+
+  /** New key and certificate for the next handshakes; open connections keep theirs. */
+  const setCredentials = (credentials: TlsCredentials) => {
+    if (!('setSecureContext' in server)) throw new Error('a plain HTTP agent has no TLS context to swap');
+    server.setSecureContext(toSecureContextOptions(credentials));
+  };
 
   /** Refuses new requests, lets the running and queued mutations end, then drops every connection. */
   const close = async () => {
@@ -128,5 +190,5 @@ export const createAgentServer = ({
     await closed;
   };
 
-  return { server, close };
+  return { server, close, setCredentials };
 };

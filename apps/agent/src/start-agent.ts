@@ -7,6 +7,7 @@ import { createAgentLogger } from './logger.js';
 import { createAgentServer } from './server.js';
 import { createAgentServices } from './services/agent-services.js';
 import { defaultBootIdFile } from './services/health.js';
+import { createCredentialService, loadTlsCredentials } from './tls/credential-service.js';
 
 export const defaultListenHost = '127.0.0.1';
 export const defaultOperationTimeoutMs = 60_000;
@@ -19,8 +20,16 @@ export type StartAgentOptions = {
   host?: string;
   /** 0 picks a free port (see the returned url). */
   port: number;
-  /** The bearer token every request must carry. Required unless `insecure` (and then only on loopback). */
+  /**
+   * The bearer token a request may carry. Without TLS: required unless `insecure` (and then only on
+   * loopback). With TLS: optional (the control plane's client certificate is the other way in).
+   */
   token?: string;
+  /**
+   * Serve HTTPS with the key, certificate and cluster CA of this directory (agent.key, agent.crt, ca.crt,
+   * as `join` saves them). Required to listen beyond loopback.
+   */
+  configDirectory?: string;
   insecure?: boolean;
   logger?: Logger;
   /** Read at every health call; tests point it to a file of their own to simulate a reboot. */
@@ -35,6 +44,7 @@ const checkOptions = ({
   token,
   insecure,
   operationTimeoutMs,
+  configDirectory,
 }: Required<Pick<StartAgentOptions, 'nodeId' | 'host' | 'operationTimeoutMs'>> & StartAgentOptions) => {
   const id = ZId.safeParse(nodeId);
   if (!id.success)
@@ -51,6 +61,13 @@ const checkOptions = ({
     });
   if (token === '')
     throw new AgentError({ code: 'NO_TOKEN', field: 'token', reason: 'the token must not be empty' });
+  if (configDirectory !== undefined) return;
+  if (!isLoopbackAddress(host))
+    throw new AgentError({
+      code: 'UNSAFE_LISTEN',
+      field: 'host',
+      reason: `plain HTTP only on loopback, not ${host}: an agent reached over the network serves TLS only (join the cluster, then run --config-dir)`,
+    });
   if (token === undefined && !insecure)
     throw new AgentError({
       code: 'NO_TOKEN',
@@ -75,17 +92,35 @@ export const startAgent = async (options: StartAgentOptions) => {
     token,
     bootIdFile = defaultBootIdFile,
     operationTimeoutMs = defaultOperationTimeoutMs,
+    configDirectory,
   } = options;
   checkOptions({ ...options, host, operationTimeoutMs });
   const logger = (options.logger ?? createAgentLogger()).child({ nodeId });
+  const tls =
+    configDirectory === undefined ? undefined : await loadTlsCredentials({ directory: configDirectory });
+  const credentials =
+    configDirectory === undefined || tls === undefined
+      ? undefined
+      : createCredentialService({ directory: configDirectory, nodeId, initial: tls });
   const { services, metrics } = createAgentServices({
     nodeId,
     hostNamespace,
     bootIdFile,
     operationTimeoutMs,
     logger,
+    credentials,
   });
-  const { server, close } = createAgentServer({ services, metrics, token, logger });
+  const { server, close, setCredentials } = createAgentServer({
+    services,
+    metrics,
+    token,
+    logger,
+    ...(tls ? { tls } : {}),
+  });
+  credentials?.onInstalled((next) => {
+    setCredentials(next);
+    logger.info(credentials.describe(), 'certificate installed');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -95,12 +130,18 @@ export const startAgent = async (options: StartAgentOptions) => {
   });
   const address = server.address() as AddressInfo;
   services.protectedPorts.push(address.port);
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `${tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info(
-    { url, hostNamespace: hostNamespace ?? null, isAuthenticated: token !== undefined },
+    {
+      url,
+      hostNamespace: hostNamespace ?? null,
+      isAuthenticated: token !== undefined || tls !== undefined,
+      certificate: credentials?.describe() ?? null,
+    },
     'agent listening',
   );
-  if (token === undefined) logger.warn('INSECURE: no token, any local process may drive this node');
+  if (token === undefined && tls === undefined)
+    logger.warn('INSECURE: no token, any local process may drive this node');
   return {
     url,
     port: address.port,

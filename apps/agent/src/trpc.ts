@@ -5,6 +5,7 @@ import { formatNetcoreMessage, readNetcoreErrorData, toTRPCError } from './error
 import type { EventLog } from './services/event-log.js';
 import type { Health } from './services/health.js';
 import type { Operations } from './services/operations.js';
+import type { CredentialService } from './tls/credential-service.js';
 
 /** Everything a procedure may use; built once per agent. */
 export type AgentServices = {
@@ -14,6 +15,8 @@ export type AgentServices = {
   operations: Operations;
   events: EventLog;
   readHealth: () => Promise<Health>;
+  /** The agent's TLS credentials and their renewal; undefined for a plain-HTTP agent on loopback. */
+  credentials: CredentialService | undefined;
   logger: Logger;
   /** The agent's own port: every setupNode protects it, so instances cannot reach the agent through the bridge. */
   protectedPorts: number[];

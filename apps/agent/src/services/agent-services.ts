@@ -1,5 +1,6 @@
 import { createNetcore } from '@kudo/netcore';
 import type { Logger } from 'pino';
+import type { CredentialService } from '../tls/credential-service.js';
 import type { AgentServices } from '../trpc.js';
 import { createEventLog } from './event-log.js';
 import { readHealth } from './health.js';
@@ -13,12 +14,14 @@ export const createAgentServices = ({
   bootIdFile,
   operationTimeoutMs,
   logger,
+  credentials,
 }: {
   nodeId: string;
   hostNamespace: string | undefined;
   bootIdFile: string;
   operationTimeoutMs: number;
   logger: Logger;
+  credentials?: CredentialService | undefined;
 }) => {
   const startedAt = Date.now();
   const metrics = createAgentMetrics({ nodeId });
@@ -29,7 +32,15 @@ export const createAgentServices = ({
     netcore: createNetcore(hostNamespace === undefined ? {} : { hostNamespace }),
     operations: createOperations({ nodeId, timeoutMs: operationTimeoutMs, events, metrics, logger }),
     events,
-    readHealth: () => readHealth({ nodeId, hostNamespace, bootIdFile, startedAt }),
+    readHealth: () =>
+      readHealth({
+        nodeId,
+        hostNamespace,
+        bootIdFile,
+        startedAt,
+        certificate: credentials?.describe() ?? null,
+      }),
+    credentials,
     logger,
     protectedPorts: [],
   };

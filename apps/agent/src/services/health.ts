@@ -6,6 +6,9 @@ import packageJson from '../../package.json' with { type: 'json' };
 
 const run = promisify(execFile);
 
+/** The version of the agent's API; the control plane refuses to drive an agent that speaks another. */
+export const agentApiVersion = 1;
+
 export const defaultBootIdFile = '/proc/sys/kernel/random/boot_id';
 
 /** The binaries netcore needs, each asked for its version: present when it answers. */
@@ -33,11 +36,14 @@ export const readHealth = async ({
   hostNamespace,
   bootIdFile,
   startedAt,
+  certificate,
 }: {
   nodeId: string;
   hostNamespace: string | undefined;
   bootIdFile: string;
   startedAt: number;
+  /** The agent's serving certificate; null for a plain-HTTP agent on loopback. */
+  certificate: { serialNumber: string; notAfter: string } | null;
 }) => {
   const [bootId, iproute2, iptables, conntrack] = await Promise.all([
     readFile(bootIdFile, 'utf8').then((content) => content.trim()),
@@ -47,6 +53,7 @@ export const readHealth = async ({
   ]);
   return {
     agentVersion: packageJson.version,
+    apiVersion: agentApiVersion,
     nodeId,
     hostNamespace: hostNamespace ?? null,
     kernel: release(),
@@ -56,6 +63,7 @@ export const readHealth = async ({
     /** Seconds since the machine booted. */
     systemUptimeSeconds: Math.floor(uptime()),
     tools: { iproute2, iptables, conntrack },
+    certificate,
   };
 };
 
