@@ -30,9 +30,55 @@ const ZEnv = z.object({
   KUDO_SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(43_200).default(480),
   /** The cookie's Secure flag: `auto` sets it for HTTPS requests (directly or per X-Forwarded-Proto). */
   KUDO_COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),
+  // HTTPS for the dashboard, its API and the join endpoint (issue 13; apps/web/src/server/http/tls-front.ts).
+  /**
+   * `off` (plain HTTP: loopback and the lab), `files` (the admin's KUDO_TLS_CERT_FILE and KUDO_TLS_KEY_FILE),
+   * `ca` (a certificate from the cluster CA for KUDO_TLS_NAMES). Default: `files` when both files are given.
+   */
+  KUDO_TLS: z.enum(['off', 'files', 'ca']).optional(),
+  /** PEM certificate (chain) of the control plane's HTTPS listener. */
+  KUDO_TLS_CERT_FILE: z.string().min(1).optional(),
+  /** PEM private key of that certificate. */
+  KUDO_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Host names and IP addresses a CA-issued serving certificate is for (comma-separated; the first is its CN). */
+  KUDO_TLS_NAMES: z
+    .string()
+    .optional()
+    .transform((names) =>
+      (names ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
 });
 
-export type Env = z.output<typeof ZEnv> & { databaseUrl: string; dataDir: string };
+/** How the control plane serves HTTPS, decided from KUDO_TLS and its files. */
+export type TlsMode =
+  | { mode: 'off' }
+  | { mode: 'files'; certificateFile: string; keyFile: string }
+  | { mode: 'ca'; names: string[] };
+
+export type Env = z.output<typeof ZEnv> & { databaseUrl: string; dataDir: string; tls: TlsMode };
+
+const readTlsMode = (env: z.output<typeof ZEnv>): TlsMode => {
+  const { KUDO_TLS_CERT_FILE: certificateFile, KUDO_TLS_KEY_FILE: keyFile } = env;
+  const mode = env.KUDO_TLS ?? (certificateFile || keyFile ? 'files' : 'off');
+  if (mode === 'files') {
+    if (!certificateFile || !keyFile)
+      throw new Error(
+        `invalid environment: ${certificateFile ? 'KUDO_TLS_KEY_FILE' : 'KUDO_TLS_CERT_FILE'}: must be set with ${certificateFile ? 'KUDO_TLS_CERT_FILE' : 'KUDO_TLS_KEY_FILE'} (or KUDO_TLS=ca for a certificate from the cluster CA)`,
+      );
+    return { mode, certificateFile: resolve(certificateFile), keyFile: resolve(keyFile) };
+  }
+  if (mode === 'ca') {
+    if (env.KUDO_TLS_NAMES.length === 0)
+      throw new Error(
+        'invalid environment: KUDO_TLS_NAMES: must name the host names or addresses the nodes and browsers reach the control plane at (KUDO_TLS=ca)',
+      );
+    return { mode, names: env.KUDO_TLS_NAMES };
+  }
+  return { mode };
+};
 
 export const readEnv = (source: Record<string, string | undefined> = process.env): Env => {
   const result = ZEnv.safeParse(source);
@@ -45,6 +91,7 @@ export const readEnv = (source: Record<string, string | undefined> = process.env
     ...result.data,
     dataDir,
     databaseUrl: result.data.DATABASE_URL ?? `file:${resolve(dataDir, 'kudo.db')}`,
+    tls: readTlsMode(result.data),
   };
 };
 
