@@ -1,11 +1,30 @@
-import type { NetcoreErrorCode } from '@kudo/netcore';
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
-import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { EventSource, type FetchLike } from 'eventsource';
 import type { AgentRouter } from './router.js';
 
+export {
+  type AgentCallError,
+  type AgentErrorData,
+  AgentRemoteError,
+  AgentTransportError,
+  type AgentTransportErrorKind,
+  agentTransportCodes,
+  agentTransportErrorKinds,
+  isAgentClientError,
+  isAgentRemoteError,
+  isAgentTransportError,
+  type NetcoreErrorData,
+  readAgentCallError,
+  toAgentErrorData,
+} from './client-errors.js';
 export type { AgentEvent } from './services/event-log.js';
 export type { AgentRouter };
+
+/** What each procedure takes, as a caller writes it (defaults still optional). */
+export type AgentInputs = inferRouterInputs<AgentRouter>;
+/** What each procedure answers, as it arrives over the wire (JSON: no undefined properties, no Dates). */
+export type AgentOutputs = inferRouterOutputs<AgentRouter>;
 
 const toTrpcUrl = (url: string) => `${url.replace(/\/+$/, '')}/trpc`;
 
@@ -38,31 +57,3 @@ export const createAgentClient = ({ url, token }: { url: string; token: string |
 };
 
 export type AgentClient = ReturnType<typeof createAgentClient>;
-
-/** What went wrong in a call to an agent: netcore's code, field and reason, or the tRPC code of the refusal. */
-export type AgentErrorData = {
-  code: NetcoreErrorCode | TRPC_ERROR_CODE_KEY;
-  field: string | undefined;
-  reason: string;
-};
-
-export const isAgentClientError = (error: unknown): error is TRPCClientError<AgentRouter> =>
-  error instanceof TRPCClientError;
-
-/**
- * Turns a failed call into `{ code, field, reason }`: the NetcoreError data when netcore refused or failed
- * (`field` names the input field to highlight), the tRPC code otherwise (UNAUTHORIZED for a bad token),
- * and UNREACHABLE when no agent answered at all.
- */
-export const toAgentErrorData = (error: unknown): AgentErrorData => {
-  if (!isAgentClientError(error))
-    return {
-      code: 'INTERNAL_SERVER_ERROR',
-      field: undefined,
-      reason: error instanceof Error ? error.message : String(error),
-    };
-  const data = error.data;
-  if (data?.netcore) return data.netcore;
-  if (data?.code) return { code: data.code, field: undefined, reason: error.message };
-  return { code: 'UNREACHABLE', field: undefined, reason: `no answer from the agent: ${error.message}` };
-};

@@ -1,7 +1,13 @@
-import { isNetcoreError, type NetcoreError, type NetcoreErrorCode } from '@kudo/netcore';
+import {
+  hasInputIssues,
+  isNetcoreError,
+  type NetcoreError,
+  type NetcoreErrorCode,
+  readFirstIssue,
+} from '@kudo/netcore';
 import { type TRPC_ERROR_CODE_KEY, TRPCError } from '@trpc/server';
 
-/** The NetcoreError data a client receives in `error.data.netcore`. */
+/** The NetcoreError data a client receives in `error.data.netcore`: the one mapping from netcore to the wire. */
 export type NetcoreErrorData = { code: NetcoreErrorCode; field: string | undefined; reason: string };
 
 /** How each netcore failure reaches HTTP: the caller's fault (4xx) or the node's (5xx). */
@@ -16,25 +22,8 @@ export const trpcCodeByNetcoreCode = {
   COMMAND_FAILED: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<NetcoreErrorCode, TRPC_ERROR_CODE_KEY>;
 
-export const formatNetcoreMessage = ({ field, reason }: NetcoreErrorData) =>
-  field ? `${field}: ${reason}` : reason;
-
 export const toTRPCError = (error: NetcoreError) =>
   new TRPCError({ code: trpcCodeByNetcoreCode[error.code], message: error.message, cause: error });
-
-type Issue = { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] };
-
-const hasIssues = (value: unknown): value is { issues: readonly Issue[] } =>
-  typeof value === 'object' &&
-  value !== null &&
-  'issues' in value &&
-  Array.isArray(value.issues) &&
-  value.issues.length > 0;
-
-const formatPath = (path: Issue['path']) =>
-  path && path.length > 0
-    ? path.map((part) => String(typeof part === 'object' ? part.key : part)).join('.')
-    : undefined;
 
 /**
  * The netcore data of an error: from the NetcoreError it wraps, or, for an input the procedure's zod schema
@@ -43,13 +32,7 @@ const formatPath = (path: Issue['path']) =>
 export const readNetcoreErrorData = (error: TRPCError): NetcoreErrorData | null => {
   const { cause } = error;
   if (isNetcoreError(cause)) return { code: cause.code, field: cause.field, reason: cause.reason };
-  if (error.code === 'BAD_REQUEST' && hasIssues(cause)) {
-    const [issue] = cause.issues;
-    return {
-      code: 'INVALID_INPUT',
-      field: formatPath(issue?.path),
-      reason: issue?.message ?? 'invalid input',
-    };
-  }
+  if (error.code === 'BAD_REQUEST' && hasInputIssues(cause))
+    return { code: 'INVALID_INPUT', ...readFirstIssue(cause) };
   return null;
 };

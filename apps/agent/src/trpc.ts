@@ -1,7 +1,7 @@
-import { isNetcoreError, type Netcore } from '@kudo/netcore';
+import { formatFieldIssue, isNetcoreError, type Netcore } from '@kudo/netcore';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Logger } from 'pino';
-import { formatNetcoreMessage, readNetcoreErrorData, toTRPCError } from './error-mapping.js';
+import { readNetcoreErrorData, toTRPCError } from './error-mapping.js';
 import type { EventLog } from './services/event-log.js';
 import type { Health } from './services/health.js';
 import type { Operations } from './services/operations.js';
@@ -36,7 +36,7 @@ const t = initTRPC.context<AgentContext>().create({
   errorFormatter: ({ shape, error }) => {
     const netcore = readNetcoreErrorData(error);
     // A refused input reads like a netcore refusal (`field: reason`), not like a dump of zod issues.
-    const message = netcore && !isNetcoreError(error.cause) ? formatNetcoreMessage(netcore) : shape.message;
+    const message = netcore && !isNetcoreError(error.cause) ? formatFieldIssue(netcore) : shape.message;
     return { ...shape, message, data: { ...shape.data, netcore } };
   },
   sse: {

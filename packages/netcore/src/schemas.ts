@@ -7,6 +7,15 @@ import {
   parseHostCidr,
 } from './addressing.js';
 
+// The issue->field translation travels with the schemas (pure, so a browser form can use it too).
+export {
+  type FieldIssue,
+  formatFieldIssue,
+  hasInputIssues,
+  type InputIssue,
+  readFirstIssue,
+} from './validate.js';
+
 /**
  * An id of a node or instance: 1-63 characters, a letter or digit first, then letters, digits, `.`, `_`, `-`.
  * It can never pass for a command-line option, and it is safe in names, aliases and rule comments.

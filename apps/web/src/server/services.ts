@@ -1,6 +1,11 @@
-import type { TNodeIdRequest } from '@kudo/netcore';
+import type { ZNodeIdRequest } from '@kudo/netcore';
+import type { z } from 'zod';
 import { type Actor, followEvents, listAuditEntries } from './audit/audit-log.js';
-import { readClusterPlan, updateClusterPlan } from './cluster/cluster-settings.js';
+import {
+  readClusterPlan,
+  type TUpdateClusterSettingsRequest,
+  updateClusterPlan,
+} from './cluster/cluster-settings.js';
 import type { ServiceDeps } from './deps.js';
 import { type RelayOptions, startAgentEventRelay } from './events/agent-event-relay.js';
 import { inspectNode } from './inspection/inspect-node.js';
@@ -22,13 +27,14 @@ type Change<Request> = { actor: Actor; request: Request };
 
 /**
  * The control plane's operations, bound to their dependencies: what the tRPC routers (and tests) call.
- * Changes take the acting user's name; every change is in the audit log.
+ * Changes take the acting user's name and the request as its router parsed it (`z.output`: validated once,
+ * defaults applied); every change is in the audit log.
  */
 export const createServices = (deps: ServiceDeps) => ({
   logger: deps.logger,
   cluster: {
     getSettings: () => readClusterPlan({ db: deps.db }),
-    updateSettings: ({ actor, request }: Change<{ clusterCidr: string; nodePrefixLength: number }>) =>
+    updateSettings: ({ actor, request }: Change<TUpdateClusterSettingsRequest>) =>
       updateClusterPlan({ deps, actor, request }),
   },
   nodes: {
@@ -36,7 +42,8 @@ export const createServices = (deps: ServiceDeps) => ({
     get: ({ nodeId }: { nodeId: string }) => getNode({ deps, nodeId }),
     add: ({ actor, request }: Change<TAddNodeRequest>) => addNode({ deps, actor, request }),
     remove: ({ actor, request }: Change<TRemoveNodeRequest>) => removeNode({ deps, actor, request }),
-    retry: ({ actor, request }: Change<TNodeIdRequest>) => retryNode({ deps, actor, request }),
+    retry: ({ actor, request }: Change<z.output<typeof ZNodeIdRequest>>) =>
+      retryNode({ deps, actor, request }),
     /** One health check now (the monitor does it periodically). */
     check: ({ nodeId }: { nodeId: string }) => checkNode({ deps, nodeId }),
     checkAll: () => checkAllNodes({ deps }),

@@ -199,6 +199,7 @@ export const InstancesPage = () => {
           isOpen
           onClose={closeCreate}
           nodes={nodes.data}
+          instances={all}
           defaultNodeId={searchParams.get('node') ?? undefined}
         />
       ) : null}

@@ -1,14 +1,13 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
+import { readError, readFieldError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
-import { ZAddNodeForm } from '../forms/form-schemas';
-import { useDialogForm } from '../forms/use-dialog-form';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
-import { FormErrorNotice } from '../ui/notice';
+import { ErrorNotice } from '../ui/notice';
 
 /** Seconds since `isRunning` became true, for long operations. */
 export const useElapsedSeconds = (isRunning: boolean) => {
@@ -38,6 +37,13 @@ export const AddNodeDialog = ({
 }) => {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const [form, setForm] = useState({
+    agentUrl: 'http://',
+    agentToken: '',
+    externalIpAddr: '',
+    name: '',
+    subnet: '',
+  });
   const addNode = useMutation(
     trpc.node.add.mutationOptions({
       onSuccess: async () => {
@@ -46,12 +52,22 @@ export const AddNodeDialog = ({
       },
     }),
   );
-  const { form, submit, errorOf, serverError, isPending } = useDialogForm({
-    schema: ZAddNodeForm,
-    defaultValues: { agentUrl: 'http://', agentToken: '', externalIpAddr: '', name: '', subnet: '' },
-    send: addNode.mutateAsync,
-  });
-  const seconds = useElapsedSeconds(isPending);
+  const seconds = useElapsedSeconds(addNode.isPending);
+  const error = readError(addNode.error);
+  const fieldError = (field: string) => readFieldError({ error, field });
+  const set = (key: keyof typeof form) => (event: { target: { value: string } }) =>
+    setForm((previous) => ({ ...previous, [key]: event.target.value }));
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    addNode.mutate({
+      agentUrl: form.agentUrl.trim(),
+      agentToken: form.agentToken,
+      externalIpAddr: form.externalIpAddr.trim(),
+      ...(form.name.trim() ? { name: form.name.trim() } : {}),
+      ...(form.subnet.trim() ? { subnet: form.subnet.trim() } : {}),
+    });
+  };
 
   return (
     <Dialog
@@ -62,33 +78,35 @@ export const AddNodeDialog = ({
       testId="add-node-dialog"
       footer={
         <>
-          <Button onClick={onClose} disabled={isPending}>
+          <Button onClick={onClose} disabled={addNode.isPending}>
             Cancel
           </Button>
-          <Button type="submit" form="add-node-form" variant="primary" isBusy={isPending}>
+          <Button type="submit" form="add-node-form" variant="primary" isBusy={addNode.isPending}>
             Add node
           </Button>
         </>
       }
     >
-      <form id="add-node-form" className="form" onSubmit={submit} noValidate>
+      <form id="add-node-form" className="form" onSubmit={submit}>
         <Field
           label="Agent URL"
           htmlFor="agentUrl"
-          error={errorOf('agentUrl')}
+          error={fieldError('agentUrl')}
           hint="e.g. http://10.1.2.3:7070"
         >
           <input
             id="agentUrl"
             className="input"
-            aria-invalid={Boolean(errorOf('agentUrl'))}
-            {...form.register('agentUrl')}
+            value={form.agentUrl}
+            onChange={set('agentUrl')}
+            aria-invalid={Boolean(fieldError('agentUrl'))}
+            required
           />
         </Field>
         <Field
           label="Agent token"
           htmlFor="agentToken"
-          error={errorOf('agentToken')}
+          error={fieldError('agentToken')}
           hint="The bearer token the agent was started with"
         >
           <input
@@ -96,55 +114,61 @@ export const AddNodeDialog = ({
             className="input"
             type="password"
             autoComplete="off"
-            aria-invalid={Boolean(errorOf('agentToken'))}
-            {...form.register('agentToken')}
+            value={form.agentToken}
+            onChange={set('agentToken')}
+            aria-invalid={Boolean(fieldError('agentToken'))}
+            required
           />
         </Field>
         <div className="form-row">
           <Field
             label="External address"
             htmlFor="externalIpAddr"
-            error={errorOf('externalIpAddr')}
+            error={fieldError('externalIpAddr')}
             hint="Its address on the network between nodes"
           >
             <input
               id="externalIpAddr"
               className="input mono"
               placeholder="198.51.100.11"
-              aria-invalid={Boolean(errorOf('externalIpAddr'))}
-              {...form.register('externalIpAddr')}
+              value={form.externalIpAddr}
+              onChange={set('externalIpAddr')}
+              aria-invalid={Boolean(fieldError('externalIpAddr'))}
+              required
             />
           </Field>
           <Field
             label="Name (optional)"
             htmlFor="name"
-            error={errorOf('name')}
+            error={fieldError('name')}
             hint="Defaults to the agent's node id"
           >
             <input
               id="name"
               className="input"
-              aria-invalid={Boolean(errorOf('name'))}
-              {...form.register('name')}
+              value={form.name}
+              onChange={set('name')}
+              aria-invalid={Boolean(fieldError('name'))}
             />
           </Field>
         </div>
         <Field
           label="Subnet (optional)"
           htmlFor="subnet"
-          error={errorOf('subnet')}
+          error={fieldError('subnet')}
           hint="A free subnet of the cluster network is chosen when empty"
         >
           <input
             id="subnet"
             className="input mono"
             placeholder="10.0.5.0/24"
-            aria-invalid={Boolean(errorOf('subnet'))}
-            {...form.register('subnet')}
+            value={form.subnet}
+            onChange={set('subnet')}
+            aria-invalid={Boolean(fieldError('subnet'))}
           />
         </Field>
       </form>
-      {isPending ? (
+      {addNode.isPending ? (
         <div className="progress" role="status" data-testid="operation-progress">
           <span className="spinner" aria-hidden="true" />
           <div>
@@ -157,7 +181,7 @@ export const AddNodeDialog = ({
           </div>
         </div>
       ) : null}
-      <FormErrorNotice error={serverError} title="The node was not added" />
+      <ErrorNotice error={error} title="The node was not added" />
     </Dialog>
   );
 };

@@ -1,13 +1,13 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { readError, readFieldError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
-import { ZClusterPlanForm } from '../forms/form-schemas';
-import { useDialogForm } from '../forms/use-dialog-form';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
-import { FormErrorNotice } from '../ui/notice';
+import { ErrorNotice } from '../ui/notice';
 
 /** Changes the cluster's address plan: the network node subnets are carved from, and their size. */
 export const ClusterPlanDialog = ({
@@ -19,6 +19,8 @@ export const ClusterPlanDialog = ({
 }) => {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const [clusterCidr, setClusterCidr] = useState(current.clusterCidr);
+  const [prefixLength, setPrefixLength] = useState(String(current.nodePrefixLength));
   const save = useMutation(
     trpc.cluster.updateSettings.mutationOptions({
       onSuccess: async () => {
@@ -27,11 +29,11 @@ export const ClusterPlanDialog = ({
       },
     }),
   );
-  const { form, submit, errorOf, serverError, isPending } = useDialogForm({
-    schema: ZClusterPlanForm,
-    defaultValues: { clusterCidr: current.clusterCidr, nodePrefixLength: String(current.nodePrefixLength) },
-    send: save.mutateAsync,
-  });
+  const error = readError(save.error);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate({ clusterCidr: clusterCidr.trim(), nodePrefixLength: Number(prefixLength) });
+  };
   return (
     <Dialog
       isOpen
@@ -40,10 +42,10 @@ export const ClusterPlanDialog = ({
       description="Every node gets a subnet of this size from the cluster network. It can change only while no node holds a subnet."
       footer={
         <>
-          <Button onClick={onClose} disabled={isPending}>
+          <Button onClick={onClose} disabled={save.isPending}>
             Cancel
           </Button>
-          <Button type="submit" form="cluster-plan-form" variant="primary" isBusy={isPending}>
+          <Button type="submit" form="cluster-plan-form" variant="primary" isBusy={save.isPending}>
             Save
           </Button>
         </>
@@ -53,32 +55,32 @@ export const ClusterPlanDialog = ({
         <Field
           label="Cluster network"
           htmlFor="cluster-cidr"
-          error={errorOf('clusterCidr')}
+          error={readFieldError({ error, field: 'clusterCidr' })}
           hint="e.g. 10.0.0.0/16"
         >
           <input
             id="cluster-cidr"
             className="input mono"
-            aria-invalid={Boolean(errorOf('clusterCidr'))}
-            {...form.register('clusterCidr')}
+            value={clusterCidr}
+            onChange={(event) => setClusterCidr(event.target.value)}
           />
         </Field>
         <Field
           label="Subnet size per node"
           htmlFor="node-prefix"
-          error={errorOf('nodePrefixLength')}
+          error={readFieldError({ error, field: 'nodePrefixLength' })}
           hint="prefix length, e.g. 24 (254 instances)"
         >
           <input
             id="node-prefix"
             className="input mono"
             inputMode="numeric"
-            aria-invalid={Boolean(errorOf('nodePrefixLength'))}
-            {...form.register('nodePrefixLength')}
+            value={prefixLength}
+            onChange={(event) => setPrefixLength(event.target.value)}
           />
         </Field>
       </form>
-      <FormErrorNotice error={serverError} title="The address plan was not changed" />
+      <ErrorNotice error={error} title="The address plan was not changed" />
     </Dialog>
   );
 };

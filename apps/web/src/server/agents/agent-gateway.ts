@@ -1,49 +1,50 @@
-import type {
-  DriftItem,
-  NodeSnapshot,
-  Orphan,
-  TCleanInstanceRequest,
-  TDesiredNode,
-  TKnownResources,
-  TNodeIdRequest,
-  TNodeRequest,
-  TSetPortMappingsRequest,
-  TSetupInstanceRequest,
-  TSetupInstancesRequest,
-  TSetupNodeRequest,
-} from '@kudo/netcore';
+import type { AgentInputs, AgentOutputs } from '@kudo/agent/client';
+
+/**
+ * The agent's contract as the control plane sees it, derived from the agent's router (`AgentRouter`): what
+ * each procedure takes (`AgentInputs`, defaults still optional) and answers (`AgentOutputs`, as JSON
+ * carries it). Nothing here is declared by hand, so a change of the agent's API shows up in the typecheck.
+ */
+
+/** The procedures the control plane calls as request/answer (the events stream is `followEvents`). */
+type CalledProcedure =
+  | 'health'
+  | 'setupNode'
+  | 'setupIptables'
+  | 'addOtherNodes'
+  | 'newNodeInCluster'
+  | 'deleteNodeInCluster'
+  | 'cleanNode'
+  | 'setupInstance'
+  | 'setupInstances'
+  | 'cleanInstance'
+  | 'setPortMappings'
+  | 'inspect'
+  | 'diff'
+  | 'orphans'
+  | 'cleanOrphans';
+
+/** A procedure that returns nothing answers `never` in tRPC's inference: it resolves, with nothing. */
+type ToAnswer<Output> = [Output] extends [never] ? undefined : Output;
 
 /** What an agent says about itself; a changed `bootId` means the node rebooted. */
-export type AgentHealth = {
-  agentVersion: string;
-  nodeId: string;
-  hostNamespace: string | null;
-  kernel: string;
-  bootId: string;
-  uptimeSeconds: number;
-  tools: Record<string, boolean>;
-};
+export type AgentHealth = AgentOutputs['health'];
 
-export type AgentDiff = { hasDrift: boolean; drift: DriftItem[]; actual: NodeSnapshot };
+/** The agent's `diff`: whether the node differs from `desired`, each drift item with its fix, and what it read. */
+export type AgentDiff = AgentOutputs['diff'];
 
-/** Why an agent's operation failed, as its event stream tells it. */
-export type AgentOperationError = { code: string; field: string | undefined; reason: string };
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type StreamedEvent = AgentOutputs['events'] extends AsyncIterable<{ data: infer Event }> ? Event : never;
 
 /**
  * One event of an agent's event stream: a mutation started, finished or failed. `id` is `EPOCH-SEQ` (the
  * epoch changes when the agent restarts); the started and the final event of one call share `operationId`.
+ * (The agent's own `seq` is left out: the id carries it.)
  */
-export type AgentOperationEvent = {
-  id: string;
-  at: string;
-  nodeId: string;
-  operationId: string;
-  operation: string;
-} & (
-  | { phase: 'started'; input: unknown; waitedMs: number }
-  | { phase: 'finished'; durationMs: number }
-  | { phase: 'failed'; durationMs: number; error: AgentOperationError }
-);
+export type AgentOperationEvent = DistributiveOmit<StreamedEvent, 'seq'>;
+
+/** Why an agent's operation failed, as its event stream tells it. */
+export type AgentOperationError = Extract<AgentOperationEvent, { phase: 'failed' }>['error'];
 
 export type TFollowEventsRequest = {
   /** The last event already seen: the agent sends what came after it (its whole history when unknown). */
@@ -55,36 +56,20 @@ export type TFollowEventsRequest = {
 };
 
 /**
- * One node's agent, as the control plane uses it: netcore's operations, remotely. Every method throws a
- * NetcoreError (the agent's own, or UNREACHABLE / TIMEOUT / PERMISSION_DENIED when the call did not get
- * through), so services handle local and remote failures alike.
+ * One node's agent, as the control plane uses it: its procedures, remotely. Every method throws an
+ * AgentCallError of `@kudo/agent/client`: an AgentTransportError when the call did not get through
+ * (unreachable, timeout, unauthorised, incompatible), an AgentRemoteError with netcore's error data when
+ * the agent answered with a failure. (A NetcoreError is taken as remote data too: an in-process stand-in
+ * for an agent may throw one.) `toWebError` reads all of them.
  */
 export type AgentConnection = {
-  health: () => Promise<AgentHealth>;
-  setupNode: (request: TSetupNodeRequest) => Promise<unknown>;
-  setupIptables: (request: TNodeIdRequest) => Promise<unknown>;
-  addOtherNodes: (nodes: TNodeRequest[]) => Promise<unknown>;
-  newNodeInCluster: (request: TNodeRequest) => Promise<unknown>;
-  deleteNodeInCluster: (request: TNodeRequest) => Promise<unknown>;
-  cleanNode: (request: TNodeIdRequest) => Promise<unknown>;
-  setupInstance: (
-    request: TSetupInstanceRequest,
-  ) => Promise<{ interfaceName: string; hostInterfaceName: string; namespaceName: string }>;
-  /** Many instances of the node at once, all or nothing (a re-apply after a reboot). */
-  setupInstances: (request: TSetupInstancesRequest) => Promise<{
-    created: number;
-    repaired: number;
-    namespaces: { instanceId: string; namespaceName: string }[];
-  }>;
-  cleanInstance: (request: TCleanInstanceRequest) => Promise<unknown>;
-  setPortMappings: (request: TSetPortMappingsRequest) => Promise<unknown>;
-  inspect: (request: TNodeIdRequest) => Promise<NodeSnapshot>;
-  diff: (request: { desired: TDesiredNode }) => Promise<AgentDiff>;
-  orphans: (request: { known: TKnownResources }) => Promise<{ orphans: Orphan[] }>;
-  cleanOrphans: (request: { known: TKnownResources }) => Promise<{ orphans: Orphan[] }>;
+  [Procedure in CalledProcedure]: (
+    request: AgentInputs[Procedure],
+  ) => Promise<ToAnswer<AgentOutputs[Procedure]>>;
+} & {
   /**
    * The agent's events, live, until `signal` aborts. A dropped connection, a refused token or an agent that
-   * ends its stream throws (a NetcoreError): the caller decides when to follow again, from the last id.
+   * ends its stream throws (an AgentTransportError): the caller decides when to follow again, from the last id.
    */
   followEvents: (request: TFollowEventsRequest) => AsyncIterable<AgentOperationEvent>;
 };
@@ -93,7 +78,4 @@ export type AgentConnection = {
 export type AgentGateway = { connect: (target: { url: string; token: string }) => AgentConnection };
 
 /** The operations a drift item's fix can name, each a method of AgentConnection. */
-export type AgentOperation = keyof Omit<
-  AgentConnection,
-  'health' | 'inspect' | 'diff' | 'orphans' | 'followEvents'
->;
+export type AgentOperation = Exclude<CalledProcedure, 'health' | 'inspect' | 'diff' | 'orphans'>;

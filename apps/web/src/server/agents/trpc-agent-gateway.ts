@@ -1,12 +1,5 @@
 import { EventEmitter, on } from 'node:events';
-import { type AgentClient, type AgentEvent, createAgentClient, toAgentErrorData } from '@kudo/agent/client';
-import {
-  diffNode,
-  NetcoreError,
-  type NetcoreErrorCode,
-  type NodeSnapshot,
-  netcoreErrorCodes,
-} from '@kudo/netcore';
+import { type AgentClient, createAgentClient, readAgentCallError } from '@kudo/agent/client';
 import type {
   AgentConnection,
   AgentGateway,
@@ -14,50 +7,9 @@ import type {
   TFollowEventsRequest,
 } from './agent-gateway.js';
 
-const isNetcoreCode = (code: string): code is NetcoreErrorCode =>
-  (netcoreErrorCodes as readonly string[]).includes(code);
-
-/**
- * A failed call as a NetcoreError: the agent's own netcore error when it sent one, PERMISSION_DENIED for a
- * refused token, TIMEOUT when we gave up waiting, UNREACHABLE when nothing answered.
- */
-export const toAgentCallError = ({
-  error,
-  operation,
-  url,
-  isTimedOut,
-}: {
-  error: unknown;
-  operation: string;
-  url: string;
-  isTimedOut: boolean;
-}) => {
-  if (isTimedOut)
-    return new NetcoreError({
-      code: 'TIMEOUT',
-      reason: `the agent at ${url} did not answer ${operation} in time`,
-      cause: error,
-    });
-  const { code, field, reason } = toAgentErrorData(error);
-  if (isNetcoreCode(code)) return new NetcoreError({ code, field, reason, cause: error });
-  if (code === 'UNAUTHORIZED' || code === 'FORBIDDEN')
-    return new NetcoreError({
-      code: 'PERMISSION_DENIED',
-      reason: `the agent at ${url} refused the token`,
-      cause: error,
-    });
-  return new NetcoreError({ code: 'COMMAND_FAILED', field, reason: `${code}: ${reason}`, cause: error });
-};
-
-const toOperationEvent = (event: AgentEvent): AgentOperationEvent => {
-  const { id, at, nodeId, operationId, operation } = event;
-  const base = { id, at, nodeId, operationId, operation };
-  if (event.phase === 'started')
-    return { ...base, phase: 'started', input: event.input, waitedMs: event.waitedMs };
-  if (event.phase === 'finished') return { ...base, phase: 'finished', durationMs: event.durationMs };
-  const { code, field, reason } = event.error;
-  return { ...base, phase: 'failed', durationMs: event.durationMs, error: { code, field, reason } };
-};
+/** The web's view of a streamed event: the agent's own, without its `seq` (the id carries it). */
+const toOperationEvent = ({ seq: _seq, ...event }: AgentOperationEvent & { seq?: number }) =>
+  event as AgentOperationEvent;
 
 /**
  * The agent's `events` subscription as an async iterable. The client's own link would retry a lost
@@ -81,7 +33,7 @@ async function* followAgentEvents({
   let isClosed = false;
   const fail = (error: unknown) => {
     if (isClosed || signal.aborted) return;
-    emitter.emit('error', toAgentCallError({ error, operation: 'events', url, isTimedOut: false }));
+    emitter.emit('error', readAgentCallError({ error, url }));
   };
   const subscription = client.events.subscribe(lastEventId === undefined ? undefined : { lastEventId }, {
     signal,
@@ -94,7 +46,7 @@ async function* followAgentEvents({
     onComplete: () => fail(new Error('the agent ended its event stream')),
   });
   try {
-    for await (const [event] of events) yield toOperationEvent(event as AgentEvent);
+    for await (const [event] of events) yield toOperationEvent(event as AgentOperationEvent);
   } catch (error) {
     if (!signal.aborted) throw error;
   } finally {
@@ -116,54 +68,33 @@ export const createTrpcAgentGateway = ({
 }): AgentGateway => ({
   connect: ({ url, token }) => {
     const client = createAgentClient({ url, token });
-    const call = async <T>(
-      operation: string,
-      send: (signal: AbortSignal) => Promise<T>,
-      limitMs = timeoutMs,
-    ) => {
+    /** One call with its deadline; a failure is read once into an AgentCallError (transport or remote). */
+    const call = async <T>(send: (signal: AbortSignal) => Promise<T>, limitMs = timeoutMs) => {
       const signal = AbortSignal.timeout(limitMs);
       try {
         return await send(signal);
       } catch (error) {
-        throw toAgentCallError({ error, operation, url, isTimedOut: signal.aborted });
+        throw readAgentCallError({ error, url, isTimedOut: signal.aborted });
       }
     };
-    const connection: AgentConnection = {
-      health: () => call('health', (signal) => client.health.query(undefined, { signal }), healthTimeoutMs),
-      setupNode: (request) => call('setupNode', (signal) => client.setupNode.mutate(request, { signal })),
-      setupIptables: (request) =>
-        call('setupIptables', (signal) => client.setupIptables.mutate(request, { signal })),
-      addOtherNodes: (nodes) =>
-        call('addOtherNodes', (signal) => client.addOtherNodes.mutate(nodes, { signal })),
-      newNodeInCluster: (request) =>
-        call('newNodeInCluster', (signal) => client.newNodeInCluster.mutate(request, { signal })),
+    return {
+      health: () => call((signal) => client.health.query(undefined, { signal }), healthTimeoutMs),
+      setupNode: (request) => call((signal) => client.setupNode.mutate(request, { signal })),
+      setupIptables: (request) => call((signal) => client.setupIptables.mutate(request, { signal })),
+      addOtherNodes: (nodes) => call((signal) => client.addOtherNodes.mutate(nodes, { signal })),
+      newNodeInCluster: (request) => call((signal) => client.newNodeInCluster.mutate(request, { signal })),
       deleteNodeInCluster: (request) =>
-        call('deleteNodeInCluster', (signal) => client.deleteNodeInCluster.mutate(request, { signal })),
-      cleanNode: (request) => call('cleanNode', (signal) => client.cleanNode.mutate(request, { signal })),
-      setupInstance: (request) =>
-        call('setupInstance', (signal) => client.setupInstance.mutate(request, { signal })),
-      setupInstances: (request) =>
-        call('setupInstances', (signal) => client.setupInstances.mutate(request, { signal })),
-      cleanInstance: (request) =>
-        call('cleanInstance', (signal) => client.cleanInstance.mutate(request, { signal })),
-      setPortMappings: (request) =>
-        call('setPortMappings', (signal) => client.setPortMappings.mutate(request, { signal })),
-      // JSON drops undefined properties: the wire type has `x?: T` where netcore's has `x: T | undefined`.
-      inspect: (request) =>
-        call('inspect', (signal) => client.inspect.query(request, { signal }) as Promise<NodeSnapshot>),
-      // The agent's `diff` query would carry the whole desired state in its URL (a GET), which outgrows
-      // the HTTP header limit on a node with many instances: read the node instead, and compare here with
-      // netcore's own (pure) diffNode.
-      diff: async ({ desired }) => {
-        const actual = await connection.inspect({ nodeId: desired.nodeId });
-        const drift = diffNode({ desired, actual });
-        return { hasDrift: drift.length > 0, drift, actual };
-      },
-      orphans: (request) => call('orphans', (signal) => client.orphans.query(request, { signal })),
-      cleanOrphans: (request) =>
-        call('cleanOrphans', (signal) => client.cleanOrphans.mutate(request, { signal })),
+        call((signal) => client.deleteNodeInCluster.mutate(request, { signal })),
+      cleanNode: (request) => call((signal) => client.cleanNode.mutate(request, { signal })),
+      setupInstance: (request) => call((signal) => client.setupInstance.mutate(request, { signal })),
+      setupInstances: (request) => call((signal) => client.setupInstances.mutate(request, { signal })),
+      cleanInstance: (request) => call((signal) => client.cleanInstance.mutate(request, { signal })),
+      setPortMappings: (request) => call((signal) => client.setPortMappings.mutate(request, { signal })),
+      inspect: (request) => call((signal) => client.inspect.query(request, { signal })),
+      diff: (request) => call((signal) => client.diff.query(request, { signal })),
+      orphans: (request) => call((signal) => client.orphans.query(request, { signal })),
+      cleanOrphans: (request) => call((signal) => client.cleanOrphans.mutate(request, { signal })),
       followEvents: (request) => followAgentEvents({ client, url, request }),
-    };
-    return connection;
+    } satisfies AgentConnection;
   },
 });

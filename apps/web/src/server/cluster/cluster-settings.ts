@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { Database, DatabaseTransaction } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
-import { parseRequest } from '../errors/parse-request.js';
 import { WebError } from '../errors/web-error.js';
 import { type ClusterPlan, validateClusterPlan } from '../ipam/ipam.js';
 
@@ -12,6 +11,7 @@ export const ZUpdateClusterSettingsRequest = z.object({
   clusterCidr: z.string().max(18),
   nodePrefixLength: z.number().int(),
 });
+export type TUpdateClusterSettingsRequest = z.output<typeof ZUpdateClusterSettingsRequest>;
 
 /** The cluster's address plan (defaults: 10.0.0.0/16, /24 per node), created on first read. */
 export const readClusterPlan = async ({
@@ -33,7 +33,7 @@ export const updateClusterPlan = ({
 }: {
   deps: ServiceDeps;
   actor: Actor;
-  request: z.input<typeof ZUpdateClusterSettingsRequest>;
+  request: TUpdateClusterSettingsRequest;
 }) =>
   runAudited({
     deps,
@@ -43,9 +43,7 @@ export const updateClusterPlan = ({
     targetId: 'settings',
     details: { ...request },
     work: async () => {
-      const plan = validateClusterPlan(
-        parseRequest({ schema: ZUpdateClusterSettingsRequest, input: request }),
-      );
+      const plan = validateClusterPlan(request);
       return deps.db.$transaction(async (tx) => {
         const nodeCount = await tx.node.count();
         if (nodeCount > 0)

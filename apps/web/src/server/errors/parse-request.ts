@@ -1,7 +1,11 @@
+import { formatFieldIssue, readFirstIssue } from '@kudo/netcore';
 import type { z } from 'zod';
 import { WebError } from './web-error.js';
 
-/** Parses a request with its schema; the first problem becomes an INVALID_INPUT WebError naming the field. */
+/**
+ * Parses what came from outside the routers (an agent's answer) with its schema; the first problem becomes
+ * an INVALID_INPUT WebError naming the field. Requests are parsed by their router, once.
+ */
 export const parseRequest = <Schema extends z.ZodType>({
   schema,
   input,
@@ -11,12 +15,11 @@ export const parseRequest = <Schema extends z.ZodType>({
 }): z.output<Schema> => {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const [issue] = result.error.issues;
-  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : undefined;
+  const issue = readFirstIssue(result.error);
   throw new WebError({
     code: 'INVALID_INPUT',
-    field,
-    message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`,
+    field: issue.field,
+    message: formatFieldIssue(issue),
     cause: result.error,
   });
 };

@@ -2,7 +2,6 @@ import { ZId } from '@kudo/netcore';
 import { z } from 'zod';
 import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
-import { parseRequest } from '../errors/parse-request.js';
 import { toWebError } from '../errors/web-error.js';
 import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
 
@@ -11,7 +10,7 @@ export const ZCleanOrphansRequest = z.object({
   /** Only list what would be removed (the default): the plan to review before cleaning. */
   dryRun: z.boolean().default(true),
 });
-export type TCleanOrphansRequest = z.input<typeof ZCleanOrphansRequest>;
+export type TCleanOrphansRequest = z.output<typeof ZCleanOrphansRequest>;
 
 /** Everything the database knows on and around a node: the agent never cleans any of it. */
 const readKnown = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: string }) => {
@@ -48,7 +47,7 @@ export const cleanOrphans = async ({
   actor: Actor;
   request: TCleanOrphansRequest;
 }) => {
-  const { nodeId, dryRun } = parseRequest({ schema: ZCleanOrphansRequest, input: request });
+  const { nodeId, dryRun } = request;
   if (dryRun) return listOrphans({ deps, nodeId });
   return runAudited({
     deps,

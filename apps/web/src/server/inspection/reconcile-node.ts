@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { AgentConnection, AgentOperation } from '../agents/agent-gateway.js';
 import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
-import { parseRequest } from '../errors/parse-request.js';
 import { toWebError, WebError } from '../errors/web-error.js';
 import { startProgress } from '../events/operation-progress.js';
 import type { PublicDriftItem } from './drift-items.js';
@@ -14,7 +13,7 @@ export const ZReconcileRequest = z.object({
   /** One drift item (from inspection); all of them when omitted. */
   itemId: z.string().max(64).optional(),
 });
-export type TReconcileRequest = z.input<typeof ZReconcileRequest>;
+export type TReconcileRequest = z.output<typeof ZReconcileRequest>;
 
 /** Fixing one item can reveal another (a re-created bridge, then its instances): a few rounds at most. */
 const maxRounds = 3;
@@ -81,7 +80,7 @@ export const reconcileNode = ({
     targetId: request.nodeId,
     details: { itemId: request.itemId ?? 'all' },
     work: async (note) => {
-      const { nodeId, itemId } = parseRequest({ schema: ZReconcileRequest, input: request });
+      const { nodeId, itemId } = request;
       return deps.nodeLock.run({
         key: nodeId,
         work: async () => {

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { type Actor, runAudited } from '../audit/audit-log.js';
 import { readUniqueViolation } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
-import { parseRequest } from '../errors/parse-request.js';
-import { isRefusal, toWebError, WebError } from '../errors/web-error.js';
+import { isAgentRefusal, toWebError, WebError } from '../errors/web-error.js';
 import { findFreeInstanceAddress, validateRequestedAddress } from '../ipam/ipam.js';
 import { toSetupInstanceRequest } from '../nodes/node-model.js';
 import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
@@ -21,7 +20,8 @@ export const ZCreateInstanceRequest = z.object({
   ipAddr: ZIpv4Addr.optional(),
   ports: ZPorts.default([]),
 });
-export type TCreateInstanceRequest = z.input<typeof ZCreateInstanceRequest>;
+/** What the service takes: the request as the router parsed it (defaults applied). */
+export type TCreateInstanceRequest = z.output<typeof ZCreateInstanceRequest>;
 
 const maxAllocationAttempts = 20;
 
@@ -136,31 +136,30 @@ export const createInstance = ({
     targetId: request.instanceId,
     details: { nodeId: request.nodeId, ipAddr: request.ipAddr, ports: request.ports },
     work: async (note) => {
-      const input = parseRequest({ schema: ZCreateInstanceRequest, input: request });
-      const { node, ipAddr } = await allocateInstance({ deps, ...input });
+      const { node, ipAddr } = await allocateInstance({ deps, ...request });
       note.details.ipAddr = ipAddr;
       return deps.nodeLock.run({
         key: node.id,
         work: async () => {
           const current = await deps.db.instance.findUnique({
-            where: { id: input.instanceId },
+            where: { id: request.instanceId },
             select: { status: true },
           });
           if (current?.status !== 'pending')
             throw new WebError({
               code: 'CONFLICT',
               field: 'instanceId',
-              message: `instance '${input.instanceId}' was deleted while it was being created`,
+              message: `instance '${request.instanceId}' was deleted while it was being created`,
             });
           try {
             const result = await connectAgent({ deps, node }).setupInstance(
               toSetupInstanceRequest({
                 node,
-                instance: { id: input.instanceId, ipAddr, portMappings: input.ports },
+                instance: { id: request.instanceId, ipAddr, portMappings: request.ports },
               }),
             );
             return await deps.db.instance.update({
-              where: { id: input.instanceId },
+              where: { id: request.instanceId },
               data: {
                 status: 'running',
                 namespaceName: result.namespaceName,
@@ -170,13 +169,21 @@ export const createInstance = ({
               select: publicInstanceSelect,
             });
           } catch (error) {
-            const webError = toWebError(error, { nodeId: node.id, operation: 'setupInstance' });
-            if (webError.agentCode && isRefusal(webError.agentCode)) {
-              await deps.db.instance.delete({ where: { id: input.instanceId } });
+            const isRefused = isAgentRefusal(error);
+            const webError = toWebError(error, {
+              nodeId: node.id,
+              operation: 'setupInstance',
+              request: 'instance.create',
+              consequence: isRefused
+                ? undefined
+                : `(instance ${request.instanceId} is kept as failed and set up again when node ${node.id} answers)`,
+            });
+            if (isRefused) {
+              await deps.db.instance.delete({ where: { id: request.instanceId } });
               throw webError;
             }
             await deps.db.instance.update({
-              where: { id: input.instanceId },
+              where: { id: request.instanceId },
               data: { status: 'failed', statusReason: webError.message },
             });
             await recordPendingChange({
@@ -192,14 +199,7 @@ export const createInstance = ({
               status: webError.code === 'AGENT_UNREACHABLE' ? 'unreachable' : 'degraded',
               reason: webError.message,
             });
-            throw new WebError({
-              code: webError.code,
-              field: webError.field,
-              nodeId: node.id,
-              agentCode: webError.agentCode,
-              message: `${webError.message} (instance ${input.instanceId} is kept as failed and set up again when node ${node.id} answers)`,
-              cause: error,
-            });
+            throw webError;
           }
         },
       });

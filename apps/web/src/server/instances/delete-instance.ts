@@ -2,13 +2,12 @@ import { ZId } from '@kudo/netcore';
 import { z } from 'zod';
 import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
-import { parseRequest } from '../errors/parse-request.js';
 import { toWebError, WebError } from '../errors/web-error.js';
 import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
 import { recordPendingChange } from '../nodes/pending-changes.js';
 
 export const ZInstanceIdRequest = z.object({ instanceId: ZId });
-export type TInstanceIdRequest = z.input<typeof ZInstanceIdRequest>;
+export type TInstanceIdRequest = z.output<typeof ZInstanceIdRequest>;
 
 /**
  * Deletes an instance: its agent removes the namespace, veth and port mappings, then the record goes and
@@ -31,7 +30,7 @@ export const deleteInstance = ({
     targetType: 'instance',
     targetId: request.instanceId,
     work: async (note) => {
-      const { instanceId } = parseRequest({ schema: ZInstanceIdRequest, input: request });
+      const { instanceId } = request;
       const instance = await deps.db.instance.findUnique({
         where: { id: instanceId },
         select: { nodeId: true, ipAddr: true },
@@ -51,7 +50,11 @@ export const deleteInstance = ({
           try {
             await connectAgent({ deps, node }).cleanInstance({ instanceId });
           } catch (error) {
-            const webError = toWebError(error, { nodeId: node.id, operation: 'cleanInstance' });
+            const webError = toWebError(error, {
+              nodeId: node.id,
+              operation: 'cleanInstance',
+              request: 'instance.delete',
+            });
             await deps.db.instance.update({
               where: { id: instanceId },
               data: { statusReason: webError.message },

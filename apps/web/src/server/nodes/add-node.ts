@@ -36,7 +36,7 @@ export const ZAddNodeRequest = z.object({
   /** A subnet of the cluster network for this node; by default the lowest free one. */
   subnet: z.string().max(18).optional(),
 });
-export type TAddNodeRequest = z.input<typeof ZAddNodeRequest>;
+export type TAddNodeRequest = z.output<typeof ZAddNodeRequest>;
 
 const maxAllocationAttempts = 20;
 
@@ -169,7 +169,7 @@ export const addNode = ({
     targetType: 'node',
     targetId: request.agentUrl,
     work: async (note) => {
-      const input = parseRequest({ schema: ZAddNodeRequest, input: request });
+      const input = request;
       note.details = { agentUrl: input.agentUrl, externalIpAddr: input.externalIpAddr, subnet: input.subnet };
       // A malformed subnet is refused before the agent is contacted (whether it is free is settled later).
       if (input.subnet)
@@ -180,13 +180,7 @@ export const addNode = ({
         });
       const agent = deps.gateway.connect({ url: input.agentUrl, token: input.agentToken });
       const health = await agent.health().catch((error: unknown) => {
-        const webError = toWebError(error, { operation: 'health check of the new agent' });
-        throw new WebError({
-          code: webError.code,
-          field: webError.agentCode === 'PERMISSION_DENIED' ? 'agentToken' : 'agentUrl',
-          message: webError.message,
-          cause: error,
-        });
+        throw toWebError(error, { operation: 'health check of the new agent', request: 'node.add' });
       });
       const nodeId = parseRequest({ schema: ZId, input: health.nodeId });
       note.targetId = nodeId;
@@ -213,7 +207,7 @@ export const addNode = ({
             });
             await clearPendingChange({ deps, nodeId, subjectId: nodeId });
           } catch (error) {
-            const webError = toWebError(error, { nodeId, operation: 'setupNode' });
+            const webError = toWebError(error, { nodeId, operation: 'setupNode', request: 'node.add' });
             if (webError.agentCode && isRefusal(webError.agentCode)) {
               // Undone: the node, and what the other nodes were to be told about it.
               await deps.db.$transaction([

@@ -2,7 +2,6 @@ import { ZId } from '@kudo/netcore';
 import { z } from 'zod';
 import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
-import { parseRequest } from '../errors/parse-request.js';
 import { describeError, toWebError, WebError } from '../errors/web-error.js';
 import { startProgress } from '../events/operation-progress.js';
 import { announceToPeers } from './announce-to-peers.js';
@@ -17,7 +16,7 @@ export const ZRemoveNodeRequest = z.object({
    */
   force: z.boolean().default(false),
 });
-export type TRemoveNodeRequest = z.input<typeof ZRemoveNodeRequest>;
+export type TRemoveNodeRequest = z.output<typeof ZRemoveNodeRequest>;
 
 /**
  * Removes a node: (with force) its instances, then its route and rules on every other node, then its own
@@ -42,7 +41,7 @@ export const removeNode = ({
     targetId: request.nodeId,
     details: { force: request.force ?? false },
     work: async (note) => {
-      const { nodeId, force } = parseRequest({ schema: ZRemoveNodeRequest, input: request });
+      const { nodeId, force } = request;
       const node = await readNodeRecord({ db: deps.db, nodeId });
       const instances = await deps.db.instance.findMany({ where: { nodeId }, select: { id: true } });
       if (instances.length > 0 && !force)

@@ -1,7 +1,7 @@
-import { type TNodeIdRequest, ZNodeIdRequest } from '@kudo/netcore';
+import type { ZNodeIdRequest } from '@kudo/netcore';
+import type { z } from 'zod';
 import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
-import { parseRequest } from '../errors/parse-request.js';
 import { WebError } from '../errors/web-error.js';
 import { checkNode } from './check-node.js';
 import { readNodeRecord } from './node-queries.js';
@@ -20,7 +20,7 @@ export const retryNode = ({
 }: {
   deps: ServiceDeps;
   actor: Actor;
-  request: TNodeIdRequest;
+  request: z.output<typeof ZNodeIdRequest>;
 }) =>
   runAudited({
     deps,
@@ -29,7 +29,7 @@ export const retryNode = ({
     targetType: 'node',
     targetId: request.nodeId,
     work: async (note) => {
-      const { nodeId } = parseRequest({ schema: ZNodeIdRequest, input: request });
+      const { nodeId } = request;
       const node = await readNodeRecord({ db: deps.db, nodeId });
       if (node.removeRequestedAt)
         throw new WebError({

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { type Actor, runAudited } from '../audit/audit-log.js';
 import { readUniqueViolation } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
-import { parseRequest } from '../errors/parse-request.js';
 import { isRefusal, toWebError, WebError } from '../errors/web-error.js';
 import { publicInstanceSelect } from '../instances/instance-model.js';
 import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
@@ -11,7 +10,7 @@ import { recordPendingChange } from '../nodes/pending-changes.js';
 import { findPortConflict } from './port-conflicts.js';
 
 export const ZSetPortMappingsRequest = z.object({ instanceId: ZId, ports: ZPorts });
-export type TSetPortMappingsRequest = z.input<typeof ZSetPortMappingsRequest>;
+export type TSetPortMappingsRequest = z.output<typeof ZSetPortMappingsRequest>;
 
 type Mapping = { hostPort: number; instancePort: number; protocol: string };
 
@@ -78,7 +77,7 @@ export const setPortMappings = ({
     targetId: request.instanceId,
     details: { ports: request.ports },
     work: async () => {
-      const { instanceId, ports } = parseRequest({ schema: ZSetPortMappingsRequest, input: request });
+      const { instanceId, ports } = request;
       const instance = await deps.db.instance.findUnique({
         where: { id: instanceId },
         select: {
@@ -107,7 +106,11 @@ export const setPortMappings = ({
           try {
             await connectAgent({ deps, node }).setPortMappings({ instanceId, ports });
           } catch (error) {
-            const webError = toWebError(error, { nodeId: node.id, operation: 'setPortMappings' });
+            const webError = toWebError(error, {
+              nodeId: node.id,
+              operation: 'setPortMappings',
+              request: 'portMapping.set',
+            });
             if (webError.agentCode && isRefusal(webError.agentCode))
               await replaceMappings({ deps, instanceId, nodeId: node.id, ports: instance.portMappings });
             else

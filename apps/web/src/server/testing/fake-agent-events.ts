@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
-import { NetcoreError } from '@kudo/netcore';
+import { AgentTransportError } from '@kudo/agent/client';
+import type { NetcoreError } from '@kudo/netcore';
 import type { AgentOperationEvent, TFollowEventsRequest } from '../agents/agent-gateway.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -94,7 +95,8 @@ export async function* followFakeEvents({
     for await (const [event] of live) yield event as AgentOperationEvent;
   } catch (error) {
     if (signal.aborted) return;
-    if (dropped.aborted) throw new NetcoreError({ code: 'UNREACHABLE', reason: 'the event stream broke' });
+    if (dropped.aborted)
+      throw new AgentTransportError({ kind: 'unreachable', reason: 'the event stream broke' });
     throw error;
   } finally {
     log.streams.active -= 1;

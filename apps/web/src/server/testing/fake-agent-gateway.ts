@@ -1,4 +1,5 @@
-import { type DriftItem, NetcoreError, type NodeSnapshot } from '@kudo/netcore';
+import { AgentTransportError, type AgentTransportErrorKind } from '@kudo/agent/client';
+import type { DriftItem, NetcoreError, NodeSnapshot } from '@kudo/netcore';
 import type { AgentConnection, AgentGateway } from '../agents/agent-gateway.js';
 import { createFakeEventLog, type FakeEventLog, followFakeEvents } from './fake-agent-events.js';
 
@@ -16,11 +17,23 @@ type FakeAgent = {
 
 const queries = new Set(['health', 'inspect', 'diff', 'orphans']);
 
+/** A call that does not get through, as the real gateway reports it. */
+const refuse = ({ url, kind }: { url: string; kind: AgentTransportErrorKind }) =>
+  new AgentTransportError({
+    kind,
+    url,
+    reason:
+      kind === 'unauthorised'
+        ? `the agent at ${url} refused the token`
+        : `no answer from the agent at ${url}`,
+  });
+
 export type RecordedCall = { url: string; operation: string; input: unknown };
 
 /**
- * Agents in memory, for unit tests of the services: every call is recorded, an agent can be down, and
- * the next call of an operation can be made to fail with a given netcore error.
+ * Agents in memory, for unit tests of the services: every call is recorded, an agent can be down (its calls
+ * fail as the real gateway's do: AgentTransportError), and the next call of an operation can be made to
+ * fail with a given netcore error (what an agent answers when netcore refuses or fails).
  */
 export const createFakeAgentGateway = () => {
   const agents = new Map<string, FakeAgent>();
@@ -35,13 +48,8 @@ export const createFakeAgentGateway = () => {
     const call = async <T>(operation: string, input: unknown, answer: () => T): Promise<T> => {
       calls.push({ url, operation, input });
       const agent = agents.get(url);
-      if (!agent || agent.isDown)
-        throw new NetcoreError({ code: 'UNREACHABLE', reason: `no answer from the agent at ${url}` });
-      if (agent.token !== token)
-        throw new NetcoreError({
-          code: 'PERMISSION_DENIED',
-          reason: `the agent at ${url} refused the token`,
-        });
+      if (!agent || agent.isDown) throw refuse({ url, kind: 'unreachable' });
+      if (agent.token !== token) throw refuse({ url, kind: 'unauthorised' });
       const queue = agent.failures.get(operation) ?? [];
       const index = queue.findIndex((failure) => failure.matches(input));
       const [failure] = index === -1 ? [] : queue.splice(index, 1);
@@ -57,19 +65,22 @@ export const createFakeAgentGateway = () => {
       end({});
       return answer();
     };
-    const done = () => ({});
+    const done = () => undefined;
     return {
       health: () =>
         call('health', undefined, () => {
           const agent = getAgent(url);
           return {
             agentVersion: '0.0.0-fake',
+            apiVersion: 1,
             nodeId: agent.nodeId,
             hostNamespace: null,
             kernel: 'fake',
             bootId: agent.bootId,
             uptimeSeconds: 1,
-            tools: {},
+            systemUptimeSeconds: 1,
+            tools: { iproute2: true, iptables: true, conntrack: true },
+            certificate: null,
           };
         }),
       setupNode: (input) => call('setupNode', input, () => ({ interfaceName: 'kudobfake' })),
@@ -94,24 +105,20 @@ export const createFakeAgentGateway = () => {
           })),
         })),
       cleanInstance: (input) => call('cleanInstance', input, done),
-      setPortMappings: (input) => call('setPortMappings', input, done),
+      setPortMappings: (input) =>
+        call('setPortMappings', input, () => ({ added: input.ports.length, removed: 0 })),
       inspect: (input) => call('inspect', input, () => ({}) as NodeSnapshot),
       diff: (input) =>
         call('diff', input, () => {
           const { drift } = getAgent(url);
           return { hasDrift: drift.length > 0, drift, actual: {} as NodeSnapshot };
         }),
-      orphans: (input) => call('orphans', input, () => ({ orphans: [] })),
-      cleanOrphans: (input) => call('cleanOrphans', input, () => ({ orphans: [] })),
+      orphans: (input) => call('orphans', input, () => ({ dryRun: true as const, orphans: [] })),
+      cleanOrphans: (input) => call('cleanOrphans', input, () => ({ dryRun: false as const, orphans: [] })),
       followEvents: async function* (request) {
         const agent = agents.get(url);
-        if (!agent || agent.isDown)
-          throw new NetcoreError({ code: 'UNREACHABLE', reason: `no answer from the agent at ${url}` });
-        if (agent.token !== token)
-          throw new NetcoreError({
-            code: 'PERMISSION_DENIED',
-            reason: `the agent at ${url} refused the token`,
-          });
+        if (!agent || agent.isDown) throw refuse({ url, kind: 'unreachable' });
+        if (agent.token !== token) throw refuse({ url, kind: 'unauthorised' });
         yield* followFakeEvents({ log: agent.events, request });
       },
     };

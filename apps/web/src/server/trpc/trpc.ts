@@ -1,3 +1,4 @@
+import { formatFieldIssue, hasInputIssues, readFirstIssue } from '@kudo/netcore';
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from '@trpc/server';
 import type { SessionUser } from '../auth/session.js';
 import { readSessionUser } from '../auth/session.js';
@@ -26,22 +27,23 @@ export const trpcCodeByWebCode = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   AGENT_UNREACHABLE: 'BAD_GATEWAY',
+  AGENT_UNAUTHORIZED: 'BAD_GATEWAY',
+  AGENT_INCOMPATIBLE: 'BAD_GATEWAY',
   AGENT_FAILED: 'BAD_GATEWAY',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<WebErrorCode, TRPC_ERROR_CODE_KEY>;
 
-/** What a client reads in `error.data.web`: the code, the field to highlight, the node that failed. */
+/**
+ * What a client reads in `error.data.web`: the code, the field of the request to highlight (an agent's
+ * refusal already translated to the web request's field), the node that failed.
+ */
 export type WebErrorData = { code: WebErrorCode; field: string | undefined; nodeId: string | undefined };
 
 /** The first problem of an input the procedure's zod schema refused: the field and a readable message. */
 const readInputIssue = (error: TRPCError) => {
-  const { cause } = error;
-  if (error.code !== 'BAD_REQUEST' || !cause || !('issues' in cause) || !Array.isArray(cause.issues))
-    return undefined;
-  const [issue] = cause.issues as { path?: PropertyKey[]; message?: string }[];
-  const field = issue?.path?.map(String).join('.') || undefined;
-  const reason = issue?.message ?? 'invalid input';
-  return { field, message: field ? `${field}: ${reason}` : reason };
+  if (error.code !== 'BAD_REQUEST' || !hasInputIssues(error.cause)) return undefined;
+  const issue = readFirstIssue(error.cause);
+  return { field: issue.field, message: formatFieldIssue(issue) };
 };
 
 const readWebErrorData = (error: TRPCError): WebErrorData | null => {
