@@ -14,6 +14,7 @@ import { reconcileNode, type TReconcileRequest } from './inspection/reconcile-no
 import { createInstance, type TCreateInstanceRequest } from './instances/create-instance.js';
 import { deleteInstance, type TInstanceIdRequest } from './instances/delete-instance.js';
 import { getInstance, listInstances } from './instances/read-instances.js';
+import { createJoinServices } from './join/join-services.js';
 import { addNode, type TAddNodeRequest } from './nodes/add-node.js';
 import { checkAllNodes, checkNode, startHealthMonitor } from './nodes/check-node.js';
 import { getNode, listNodes } from './nodes/read-nodes.js';
@@ -48,6 +49,7 @@ export const createServices = (deps: ServiceDeps) => ({
     check: ({ nodeId }: { nodeId: string }) => checkNode({ deps, nodeId }),
     checkAll: () => checkAllNodes({ deps }),
   },
+  join: createJoinServices(deps),
   instances: {
     list: ({ nodeId }: { nodeId?: string } = {}) => listInstances({ deps, nodeId }),
     get: ({ instanceId }: { instanceId: string }) => getInstance({ deps, instanceId }),

@@ -1,9 +1,11 @@
 import { ZId, ZIpv4Addr } from '@kudo/netcore';
 import { z } from 'zod';
-import { type Actor, runAudited } from '../audit/audit-log.js';
+import type { AgentConnection } from '../agents/agent-gateway.js';
+import { type Actor, type AuditNote, runAudited } from '../audit/audit-log.js';
 import { readClusterPlan } from '../cluster/cluster-settings.js';
 import { type DatabaseTransaction, readUniqueViolation } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
+import type { WebRequestKind } from '../errors/agent-fields.js';
 import { parseRequest } from '../errors/parse-request.js';
 import { isRefusal, toWebError, WebError } from '../errors/web-error.js';
 import { startProgress } from '../events/operation-progress.js';
@@ -77,22 +79,36 @@ const recordAdditionIntent = async ({
     });
 };
 
-/** Registers the node with a subnet; the subnet's uniqueness in the database settles concurrent adds. */
-const createNodeRecord = async ({
+/** What registering a node needs besides the addition request: what its agent said, or the join. */
+export type NodeRegistration = {
+  nodeId: string;
+  /** The field a taken node id is reported under (the agent URL for node.add, which learns the id from it). */
+  nodeIdField?: string;
+  bootId?: string;
+  agentVersion: string;
+  apiVersion?: number;
+  kernel?: string;
+  /** Runs in the registering transaction, after the node row is written (a join consumes its token there). */
+  onRegistered?: (tx: DatabaseTransaction) => Promise<void>;
+};
+
+/**
+ * Registers the node with a subnet (pending, with every call its addition needs as pending changes); the
+ * subnet's uniqueness in the database settles concurrent adds.
+ */
+export const registerNode = async ({
   deps,
   request,
-  nodeId,
-  bootId,
-  agentVersion,
-  kernel,
+  registration: { nodeId, nodeIdField = 'agentUrl', bootId, agentVersion, apiVersion, kernel, onRegistered },
 }: {
   deps: ServiceDeps;
   request: z.output<typeof ZAddNodeRequest>;
-  nodeId: string;
-  bootId: string;
-  agentVersion: string;
-  kernel: string;
+  registration: NodeRegistration;
 }) => {
+  const conflictFields: Record<string, { field: string; what: string }> = {
+    ...conflictFieldByColumn,
+    id: { field: nodeIdField, what: `a node with the id '${nodeId}'` },
+  };
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await deps.db.$transaction(async (tx) => {
@@ -120,20 +136,22 @@ const createNodeRecord = async ({
             nodeIpAddr: getNodeIpAddr(subnet),
             status: 'pending',
             lastBootId: bootId,
-            lastSeenAt: new Date(),
+            lastSeenAt: bootId ? new Date() : undefined,
             agentVersion,
+            apiVersion,
             kernel,
           },
           select: { id: true, subnet: true, externalIpAddr: true, nodeIpAddr: true },
         });
         const peers = await readPeers({ db: tx, nodeId });
         await recordAdditionIntent({ tx, node, peers });
+        await onRegistered?.(tx);
         return { node, peers };
       });
     } catch (error) {
       const columns = readUniqueViolation(error);
       if (!columns) throw error;
-      const known = columns.map((column) => conflictFieldByColumn[column]).find(Boolean);
+      const known = columns.map((column) => conflictFields[column]).find(Boolean);
       if (known)
         throw new WebError({
           code: 'CONFLICT',
@@ -145,6 +163,92 @@ const createNodeRecord = async ({
         throw new WebError({ code: 'CONFLICT', field: 'subnet', message: 'the subnet is already taken' });
     }
   }
+};
+
+/**
+ * Sets up a node just registered: its bridge and routes to every other node, then its announcement to
+ * each other node. A refusal by its agent undoes the registration (`onUndo` runs in that transaction);
+ * any other failure leaves the node degraded with what failed, recorded as pending changes.
+ */
+export const setUpRegisteredNode = async ({
+  deps,
+  agent,
+  node,
+  peers,
+  note,
+  onUndo,
+  request,
+}: {
+  deps: ServiceDeps;
+  agent: AgentConnection;
+  node: Pick<NodeRecord, 'id' | 'subnet' | 'externalIpAddr'>;
+  peers: readonly NodeRecord[];
+  note: AuditNote;
+  onUndo?: (tx: DatabaseTransaction) => Promise<void>;
+  /** The web request that adds the node: a refusal of setupNode names its fields. */
+  request?: WebRequestKind;
+}) => {
+  const nodeId = node.id;
+  const failures: string[] = [];
+  const progress = startProgress({ total: 1 + peers.length, what: `setting up ${nodeId}` });
+
+  await deps.nodeLock.run({
+    key: nodeId,
+    work: async () => {
+      try {
+        await agent.setupNode({
+          nodeId,
+          nodeIpCidr: toNodeRequest(node).nodeIp.clusterIpCidr,
+          nodesIps: peers.map(toNodeRequest),
+        });
+        await clearPendingChange({ deps, nodeId, subjectId: nodeId });
+      } catch (error) {
+        const webError = toWebError(error, { nodeId, operation: 'setupNode', request });
+        if (webError.agentCode && isRefusal(webError.agentCode)) {
+          // Undone: the node, and what the other nodes were to be told about it.
+          await deps.db.$transaction(async (tx) => {
+            await tx.pendingChange.deleteMany({ where: { subjectId: nodeId } });
+            await tx.node.delete({ where: { id: nodeId } });
+            await onUndo?.(tx);
+          });
+          throw webError;
+        }
+        failures.push(webError.message);
+        await recordPendingChange({
+          deps,
+          nodeId,
+          subjectId: nodeId,
+          kind: 'reapplyNode',
+          error: webError,
+        });
+      }
+    },
+  });
+  progress.advance({ what: `set up ${nodeId}; announcing it to ${peers.length} nodes` });
+  const announced = await announceToPeers({
+    deps,
+    node,
+    peers,
+    operation: 'newNodeInCluster',
+    onProgress: ({ peer }) =>
+      progress.advance({
+        what: peer.isAnnounced
+          ? `announced to ${peer.nodeId}`
+          : `announcement to ${peer.nodeId} failed: kept as a pending change`,
+      }),
+  });
+  failures.push(...announced.failures);
+  const pendingChanges = await deps.db.pendingChange.findMany({
+    where: { OR: [{ nodeId }, { subjectId: nodeId }] },
+    select: { nodeId: true, subjectId: true, kind: true, lastError: true },
+  });
+  await saveNodeStatus({
+    deps,
+    nodeId,
+    ...decideNodeStatus({ isBeingRemoved: false, pendingChanges, problemInstances: [] }),
+  });
+  note.details.failures = failures;
+  return deps.db.node.findUniqueOrThrow({ where: { id: nodeId }, select: publicNodeSelect });
 };
 
 /**
@@ -184,73 +288,17 @@ export const addNode = ({
       });
       const nodeId = parseRequest({ schema: ZId, input: health.nodeId });
       note.targetId = nodeId;
-      const { node, peers } = await createNodeRecord({
+      const { node, peers } = await registerNode({
         deps,
         request: input,
-        nodeId,
-        bootId: health.bootId,
-        agentVersion: health.agentVersion,
-        kernel: health.kernel,
-      });
-      note.details.subnet = node.subnet;
-      const failures: string[] = [];
-      const progress = startProgress({ total: 1 + peers.length, what: `setting up ${nodeId}` });
-
-      await deps.nodeLock.run({
-        key: nodeId,
-        work: async () => {
-          try {
-            await agent.setupNode({
-              nodeId,
-              nodeIpCidr: toNodeRequest(node).nodeIp.clusterIpCidr,
-              nodesIps: peers.map(toNodeRequest),
-            });
-            await clearPendingChange({ deps, nodeId, subjectId: nodeId });
-          } catch (error) {
-            const webError = toWebError(error, { nodeId, operation: 'setupNode', request: 'node.add' });
-            if (webError.agentCode && isRefusal(webError.agentCode)) {
-              // Undone: the node, and what the other nodes were to be told about it.
-              await deps.db.$transaction([
-                deps.db.pendingChange.deleteMany({ where: { subjectId: nodeId } }),
-                deps.db.node.delete({ where: { id: nodeId } }),
-              ]);
-              throw webError;
-            }
-            failures.push(webError.message);
-            await recordPendingChange({
-              deps,
-              nodeId,
-              subjectId: nodeId,
-              kind: 'reapplyNode',
-              error: webError,
-            });
-          }
+        registration: {
+          nodeId,
+          bootId: health.bootId,
+          agentVersion: health.agentVersion,
+          kernel: health.kernel,
         },
       });
-      progress.advance({ what: `set up ${nodeId}; announcing it to ${peers.length} nodes` });
-      const announced = await announceToPeers({
-        deps,
-        node,
-        peers,
-        operation: 'newNodeInCluster',
-        onProgress: ({ peer }) =>
-          progress.advance({
-            what: peer.isAnnounced
-              ? `announced to ${peer.nodeId}`
-              : `announcement to ${peer.nodeId} failed: kept as a pending change`,
-          }),
-      });
-      failures.push(...announced.failures);
-      const pendingChanges = await deps.db.pendingChange.findMany({
-        where: { OR: [{ nodeId }, { subjectId: nodeId }] },
-        select: { nodeId: true, subjectId: true, kind: true, lastError: true },
-      });
-      await saveNodeStatus({
-        deps,
-        nodeId,
-        ...decideNodeStatus({ isBeingRemoved: false, pendingChanges, problemInstances: [] }),
-      });
-      note.details.failures = failures;
-      return deps.db.node.findUniqueOrThrow({ where: { id: nodeId }, select: publicNodeSelect });
+      note.details.subnet = node.subnet;
+      return setUpRegisteredNode({ deps, agent, node, peers, note, request: 'node.add' });
     },
   });

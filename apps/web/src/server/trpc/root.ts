@@ -2,6 +2,7 @@ import { clusterRouter } from './routers/cluster.js';
 import { eventRouter } from './routers/event.js';
 import { inspectionRouter } from './routers/inspection.js';
 import { instanceRouter } from './routers/instance.js';
+import { joinTokenRouter } from './routers/join-token.js';
 import { nodeRouter } from './routers/node.js';
 import { portMappingRouter } from './routers/port-mapping.js';
 import { createCallerFactory, createRouter } from './trpc.js';
@@ -14,6 +15,7 @@ export const appRouter = createRouter({
   portMapping: portMappingRouter,
   inspection: inspectionRouter,
   event: eventRouter,
+  joinToken: joinTokenRouter,
 });
 
 export type AppRouter = typeof appRouter;
