@@ -17,12 +17,20 @@ export const metricsPath = '/metrics';
 /** Procedures only the control plane may call (with its client certificate), never a bearer token. */
 const controlPlaneOnlyPrefix = 'credentials.';
 
-/** Whether a tRPC path (`/trpc/a,b` when batched) names a procedure reserved to the control plane. */
-export const isControlPlaneOnlyPath = (pathname: string) =>
-  pathname.startsWith(trpcBasePath) &&
-  decodeURIComponent(pathname.slice(trpcBasePath.length))
-    .split(',')
-    .some((name) => name.startsWith(controlPlaneOnlyPrefix));
+/**
+ * Whether a tRPC path (`/trpc/a,b` when batched) names a procedure reserved to the control plane. A path
+ * that does not decode is taken as reserved: refused, rather than guessed.
+ */
+export const isControlPlaneOnlyPath = (pathname: string) => {
+  if (!pathname.startsWith(trpcBasePath)) return false;
+  let names: string;
+  try {
+    names = decodeURIComponent(pathname.slice(trpcBasePath.length));
+  } catch {
+    return true;
+  }
+  return names.split(',').some((name) => name.startsWith(controlPlaneOnlyPrefix));
+};
 
 /** How a request proved who it is, if it did. */
 type Caller = 'control-plane' | 'token' | 'anonymous-loopback' | undefined;
