@@ -1,12 +1,9 @@
 import { listNamespaces } from '@kudo/netcore/lab';
 import { ping, request, runIn, startServer } from '@kudo/netcore/testing';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import { TRPCError } from '@trpc/server';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
-import { startLabAgents } from './testing/lab-agents.js';
-import { createTestDatabase } from './testing/test-database.js';
-import { createTestControlPlane } from './testing/test-services.js';
+import { beforeAll, expect, it } from 'vitest';
+import { type TestControlPlane, useTestCluster } from './testing/test-cluster.js';
 
 type Servers = Awaited<ReturnType<typeof startServer>>[];
 
@@ -32,15 +29,11 @@ const catchTrpc = async (promise: Promise<unknown>) => {
 };
 
 describeWithNamespaces('control plane driving a lab cluster through real agents', () => {
-  const lab = useTestLab({ nodeCount: 3 });
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let labAgents: Awaited<ReturnType<typeof startLabAgents>> | undefined;
-  let plane: ReturnType<typeof createTestControlPlane>;
+  const cluster = useTestCluster({ nodeCount: 3 });
+  const lab = () => cluster().lab;
+  const agent = (name: string) => cluster().agent(name);
+  let plane: TestControlPlane;
   const servers: Servers = [];
-  const agent = (name: string) => {
-    if (!labAgents) throw new Error('agents not started');
-    return labAgents.get(name);
-  };
   const namespaceOf = async (instanceId: string) =>
     (await plane.admin.instance.get({ instanceId })).namespaceName ?? '';
   const serve = async ({ instanceId, port }: { instanceId: string; port: number }) => {
@@ -49,18 +42,9 @@ describeWithNamespaces('control plane driving a lab cluster through real agents'
     return server;
   };
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    labAgents = await startLabAgents({ lab: lab() });
-    plane = createTestControlPlane({
-      db: database.db,
-      gateway: createTrpcAgentGateway({ timeoutMs: 30_000 }),
-    });
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((server) => server.stop()));
-    await labAgents?.stopAll();
-    await database?.remove();
+  beforeAll(() => {
+    plane = cluster().plane;
+    cluster().onStop(() => Promise.all(servers.map((server) => server.stop())));
   });
 
   it('adds three nodes: each gets a subnet, its bridge and routes to the others', async () => {
@@ -218,7 +202,7 @@ describeWithNamespaces('control plane driving a lab cluster through real agents'
     const { outside } = lab();
     expect(await request({ from: outside.namespace, host: externalIpAddr, port: 5432 })).toBeUndefined();
 
-    await labAgents?.reboot({ name: 'node2', bootId: 'boot-2' });
+    await cluster().reboot({ name: 'node2', bootId: 'boot-2' });
     expect(await plane.admin.node.check({ nodeId: 'node2' })).toEqual({ status: 'ready', reason: null });
     expect(await readOurRules(namespace)).toEqual(healthy);
     expect(await request({ from: outside.namespace, host: externalIpAddr, port: 5432 })).toBe(

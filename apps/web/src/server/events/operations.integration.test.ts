@@ -1,12 +1,10 @@
 import { type Agent, startAgent } from '@kudo/agent';
 import { runIn } from '@kudo/netcore/testing';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import { pino } from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTrpcAgentGateway } from '../agents/trpc-agent-gateway.js';
-import { startLabAgents } from '../testing/lab-agents.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane, testViewer } from '../testing/test-services.js';
+import { beforeAll, expect, it } from 'vitest';
+import { type TestControlPlane, useTestCluster } from '../testing/test-cluster.js';
+import { testViewer } from '../testing/test-services.js';
 import { createCaller } from '../trpc/root.js';
 import { createInnerContext } from '../trpc/trpc.js';
 import type { AgentEventRelay } from './agent-event-relay.js';
@@ -22,19 +20,14 @@ const readTracked = (value: unknown) =>
  * drives them.
  */
 describeWithNamespaces('live operations of a lab cluster, from the agents and the control plane', () => {
-  const lab = useTestLab({ nodeCount: 2 });
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let labAgents: Awaited<ReturnType<typeof startLabAgents>> | undefined;
-  let plane: ReturnType<typeof createTestControlPlane>;
+  const cluster = useTestCluster({ nodeCount: 2 });
+  let plane: TestControlPlane;
   let relay: AgentEventRelay | undefined;
   const subscription = new AbortController();
   let reading: Promise<void> | undefined;
   const updates: OperationView[] = [];
   let restartedAgent: Agent | undefined;
-  const agent = (name: string) => {
-    if (!labAgents) throw new Error('agents not started');
-    return labAgents.get(name);
-  };
+  const agent = (name: string) => cluster().agent(name);
   /** Waits (the test's timeout is the limit) until an update matches, and returns it. */
   const waitForUpdate = async (matches: (operation: OperationView) => boolean) => {
     for (;;) {
@@ -48,11 +41,12 @@ describeWithNamespaces('live operations of a lab cluster, from the agents and th
     updates.filter((update) => update.key === key).map(({ nodeName, status }) => `${nodeName} ${status}`);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    labAgents = await startLabAgents({ lab: lab() });
-    plane = createTestControlPlane({
-      db: database.db,
-      gateway: createTrpcAgentGateway({ timeoutMs: 30_000 }),
+    plane = cluster().plane;
+    cluster().onStop(async () => {
+      subscription.abort();
+      await reading;
+      await relay?.stop();
+      await restartedAgent?.close();
     });
     relay = plane.services.startEventRelay({ retry: { baseMs: 100, maxMs: 1_000 } });
     const viewer = createCaller(createInnerContext({ services: plane.services, user: testViewer }), {
@@ -62,14 +56,6 @@ describeWithNamespaces('live operations of a lab cluster, from the agents and th
     reading = (async () => {
       for await (const tracked of stream) updates.push(readTracked(tracked));
     })().catch(() => undefined);
-  });
-  afterAll(async () => {
-    subscription.abort();
-    await reading;
-    await relay?.stop();
-    await restartedAgent?.close();
-    await labAgents?.stopAll();
-    await database?.remove();
   });
 
   it('an instance created through the control plane runs on its node, tagged with the node name, then finishes', async () => {

@@ -1,13 +1,9 @@
 import { getVethName } from '@kudo/netcore';
 import { runIn } from '@kudo/netcore/testing';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AgentGateway } from '../agents/agent-gateway.js';
-import { createTrpcAgentGateway } from '../agents/trpc-agent-gateway.js';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { findDatabaseProblems, findKernelProblems } from '../testing/cluster-audit.js';
-import { startLabAgents } from '../testing/lab-agents.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane } from '../testing/test-services.js';
+import { type TestControlPlane, useTestCluster } from '../testing/test-cluster.js';
 
 /** A call held at a gate: `reached` resolves when it arrives, `open()` lets it through. */
 const createGate = () => {
@@ -28,18 +24,13 @@ const createGate = () => {
  * up, not mark it running (the creation would then report a false CONFLICT).
  */
 describeWithNamespaces('reconcile while an instance is being created', () => {
-  const lab = useTestLab({ nodeCount: 1 });
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let labAgents: Awaited<ReturnType<typeof startLabAgents>> | undefined;
-  let plane: ReturnType<typeof createTestControlPlane>;
+  let plane: TestControlPlane;
   /** Holds the next setupInstance of `web-1` (the reconcile's fix) until the test opens it. */
   let gate: ReturnType<typeof createGate> | undefined;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    labAgents = await startLabAgents({ lab: lab() });
-    const real = createTrpcAgentGateway({ timeoutMs: 30_000 });
-    const gateway: AgentGateway = {
+  const cluster = useTestCluster({
+    nodeCount: 1,
+    addedNodes: ['node1'],
+    wrapGateway: (real) => ({
       connect: (target) => {
         const connection = real.connect(target);
         return {
@@ -55,20 +46,17 @@ describeWithNamespaces('reconcile while an instance is being created', () => {
           },
         };
       },
-    };
-    plane = createTestControlPlane({ db: database.db, gateway });
-    const { url, token, externalIpAddr } = labAgents.get('node1');
-    await plane.admin.node.add({ agentUrl: url, agentToken: token, externalIpAddr });
-    await plane.admin.instance.create({ nodeId: 'node1', instanceId: 'web-1' });
+    }),
   });
-  afterAll(async () => {
-    gate?.open();
-    await labAgents?.stopAll();
-    await database?.remove();
+
+  beforeAll(async () => {
+    plane = cluster().plane;
+    cluster().onStop(async () => gate?.open());
+    await plane.admin.instance.create({ nodeId: 'node1', instanceId: 'web-1' });
   });
 
   it('leaves an instance being created to its creation, which succeeds', async () => {
-    const { namespace } = labAgents?.get('node1') ?? { namespace: '' };
+    const { namespace } = cluster().agent('node1');
     await runIn({ namespace, command: ['ip', 'link', 'del', getVethName('web-1')] });
     const held = createGate();
     gate = held;

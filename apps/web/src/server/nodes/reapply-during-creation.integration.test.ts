@@ -1,12 +1,8 @@
 import { NetcoreError } from '@kudo/netcore';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AgentGateway } from '../agents/agent-gateway.js';
-import { createTrpcAgentGateway } from '../agents/trpc-agent-gateway.js';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { findDatabaseProblems, findKernelProblems } from '../testing/cluster-audit.js';
-import { startLabAgents } from '../testing/lab-agents.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane } from '../testing/test-services.js';
+import { type TestControlPlane, useTestCluster } from '../testing/test-cluster.js';
 
 /** A call held at a gate: `reached` resolves when it arrives, `open()` lets it through. */
 const createGate = () => {
@@ -34,10 +30,7 @@ type Interception = { fault: Error } | { gate: Gate };
  * held until the creation's row is pending, then its pending re-apply.
  */
 describeWithNamespaces('re-apply while an instance is being created', () => {
-  const lab = useTestLab({ nodeCount: 2 });
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let labAgents: Awaited<ReturnType<typeof startLabAgents>> | undefined;
-  let plane: ReturnType<typeof createTestControlPlane>;
+  let plane: TestControlPlane;
   const interceptions = new Map<Intercepted, Interception>();
   const intercept = async ({ operation }: { operation: Intercepted }) => {
     const next = interceptions.get(operation);
@@ -51,12 +44,9 @@ describeWithNamespaces('re-apply while an instance is being created', () => {
   const statuses = async () =>
     (await plane.viewer.instance.list({ nodeId: 'node1' })).map(({ id, status }) => `${id} ${status}`);
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const agents = await startLabAgents({ lab: lab() });
-    labAgents = agents;
-    const real = createTrpcAgentGateway({ timeoutMs: 30_000 });
-    const gateway: AgentGateway = {
+  const cluster = useTestCluster({
+    nodeCount: 2,
+    wrapGateway: (real) => ({
       connect: (target) => {
         const connection = real.connect(target);
         return {
@@ -71,12 +61,15 @@ describeWithNamespaces('re-apply while an instance is being created', () => {
           },
         };
       },
-    };
-    plane = createTestControlPlane({ db: database.db, gateway });
-    const toAddRequest = (name: string) => {
-      const { url, token, externalIpAddr } = agents.get(name);
-      return { agentUrl: url, agentToken: token, externalIpAddr };
-    };
+    }),
+  });
+
+  beforeAll(async () => {
+    plane = cluster().plane;
+    cluster().onStop(async () => {
+      for (const next of interceptions.values()) if ('gate' in next) next.gate.open();
+    });
+    const { toAddRequest } = cluster();
     await plane.admin.node.add(toAddRequest('node1'));
     // node1 misses node2's announcement, then web-1's setup: both are pending changes on node1, in that order.
     interceptions.set('newNodeInCluster', { fault: unreachable() });
@@ -85,11 +78,6 @@ describeWithNamespaces('re-apply while an instance is being created', () => {
     await expect(plane.admin.instance.create({ nodeId: 'node1', instanceId: 'web-1' })).rejects.toThrow(
       'kept as failed',
     );
-  });
-  afterAll(async () => {
-    for (const next of interceptions.values()) if ('gate' in next) next.gate.open();
-    await labAgents?.stopAll();
-    await database?.remove();
   });
 
   it('leaves an instance being created to its creation, which succeeds', async () => {
@@ -115,7 +103,7 @@ describeWithNamespaces('re-apply while an instance is being created', () => {
     expect((await plane.viewer.node.get({ nodeId: 'node1' })).pendingChanges).toEqual([]);
 
     expect((await plane.viewer.inspection.inspect({ nodeId: 'node1' })).items).toEqual([]);
-    for (const { name, namespace } of labAgents?.agents ?? [])
+    for (const { name, namespace } of cluster().agents)
       expect(await findKernelProblems({ db: plane.deps.db, nodeId: name, namespace })).toEqual([]);
     expect(await findDatabaseProblems({ db: plane.deps.db })).toEqual([]);
     const { entries } = await plane.viewer.event.list({

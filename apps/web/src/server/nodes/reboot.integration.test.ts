@@ -3,13 +3,10 @@ import { promisify } from 'node:util';
 import { getBridgeName } from '@kudo/netcore';
 import { listNamespaces } from '@kudo/netcore/lab';
 import { ping, request, runIn, startServer } from '@kudo/netcore/testing';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTrpcAgentGateway } from '../agents/trpc-agent-gateway.js';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { findDatabaseProblems, findKernelProblems, readNodeKernel } from '../testing/cluster-audit.js';
-import { startLabAgents } from '../testing/lab-agents.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane } from '../testing/test-services.js';
+import { type TestControlPlane, useTestCluster } from '../testing/test-cluster.js';
 
 const run = promisify(execFile);
 
@@ -20,10 +17,9 @@ const run = promisify(execFile);
  * traffic must flow again exactly as before.
  */
 describeWithNamespaces('node reboot', () => {
-  const lab = useTestLab({ nodeCount: 2 });
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let labAgents: Awaited<ReturnType<typeof startLabAgents>> | undefined;
-  let plane: ReturnType<typeof createTestControlPlane>;
+  const cluster = useTestCluster({ nodeCount: 2, addedNodes: ['node1', 'node2'] });
+  const lab = () => cluster().lab;
+  let plane: TestControlPlane;
   const instanceCount = 5;
 
   const namespaceOf = async (instanceId: string) =>
@@ -40,7 +36,7 @@ describeWithNamespaces('node reboot', () => {
     );
     try {
       const { outside } = lab();
-      const node2 = labAgents?.get('node2').externalIpAddr ?? '';
+      const node2 = cluster().agent('node2').externalIpAddr;
       return await Promise.all(
         instances.map(async ({ id, ipAddr, portMappings }) => ({
           id,
@@ -59,14 +55,7 @@ describeWithNamespaces('node reboot', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    labAgents = await startLabAgents({ lab: lab() });
-    plane = createTestControlPlane({
-      db: database.db,
-      gateway: createTrpcAgentGateway({ timeoutMs: 30_000 }),
-    });
-    for (const { url, token, externalIpAddr } of labAgents.agents)
-      await plane.admin.node.add({ agentUrl: url, agentToken: token, externalIpAddr });
+    plane = cluster().plane;
     await plane.admin.instance.create({ nodeId: 'node1', instanceId: 'client' });
     for (let index = 0; index < instanceCount; index += 1)
       await plane.admin.instance.create({
@@ -74,10 +63,6 @@ describeWithNamespaces('node reboot', () => {
         instanceId: `app-${index}`,
         ports: [{ hostPort: 20_000 + index, instancePort: 8080, protocol: 'tcp' }],
       });
-  });
-  afterAll(async () => {
-    await labAgents?.stopAll();
-    await database?.remove();
   });
 
   it('re-applies a rebooted node from the database; traffic flows again and nothing is missing', {
@@ -91,8 +76,7 @@ describeWithNamespaces('node reboot', () => {
       mapped: `hello from ${id} to ${outside.ipAddr}`,
     }));
     expect(await probeTraffic()).toEqual(working);
-    const node2 = labAgents?.get('node2');
-    if (!node2) throw new Error('no node2 agent');
+    const node2 = cluster().agent('node2');
     const before = await readNodeKernel({ namespace: node2.namespace });
 
     for (const table of ['filter', 'nat', 'mangle', 'raw'])
@@ -116,7 +100,7 @@ describeWithNamespaces('node reboot', () => {
       Array(instanceCount).fill(false),
     );
 
-    await labAgents?.reboot({ name: 'node2', bootId: 'boot-2' });
+    await cluster().reboot({ name: 'node2', bootId: 'boot-2' });
     expect(await plane.admin.node.check({ nodeId: 'node2' })).toEqual({ status: 'ready', reason: null });
 
     expect(await probeTraffic()).toEqual(working);
@@ -144,8 +128,7 @@ describeWithNamespaces('node reboot', () => {
   });
 
   it("after the re-apply, an instance still cannot reach the agent's port on its node", async () => {
-    const node2 = labAgents?.get('node2');
-    if (!node2) throw new Error('no node2 agent');
+    const node2 = cluster().agent('node2');
     // A stand-in listening on the agent's port in the node's namespace (the agent itself is on loopback).
     const port = Number(new URL(node2.url).port);
     const server = await startServer({ namespace: node2.namespace, port, name: 'agent-port' });

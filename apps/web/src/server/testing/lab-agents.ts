@@ -18,10 +18,11 @@ export type LabAgent = {
 };
 
 /**
- * One real agent per lab node, in this process, each acting in its node's namespace and listening on a
- * free loopback port with its own token and boot id file. `stopAll()` closes them and removes the files.
+ * One real agent per lab node (or per node of `nodeNames`), in this process, each acting in its node's
+ * namespace and listening on a free loopback port with its own token and boot id file. `stopAll()` closes
+ * them and removes the files.
  */
-export const startLabAgents = async ({ lab }: { lab: Lab }) => {
+export const startLabAgents = async ({ lab, nodeNames }: { lab: Lab; nodeNames?: readonly string[] }) => {
   const directory = await mkdtemp(join(tmpdir(), 'kudo-web-agents-'));
   const agents: LabAgent[] = [];
   const stopAll = async () => {
@@ -29,7 +30,7 @@ export const startLabAgents = async ({ lab }: { lab: Lab }) => {
     await rm(directory, { recursive: true, force: true });
   };
   try {
-    for (const node of lab.nodes) {
+    for (const node of lab.nodes.filter(({ name }) => !nodeNames || nodeNames.includes(name))) {
       const token = randomBytes(24).toString('hex');
       const bootIdFile = join(directory, `${node.name}.boot_id`);
       await writeFile(bootIdFile, 'boot-1\n');
