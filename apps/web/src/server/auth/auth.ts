@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { readEnv } from '../../env.js';
 import { type Credentials, describeGeneratedPasswords, loadCredentials } from './credentials.js';
-import type { SessionUser } from './session.js';
 import { readCookie, sessionCookieName, unsealSession } from './session-cookie.js';
+import type { SessionUser } from './session-user.js';
 
 export type AuthConfig = {
   credentials: Credentials;

@@ -1,7 +1,7 @@
 import { sealData, unsealData } from 'iron-session';
 import { z } from 'zod';
 import { type AccountName, accountNames, type Credentials } from './credentials.js';
-import type { SessionUser } from './session.js';
+import type { SessionUser } from './session-user.js';
 
 export const sessionCookieName = 'kudo_session';
 

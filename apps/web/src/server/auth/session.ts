@@ -1,7 +1,7 @@
 import { readSessionUserFromHeaders } from './auth.js';
+import type { SessionUser } from './session-user.js';
 
-/** Who is using the dashboard. `admin` may change the cluster; `viewer` may only look. */
-export type SessionUser = { name: string; role: 'admin' | 'viewer' };
+export type { SessionUser };
 
 /**
  * The signed-in user of an HTTP request, or null: the sealed, httpOnly session cookie set by
