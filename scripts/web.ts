@@ -1,7 +1,8 @@
 /**
  * `npm run web`: the dashboard and control plane for a real deployment (production `next start`).
  * Builds when needed, migrates the database, creates the dashboard accounts at first start (their
- * passwords are printed once), then serves on KUDO_WEB_HOST:KUDO_WEB_PORT until stopped.
+ * passwords are printed once), then serves on KUDO_WEB_HOST:KUDO_WEB_PORT until stopped. With KUDO_TLS
+ * (see apps/web/src/env.ts) it serves HTTPS there, and the dashboard itself listens on loopback behind it.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,10 +11,14 @@ import {
   getCredentialFile,
   loadCredentials,
   migrateDatabase,
+  openClusterAuthority,
   readEnv,
+  readServingCredentials,
+  startTlsFront,
 } from '@kudo/web/scripting';
 import { childEnv, readScriptEnv } from './lab-cluster/env.js';
 import { ensureWebBuild } from './lab-cluster/web-build.js';
+import { findFreePort } from './lab-cluster/web-server.js';
 
 const root = join(import.meta.dirname, '..');
 const scriptEnv = readScriptEnv();
@@ -31,15 +36,20 @@ const credentials = await loadCredentials({
 const banner = describeGeneratedPasswords(credentials);
 if (banner) console.log(`\n${banner}\n`);
 
+// With HTTPS, the dashboard listens on a loopback port and the TLS front on KUDO_WEB_HOST:KUDO_WEB_PORT.
+const tls = webEnv.tls.mode === 'off' ? undefined : webEnv.tls;
+const next = tls
+  ? { host: '127.0.0.1', port: await findFreePort() }
+  : { host: scriptEnv.KUDO_WEB_HOST, port: scriptEnv.KUDO_WEB_PORT };
 const server = spawn(
   process.execPath,
   [
     join(root, 'node_modules', 'next', 'dist', 'bin', 'next'),
     'start',
     '-H',
-    scriptEnv.KUDO_WEB_HOST,
+    next.host,
     '-p',
-    String(scriptEnv.KUDO_WEB_PORT),
+    String(next.port),
   ],
   {
     cwd: join(root, 'apps', 'web'),
@@ -48,12 +58,24 @@ const server = spawn(
       NODE_ENV: 'production',
       KUDO_DATA_DIR: webEnv.dataDir,
       DATABASE_URL: webEnv.databaseUrl,
+      // Behind the TLS front the dashboard sees plain HTTP: its session cookie is Secure all the same.
+      ...(tls ? { KUDO_COOKIE_SECURE: 'always' } : {}),
     }),
     stdio: 'inherit',
   },
 );
+if (tls) {
+  const authority = openClusterAuthority({ directory: webEnv.dataDir });
+  await startTlsFront({
+    host: scriptEnv.KUDO_WEB_HOST,
+    port: scriptEnv.KUDO_WEB_PORT,
+    target: next,
+    credentials: await readServingCredentials({ tls, authority }),
+  });
+  console.log(`[kudo] cluster CA ${await authority.readFingerprint()} (${webEnv.dataDir}/ca.crt)`);
+}
 console.log(
-  `[kudo] dashboard on http://${scriptEnv.KUDO_WEB_HOST}:${scriptEnv.KUDO_WEB_PORT} (data in ${webEnv.dataDir})`,
+  `[kudo] dashboard on ${tls ? 'https' : 'http'}://${scriptEnv.KUDO_WEB_HOST}:${scriptEnv.KUDO_WEB_PORT} (data in ${webEnv.dataDir})`,
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.kill(signal));
 server.once('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

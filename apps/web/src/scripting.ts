@@ -7,6 +7,8 @@ import type { migrateDatabase as migrate } from './server/db/migrate-database.js
 export { readEnv } from './env.js';
 export { getCredentialFile } from './server/auth/auth.js';
 export { describeGeneratedPasswords, loadCredentials } from './server/auth/credentials.js';
+export { readServingCredentials, startTlsFront } from './server/http/tls-front.js';
+export { openClusterAuthority } from './server/pki/cluster-authority.js';
 export type { AppRouter } from './server/trpc/root.js';
 
 /**

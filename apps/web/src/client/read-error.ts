@@ -32,9 +32,3 @@ export const readError = (error: unknown): ShownError | undefined => {
     code: undefined,
   };
 };
-
-/** The error's message when it is about `field` (so a form shows it under that input). */
-export const readFieldError = ({ error, field }: { error: ShownError | undefined; field: string }) =>
-  error?.field !== undefined && (error.field === field || error.field.startsWith(`${field}.`))
-    ? error.message
-    : undefined;

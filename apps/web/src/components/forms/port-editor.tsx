@@ -1,83 +1,94 @@
 'use client';
 
+import type { UseFormRegisterReturn } from 'react-hook-form';
 import { Button } from '../ui/button';
 import { PlusIcon, TrashIcon } from '../ui/icons';
-import type { PortDraft } from './validate';
+import type { PortDraft } from './form-schemas';
 
-/** Rows of host port → instance port / protocol; the row and field at fault are marked. */
+export type PortFieldName = `ports.${number}.${keyof PortDraft}`;
+
+/**
+ * Rows of host port → instance port / protocol (a react-hook-form field array named `ports`). Each
+ * row's problem shows under it and marks its input; a problem of the whole list under the editor.
+ */
 export const PortEditor = ({
-  ports,
-  onChange,
-  error,
+  rows,
+  register,
+  errorOf,
+  onAdd,
+  onRemove,
 }: {
-  ports: PortDraft[];
-  onChange: (ports: PortDraft[]) => void;
-  error?: { field?: string; message: string };
+  rows: readonly { id: string }[];
+  register: (name: PortFieldName) => UseFormRegisterReturn;
+  errorOf: (name: string) => string | undefined;
+  onAdd: () => void;
+  onRemove: (index: number) => void;
 }) => {
-  const update = (index: number, patch: Partial<PortDraft>) =>
-    onChange(ports.map((port, at) => (at === index ? { ...port, ...patch } : port)));
-  const isInvalid = (index: number, key: string) =>
-    error?.field === `ports.${index}.${key}` || error?.field === `ports.${index}` || error?.field === 'ports';
+  const listError = errorOf('ports');
   return (
     <div className="field">
       <span className="field-label">Port mappings</span>
       <div className="port-rows" data-testid="port-editor">
-        {ports.map((port, index) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their position.
-          <div key={index} className="port-row">
-            <input
-              className="input mono"
-              inputMode="numeric"
-              placeholder="host port"
-              aria-label={`Host port of mapping ${index + 1}`}
-              value={port.hostPort}
-              onChange={(event) => update(index, { hostPort: event.target.value })}
-              aria-invalid={isInvalid(index, 'hostPort')}
-              data-testid="host-port"
-            />
-            <span className="arrow">→</span>
-            <input
-              className="input mono"
-              inputMode="numeric"
-              placeholder="instance port"
-              aria-label={`Instance port of mapping ${index + 1}`}
-              value={port.instancePort}
-              onChange={(event) => update(index, { instancePort: event.target.value })}
-              aria-invalid={isInvalid(index, 'instancePort')}
-              data-testid="instance-port"
-            />
-            <select
-              className="select"
-              aria-label={`Protocol of mapping ${index + 1}`}
-              value={port.protocol}
-              onChange={(event) => update(index, { protocol: event.target.value as PortDraft['protocol'] })}
-            >
-              <option value="tcp">tcp</option>
-              <option value="udp">udp</option>
-            </select>
-            <Button
-              variant="ghost"
-              size="sm"
-              aria-label={`Remove mapping ${index + 1}`}
-              icon={<TrashIcon />}
-              onClick={() => onChange(ports.filter((_, at) => at !== index))}
-            />
-          </div>
-        ))}
+        {rows.map((row, index) => {
+          const hostError = errorOf(`ports.${index}.hostPort`);
+          const instanceError = errorOf(`ports.${index}.instancePort`);
+          const rowError = hostError ?? instanceError ?? errorOf(`ports.${index}`);
+          const label = hostError ? 'host port' : instanceError ? 'instance port' : 'mapping';
+          return (
+            <div key={row.id} className="port-row-wrap">
+              <div className="port-row">
+                <input
+                  className="input mono"
+                  inputMode="numeric"
+                  placeholder="host port"
+                  aria-label={`Host port of mapping ${index + 1}`}
+                  aria-invalid={Boolean(hostError ?? errorOf(`ports.${index}`))}
+                  data-testid="host-port"
+                  {...register(`ports.${index}.hostPort`)}
+                />
+                <span className="arrow">→</span>
+                <input
+                  className="input mono"
+                  inputMode="numeric"
+                  placeholder="instance port"
+                  aria-label={`Instance port of mapping ${index + 1}`}
+                  aria-invalid={Boolean(instanceError)}
+                  data-testid="instance-port"
+                  {...register(`ports.${index}.instancePort`)}
+                />
+                <select
+                  className="select"
+                  aria-label={`Protocol of mapping ${index + 1}`}
+                  {...register(`ports.${index}.protocol`)}
+                >
+                  <option value="tcp">tcp</option>
+                  <option value="udp">udp</option>
+                </select>
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  aria-label={`Remove mapping ${index + 1}`}
+                  icon={<TrashIcon />}
+                  onClick={() => onRemove(index)}
+                />
+              </div>
+              {rowError ? (
+                <div className="field-error" role="alert" data-testid="port-row-error">
+                  {rowError.startsWith(label) ? rowError : `${label} ${rowError}`}
+                </div>
+              ) : null}
+            </div>
+          );
+        })}
       </div>
       <div>
-        <Button
-          size="sm"
-          icon={<PlusIcon />}
-          onClick={() => onChange([...ports, { hostPort: '', instancePort: '', protocol: 'tcp' }])}
-          data-testid="add-port"
-        >
+        <Button size="sm" icon={<PlusIcon />} onClick={onAdd} data-testid="add-port">
           Add a mapping
         </Button>
       </div>
-      {error && (error.field?.startsWith('ports') ?? false) ? (
+      {listError ? (
         <div className="field-error" role="alert">
-          {error.message}
+          {listError}
         </div>
       ) : (
         <div className="field-hint">

@@ -1,17 +1,16 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import { readError, readFieldError } from '../../client/read-error';
-import { type InstanceView, type NodeSummary, useTRPC } from '../../client/trpc';
+import { useMemo } from 'react';
+import { useFieldArray } from 'react-hook-form';
+import { type NodeSummary, useTRPC } from '../../client/trpc';
+import { createInstanceFormSchema, emptyPortDraft } from '../forms/form-schemas';
 import { PortEditor } from '../forms/port-editor';
-import { checkId, checkInstanceAddress, checkPorts, type PortDraft, toPorts } from '../forms/validate';
+import { useDialogForm } from '../forms/use-dialog-form';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
-import { ErrorNotice } from '../ui/notice';
-
-type LocalError = { field: string; message: string };
+import { FormErrorNotice } from '../ui/notice';
 
 /**
  * Creates an instance on a node: an address allocated from the node's subnet (or one chosen and
@@ -21,23 +20,15 @@ export const CreateInstanceDialog = ({
   isOpen,
   onClose,
   nodes,
-  instances,
   defaultNodeId,
 }: {
   isOpen: boolean;
   onClose: () => void;
   nodes: readonly NodeSummary[];
-  instances: readonly InstanceView[];
   defaultNodeId?: string;
 }) => {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [nodeId, setNodeId] = useState(defaultNodeId ?? nodes[0]?.id ?? '');
-  const [instanceId, setInstanceId] = useState('');
-  const [addressMode, setAddressMode] = useState<'allocate' | 'choose'>('allocate');
-  const [ipAddr, setIpAddr] = useState('');
-  const [ports, setPorts] = useState<PortDraft[]>([]);
-  const [localError, setLocalError] = useState<LocalError | undefined>();
   const create = useMutation(
     trpc.instance.create.mutationOptions({
       onSuccess: async () => {
@@ -46,48 +37,22 @@ export const CreateInstanceDialog = ({
       },
     }),
   );
-  const node = nodes.find((candidate) => candidate.id === nodeId);
-  const apiError = readError(create.error);
-  const errorOf = (field: string) =>
-    localError?.field === field ? localError.message : readFieldError({ error: apiError, field });
-  const portError = localError?.field.startsWith('ports')
-    ? localError
-    : apiError?.field?.startsWith('ports')
-      ? { field: apiError.field, message: apiError.message }
-      : undefined;
-
-  const validate = (): LocalError | undefined => {
-    if (!node) return { field: 'nodeId', message: 'choose a node' };
-    const idProblem = checkId(instanceId.trim());
-    if (idProblem) return { field: 'instanceId', message: `instance id ${idProblem}` };
-    if (instances.some((instance) => instance.id === instanceId.trim()))
-      return { field: 'instanceId', message: `there is already an instance '${instanceId.trim()}'` };
-    if (addressMode === 'choose') {
-      const problem = checkInstanceAddress({
-        address: ipAddr.trim(),
-        subnet: node.subnet,
-        nodeIpAddr: node.nodeIpAddr,
-        usedAddresses: instances
-          .filter((instance) => instance.nodeId === node.id)
-          .map((instance) => instance.ipAddr),
-      });
-      if (problem) return { field: 'ipAddr', message: `${ipAddr.trim() || 'the address'} ${problem}` };
-    }
-    return checkPorts(ports);
-  };
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const problem = validate();
-    setLocalError(problem);
-    if (problem) return;
-    create.mutate({
-      nodeId,
-      instanceId: instanceId.trim(),
-      ...(addressMode === 'choose' ? { ipAddr: ipAddr.trim() } : {}),
-      ports: toPorts(ports),
-    });
-  };
+  const schema = useMemo(() => createInstanceFormSchema({ nodes }), [nodes]);
+  const { form, submit, errorOf, serverError, isPending } = useDialogForm({
+    schema,
+    defaultValues: {
+      nodeId: defaultNodeId ?? nodes[0]?.id ?? '',
+      instanceId: '',
+      addressMode: 'allocate',
+      ipAddr: '',
+      ports: [],
+    },
+    send: create.mutateAsync,
+  });
+  const ports = useFieldArray({ control: form.control, name: 'ports' });
+  const node = nodes.find((candidate) => candidate.id === form.watch('nodeId'));
+  const addressMode = form.watch('addressMode');
+  const addressError = errorOf('ipAddr');
 
   return (
     <Dialog
@@ -99,14 +64,14 @@ export const CreateInstanceDialog = ({
       testId="create-instance-dialog"
       footer={
         <>
-          <Button onClick={onClose} disabled={create.isPending}>
+          <Button onClick={onClose} disabled={isPending}>
             Cancel
           </Button>
           <Button
             type="submit"
             form="create-instance-form"
             variant="primary"
-            isBusy={create.isPending}
+            isBusy={isPending}
             data-testid="submit-instance"
           >
             Create instance
@@ -125,9 +90,8 @@ export const CreateInstanceDialog = ({
             <select
               id="instance-node"
               className="select"
-              value={nodeId}
-              onChange={(event) => setNodeId(event.target.value)}
               aria-invalid={Boolean(errorOf('nodeId'))}
+              {...form.register('nodeId')}
             >
               {nodes.map((candidate) => (
                 <option key={candidate.id} value={candidate.id}>
@@ -145,28 +109,27 @@ export const CreateInstanceDialog = ({
             <input
               id="instance-id"
               className="input mono"
-              value={instanceId}
-              onChange={(event) => setInstanceId(event.target.value)}
               aria-invalid={Boolean(errorOf('instanceId'))}
               autoComplete="off"
+              {...form.register('instanceId')}
             />
           </Field>
         </div>
-        <div className="field">
+        <div className="field" data-testid="address-field">
           <span className="field-label">Address</span>
           <div className="row">
             <fieldset className="segmented" aria-label="Address">
               <button
                 type="button"
                 aria-pressed={addressMode === 'allocate'}
-                onClick={() => setAddressMode('allocate')}
+                onClick={() => form.setValue('addressMode', 'allocate')}
               >
                 Allocate the next free one
               </button>
               <button
                 type="button"
                 aria-pressed={addressMode === 'choose'}
-                onClick={() => setAddressMode('choose')}
+                onClick={() => form.setValue('addressMode', 'choose')}
                 data-testid="choose-address"
               >
                 Choose one
@@ -177,34 +140,40 @@ export const CreateInstanceDialog = ({
                 id="instance-address"
                 className="input mono"
                 placeholder={node ? node.subnet.replace(/\.0\/\d+$/, '.10') : '10.0.1.10'}
-                value={ipAddr}
-                onChange={(event) => setIpAddr(event.target.value)}
                 aria-label="Instance address"
-                aria-invalid={Boolean(errorOf('ipAddr'))}
+                aria-invalid={Boolean(addressError)}
+                aria-describedby={addressError ? 'instance-address-error' : undefined}
+                {...form.register('ipAddr')}
               />
             ) : null}
           </div>
-          {errorOf('ipAddr') ? (
-            <div className="field-error" role="alert">
-              {errorOf('ipAddr')}
+          {addressError ? (
+            <div className="field-error" id="instance-address-error" role="alert">
+              {addressError}
             </div>
           ) : (
             <div className="field-hint">
               {addressMode === 'allocate'
                 ? 'The lowest free address of the node subnet.'
-                : 'Checked against the subnet and the addresses in use.'}
+                : 'Checked against the node subnet here, and against the addresses in use by the server.'}
             </div>
           )}
         </div>
-        <PortEditor ports={ports} onChange={setPorts} error={portError} />
+        <PortEditor
+          rows={ports.fields}
+          register={(name) => form.register(name)}
+          errorOf={errorOf}
+          onAdd={() => ports.append(emptyPortDraft)}
+          onRemove={ports.remove}
+        />
       </form>
-      {create.isPending ? (
+      {isPending ? (
         <div className="progress" role="status" data-testid="operation-progress">
           <span className="spinner" /> Setting up the namespace, veth, address and port mappings on{' '}
           {node?.name}…
         </div>
       ) : null}
-      <ErrorNotice error={apiError} title="The instance was not created" />
+      <FormErrorNotice error={serverError} title="The instance was not created" />
     </Dialog>
   );
 };

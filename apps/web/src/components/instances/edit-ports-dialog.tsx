@@ -1,14 +1,14 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import { readError } from '../../client/read-error';
+import { useFieldArray } from 'react-hook-form';
 import { useTRPC } from '../../client/trpc';
+import { emptyPortDraft, toPortDraft, ZEditPortsForm } from '../forms/form-schemas';
 import { PortEditor } from '../forms/port-editor';
-import { checkPorts, type PortDraft, toPorts } from '../forms/validate';
+import { useDialogForm } from '../forms/use-dialog-form';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
-import { ErrorNotice } from '../ui/notice';
+import { FormErrorNotice } from '../ui/notice';
 
 type Port = { hostPort: number; instancePort: number; protocol: string };
 
@@ -26,14 +26,6 @@ export const EditPortsDialog = ({
 }) => {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [ports, setPorts] = useState<PortDraft[]>(() =>
-    current.map((port) => ({
-      hostPort: String(port.hostPort),
-      instancePort: String(port.instancePort),
-      protocol: port.protocol === 'udp' ? 'udp' : 'tcp',
-    })),
-  );
-  const [localError, setLocalError] = useState<{ field: string; message: string } | undefined>();
   const save = useMutation(
     trpc.portMapping.set.mutationOptions({
       onSuccess: async () => {
@@ -42,13 +34,12 @@ export const EditPortsDialog = ({
       },
     }),
   );
-  const apiError = readError(save.error);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const problem = checkPorts(ports);
-    setLocalError(problem);
-    if (!problem) save.mutate({ instanceId, ports: toPorts(ports) });
-  };
+  const { form, submit, errorOf, serverError, isPending } = useDialogForm({
+    schema: ZEditPortsForm,
+    defaultValues: { ports: current.map(toPortDraft) },
+    send: ({ ports }) => save.mutateAsync({ instanceId, ports }),
+  });
+  const ports = useFieldArray({ control: form.control, name: 'ports' });
   return (
     <Dialog
       isOpen={isOpen}
@@ -59,14 +50,14 @@ export const EditPortsDialog = ({
       testId="edit-ports-dialog"
       footer={
         <>
-          <Button onClick={onClose} disabled={save.isPending}>
+          <Button onClick={onClose} disabled={isPending}>
             Cancel
           </Button>
           <Button
             type="submit"
             form="edit-ports-form"
             variant="primary"
-            isBusy={save.isPending}
+            isBusy={isPending}
             data-testid="save-ports"
           >
             Save mappings
@@ -76,17 +67,14 @@ export const EditPortsDialog = ({
     >
       <form id="edit-ports-form" className="form" onSubmit={submit} noValidate>
         <PortEditor
-          ports={ports}
-          onChange={setPorts}
-          error={
-            localError ??
-            (apiError?.field?.startsWith('ports')
-              ? { field: apiError.field, message: apiError.message }
-              : undefined)
-          }
+          rows={ports.fields}
+          register={(name) => form.register(name)}
+          errorOf={errorOf}
+          onAdd={() => ports.append(emptyPortDraft)}
+          onRemove={ports.remove}
         />
       </form>
-      <ErrorNotice error={apiError} title="The port mappings were not changed" />
+      <FormErrorNotice error={serverError} title="The port mappings were not changed" />
     </Dialog>
   );
 };

@@ -199,7 +199,6 @@ export const InstancesPage = () => {
           isOpen
           onClose={closeCreate}
           nodes={nodes.data}
-          instances={all}
           defaultNodeId={searchParams.get('node') ?? undefined}
         />
       ) : null}

@@ -1,13 +1,14 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
-import { readError, readFieldError } from '../../client/read-error';
+import { useEffect, useState } from 'react';
 import { useTRPC } from '../../client/trpc';
+import { ZAddNodeForm } from '../forms/form-schemas';
+import { useDialogForm } from '../forms/use-dialog-form';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
-import { ErrorNotice } from '../ui/notice';
+import { FormErrorNotice } from '../ui/notice';
 
 /** Seconds since `isRunning` became true, for long operations. */
 export const useElapsedSeconds = (isRunning: boolean) => {
@@ -37,13 +38,6 @@ export const AddNodeDialog = ({
 }) => {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [form, setForm] = useState({
-    agentUrl: 'http://',
-    agentToken: '',
-    externalIpAddr: '',
-    name: '',
-    subnet: '',
-  });
   const addNode = useMutation(
     trpc.node.add.mutationOptions({
       onSuccess: async () => {
@@ -52,22 +46,12 @@ export const AddNodeDialog = ({
       },
     }),
   );
-  const seconds = useElapsedSeconds(addNode.isPending);
-  const error = readError(addNode.error);
-  const fieldError = (field: string) => readFieldError({ error, field });
-  const set = (key: keyof typeof form) => (event: { target: { value: string } }) =>
-    setForm((previous) => ({ ...previous, [key]: event.target.value }));
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    addNode.mutate({
-      agentUrl: form.agentUrl.trim(),
-      agentToken: form.agentToken,
-      externalIpAddr: form.externalIpAddr.trim(),
-      ...(form.name.trim() ? { name: form.name.trim() } : {}),
-      ...(form.subnet.trim() ? { subnet: form.subnet.trim() } : {}),
-    });
-  };
+  const { form, submit, errorOf, serverError, isPending } = useDialogForm({
+    schema: ZAddNodeForm,
+    defaultValues: { agentUrl: 'http://', agentToken: '', externalIpAddr: '', name: '', subnet: '' },
+    send: addNode.mutateAsync,
+  });
+  const seconds = useElapsedSeconds(isPending);
 
   return (
     <Dialog
@@ -78,35 +62,33 @@ export const AddNodeDialog = ({
       testId="add-node-dialog"
       footer={
         <>
-          <Button onClick={onClose} disabled={addNode.isPending}>
+          <Button onClick={onClose} disabled={isPending}>
             Cancel
           </Button>
-          <Button type="submit" form="add-node-form" variant="primary" isBusy={addNode.isPending}>
+          <Button type="submit" form="add-node-form" variant="primary" isBusy={isPending}>
             Add node
           </Button>
         </>
       }
     >
-      <form id="add-node-form" className="form" onSubmit={submit}>
+      <form id="add-node-form" className="form" onSubmit={submit} noValidate>
         <Field
           label="Agent URL"
           htmlFor="agentUrl"
-          error={fieldError('agentUrl')}
+          error={errorOf('agentUrl')}
           hint="e.g. http://10.1.2.3:7070"
         >
           <input
             id="agentUrl"
             className="input"
-            value={form.agentUrl}
-            onChange={set('agentUrl')}
-            aria-invalid={Boolean(fieldError('agentUrl'))}
-            required
+            aria-invalid={Boolean(errorOf('agentUrl'))}
+            {...form.register('agentUrl')}
           />
         </Field>
         <Field
           label="Agent token"
           htmlFor="agentToken"
-          error={fieldError('agentToken')}
+          error={errorOf('agentToken')}
           hint="The bearer token the agent was started with"
         >
           <input
@@ -114,61 +96,55 @@ export const AddNodeDialog = ({
             className="input"
             type="password"
             autoComplete="off"
-            value={form.agentToken}
-            onChange={set('agentToken')}
-            aria-invalid={Boolean(fieldError('agentToken'))}
-            required
+            aria-invalid={Boolean(errorOf('agentToken'))}
+            {...form.register('agentToken')}
           />
         </Field>
         <div className="form-row">
           <Field
             label="External address"
             htmlFor="externalIpAddr"
-            error={fieldError('externalIpAddr')}
+            error={errorOf('externalIpAddr')}
             hint="Its address on the network between nodes"
           >
             <input
               id="externalIpAddr"
               className="input mono"
               placeholder="198.51.100.11"
-              value={form.externalIpAddr}
-              onChange={set('externalIpAddr')}
-              aria-invalid={Boolean(fieldError('externalIpAddr'))}
-              required
+              aria-invalid={Boolean(errorOf('externalIpAddr'))}
+              {...form.register('externalIpAddr')}
             />
           </Field>
           <Field
             label="Name (optional)"
             htmlFor="name"
-            error={fieldError('name')}
+            error={errorOf('name')}
             hint="Defaults to the agent's node id"
           >
             <input
               id="name"
               className="input"
-              value={form.name}
-              onChange={set('name')}
-              aria-invalid={Boolean(fieldError('name'))}
+              aria-invalid={Boolean(errorOf('name'))}
+              {...form.register('name')}
             />
           </Field>
         </div>
         <Field
           label="Subnet (optional)"
           htmlFor="subnet"
-          error={fieldError('subnet')}
+          error={errorOf('subnet')}
           hint="A free subnet of the cluster network is chosen when empty"
         >
           <input
             id="subnet"
             className="input mono"
             placeholder="10.0.5.0/24"
-            value={form.subnet}
-            onChange={set('subnet')}
-            aria-invalid={Boolean(fieldError('subnet'))}
+            aria-invalid={Boolean(errorOf('subnet'))}
+            {...form.register('subnet')}
           />
         </Field>
       </form>
-      {addNode.isPending ? (
+      {isPending ? (
         <div className="progress" role="status" data-testid="operation-progress">
           <span className="spinner" aria-hidden="true" />
           <div>
@@ -181,7 +157,7 @@ export const AddNodeDialog = ({
           </div>
         </div>
       ) : null}
-      <ErrorNotice error={error} title="The node was not added" />
+      <FormErrorNotice error={serverError} title="The node was not added" />
     </Dialog>
   );
 };

@@ -1,8 +1,8 @@
 'use client';
 
+import { isIpv4Cidr, toNetwork } from '@kudo/netcore/addressing';
 import { formatPort } from '../../client/format';
 import type { Inspection } from '../../client/trpc';
-import { toNetworkCidr } from '../forms/validate';
 import { Card } from '../ui/card';
 
 type Port = { hostPort: number; instancePort: number; protocol: string };
@@ -145,7 +145,10 @@ export const KernelStatePanel = ({ inspection }: { inspection: Inspection | unde
                 <tr key={peer.nodeId}>
                   <td className="cell-title">{peer.nodeId}</td>
                   <td className="mono">
-                    {toNetworkCidr(peer.nodeIp.clusterIpCidr)} via {peer.nodeIp.externalIpAddr}
+                    {isIpv4Cidr(peer.nodeIp.clusterIpCidr)
+                      ? toNetwork(peer.nodeIp.clusterIpCidr)
+                      : peer.nodeIp.clusterIpCidr}{' '}
+                    via {peer.nodeIp.externalIpAddr}
                   </td>
                   <td className="mono">
                     <Check isOk={Boolean(seen?.hasRoute)}>

@@ -1,13 +1,13 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import { readError, readFieldError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
+import { ZClusterPlanForm } from '../forms/form-schemas';
+import { useDialogForm } from '../forms/use-dialog-form';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
-import { ErrorNotice } from '../ui/notice';
+import { FormErrorNotice } from '../ui/notice';
 
 /** Changes the cluster's address plan: the network node subnets are carved from, and their size. */
 export const ClusterPlanDialog = ({
@@ -19,8 +19,6 @@ export const ClusterPlanDialog = ({
 }) => {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [clusterCidr, setClusterCidr] = useState(current.clusterCidr);
-  const [prefixLength, setPrefixLength] = useState(String(current.nodePrefixLength));
   const save = useMutation(
     trpc.cluster.updateSettings.mutationOptions({
       onSuccess: async () => {
@@ -29,11 +27,11 @@ export const ClusterPlanDialog = ({
       },
     }),
   );
-  const error = readError(save.error);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate({ clusterCidr: clusterCidr.trim(), nodePrefixLength: Number(prefixLength) });
-  };
+  const { form, submit, errorOf, serverError, isPending } = useDialogForm({
+    schema: ZClusterPlanForm,
+    defaultValues: { clusterCidr: current.clusterCidr, nodePrefixLength: String(current.nodePrefixLength) },
+    send: save.mutateAsync,
+  });
   return (
     <Dialog
       isOpen
@@ -42,10 +40,10 @@ export const ClusterPlanDialog = ({
       description="Every node gets a subnet of this size from the cluster network. It can change only while no node holds a subnet."
       footer={
         <>
-          <Button onClick={onClose} disabled={save.isPending}>
+          <Button onClick={onClose} disabled={isPending}>
             Cancel
           </Button>
-          <Button type="submit" form="cluster-plan-form" variant="primary" isBusy={save.isPending}>
+          <Button type="submit" form="cluster-plan-form" variant="primary" isBusy={isPending}>
             Save
           </Button>
         </>
@@ -55,32 +53,32 @@ export const ClusterPlanDialog = ({
         <Field
           label="Cluster network"
           htmlFor="cluster-cidr"
-          error={readFieldError({ error, field: 'clusterCidr' })}
+          error={errorOf('clusterCidr')}
           hint="e.g. 10.0.0.0/16"
         >
           <input
             id="cluster-cidr"
             className="input mono"
-            value={clusterCidr}
-            onChange={(event) => setClusterCidr(event.target.value)}
+            aria-invalid={Boolean(errorOf('clusterCidr'))}
+            {...form.register('clusterCidr')}
           />
         </Field>
         <Field
           label="Subnet size per node"
           htmlFor="node-prefix"
-          error={readFieldError({ error, field: 'nodePrefixLength' })}
+          error={errorOf('nodePrefixLength')}
           hint="prefix length, e.g. 24 (254 instances)"
         >
           <input
             id="node-prefix"
             className="input mono"
             inputMode="numeric"
-            value={prefixLength}
-            onChange={(event) => setPrefixLength(event.target.value)}
+            aria-invalid={Boolean(errorOf('nodePrefixLength'))}
+            {...form.register('nodePrefixLength')}
           />
         </Field>
       </form>
-      <ErrorNotice error={error} title="The address plan was not changed" />
+      <FormErrorNotice error={serverError} title="The address plan was not changed" />
     </Dialog>
   );
 };

@@ -1,14 +1,14 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import { readError, readFieldError } from '../../client/read-error';
+import { useMemo } from 'react';
 import { type InstanceView, useTRPC } from '../../client/trpc';
-import { checkPorts } from '../forms/validate';
+import { addPortMappingFormSchema } from '../forms/form-schemas';
+import { useDialogForm } from '../forms/use-dialog-form';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
-import { ErrorNotice } from '../ui/notice';
+import { FormErrorNotice } from '../ui/notice';
 
 /** Adds one mapping to an instance (its other mappings are kept). */
 export const AddPortMappingDialog = ({
@@ -22,14 +22,10 @@ export const AddPortMappingDialog = ({
 }) => {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const candidates = instances.filter(
-    (instance) => instance.status === 'running' || instance.status === 'failed',
+  const candidates = useMemo(
+    () => instances.filter((instance) => instance.status === 'running' || instance.status === 'failed'),
+    [instances],
   );
-  const [instanceId, setInstanceId] = useState(candidates[0]?.id ?? '');
-  const [hostPort, setHostPort] = useState('');
-  const [instancePort, setInstancePort] = useState('');
-  const [protocol, setProtocol] = useState<'tcp' | 'udp'>('tcp');
-  const [localError, setLocalError] = useState<{ field: string; message: string } | undefined>();
   const save = useMutation(
     trpc.portMapping.set.mutationOptions({
       onSuccess: async () => {
@@ -38,41 +34,21 @@ export const AddPortMappingDialog = ({
       },
     }),
   );
-  const instance = candidates.find((candidate) => candidate.id === instanceId);
-  const existing = instance?.portMappings ?? [];
-  const newIndex = existing.length;
-  const apiError = readError(save.error);
-  const errorOf = (key: 'hostPort' | 'instancePort') =>
-    localError?.field === `ports.${newIndex}.${key}`
-      ? localError.message
-      : readFieldError({ error: apiError, field: `ports.${newIndex}.${key}` });
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (!instance) {
-      setLocalError({ field: 'instanceId', message: 'choose an instance' });
-      return;
-    }
-    const drafts = [
-      ...existing.map((port) => ({
-        hostPort: String(port.hostPort),
-        instancePort: String(port.instancePort),
-        protocol: port.protocol as 'tcp' | 'udp',
-      })),
-      { hostPort, instancePort, protocol },
-    ];
-    const problem = checkPorts(drafts);
-    setLocalError(problem);
-    if (problem) return;
-    save.mutate({
-      instanceId: instance.id,
-      ports: drafts.map((port) => ({
-        hostPort: Number(port.hostPort),
-        instancePort: Number(port.instancePort),
-        protocol: port.protocol,
-      })),
-    });
-  };
+  const schema = useMemo(() => addPortMappingFormSchema({ instances: candidates }), [candidates]);
+  const { form, submit, errorOf, serverError, isPending } = useDialogForm({
+    schema,
+    defaultValues: {
+      instanceId: candidates[0]?.id ?? '',
+      mapping: { hostPort: '', instancePort: '', protocol: 'tcp' },
+    },
+    send: save.mutateAsync,
+    // The request lists the instance's mappings with the new one last: that one is this form's.
+    toFormField: (field, request) => {
+      const prefix = `ports.${request.ports.length - 1}`;
+      if (field === prefix || field.startsWith(`${prefix}.`)) return `mapping${field.slice(prefix.length)}`;
+      return field.startsWith('ports') ? undefined : field;
+    },
+  });
 
   return (
     <Dialog
@@ -83,30 +59,22 @@ export const AddPortMappingDialog = ({
       testId="add-port-mapping-dialog"
       footer={
         <>
-          <Button onClick={onClose} disabled={save.isPending}>
+          <Button onClick={onClose} disabled={isPending}>
             Cancel
           </Button>
-          <Button type="submit" form="add-port-mapping-form" variant="primary" isBusy={save.isPending}>
+          <Button type="submit" form="add-port-mapping-form" variant="primary" isBusy={isPending}>
             Add mapping
           </Button>
         </>
       }
     >
       <form id="add-port-mapping-form" className="form" onSubmit={submit} noValidate>
-        <Field
-          label="Instance"
-          htmlFor="mapping-instance"
-          error={
-            localError?.field === 'instanceId'
-              ? localError.message
-              : readFieldError({ error: apiError, field: 'instanceId' })
-          }
-        >
+        <Field label="Instance" htmlFor="mapping-instance" error={errorOf('instanceId')}>
           <select
             id="mapping-instance"
             className="select"
-            value={instanceId}
-            onChange={(event) => setInstanceId(event.target.value)}
+            aria-invalid={Boolean(errorOf('instanceId'))}
+            {...form.register('instanceId')}
           >
             {candidates.map((candidate) => (
               <option key={candidate.id} value={candidate.id}>
@@ -116,40 +84,37 @@ export const AddPortMappingDialog = ({
           </select>
         </Field>
         <div className="form-row">
-          <Field label="Host port" htmlFor="mapping-host-port" error={errorOf('hostPort')}>
+          <Field label="Host port" htmlFor="mapping-host-port" error={errorOf('mapping.hostPort')}>
             <input
               id="mapping-host-port"
               className="input mono"
               inputMode="numeric"
-              value={hostPort}
-              onChange={(event) => setHostPort(event.target.value)}
-              aria-invalid={Boolean(errorOf('hostPort'))}
+              aria-invalid={Boolean(errorOf('mapping.hostPort'))}
+              {...form.register('mapping.hostPort')}
             />
           </Field>
-          <Field label="Instance port" htmlFor="mapping-instance-port" error={errorOf('instancePort')}>
+          <Field
+            label="Instance port"
+            htmlFor="mapping-instance-port"
+            error={errorOf('mapping.instancePort')}
+          >
             <input
               id="mapping-instance-port"
               className="input mono"
               inputMode="numeric"
-              value={instancePort}
-              onChange={(event) => setInstancePort(event.target.value)}
-              aria-invalid={Boolean(errorOf('instancePort'))}
+              aria-invalid={Boolean(errorOf('mapping.instancePort'))}
+              {...form.register('mapping.instancePort')}
             />
           </Field>
         </div>
         <Field label="Protocol" htmlFor="mapping-protocol">
-          <select
-            id="mapping-protocol"
-            className="select"
-            value={protocol}
-            onChange={(event) => setProtocol(event.target.value as 'tcp' | 'udp')}
-          >
+          <select id="mapping-protocol" className="select" {...form.register('mapping.protocol')}>
             <option value="tcp">tcp</option>
             <option value="udp">udp</option>
           </select>
         </Field>
       </form>
-      <ErrorNotice error={apiError} title="The mapping was not added" />
+      <FormErrorNotice error={serverError} title="The mapping was not added" />
     </Dialog>
   );
 };

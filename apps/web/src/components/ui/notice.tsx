@@ -41,3 +41,25 @@ export const ErrorNotice = ({
     </Notice>
   );
 };
+
+/**
+ * A dialog's refused request. An error put under one of the form's inputs is only named here (code and
+ * field: the reason is under the input); any other error is shown whole.
+ */
+export const FormErrorNotice = ({
+  error,
+  title,
+}: {
+  error: (ShownError & { formField: string | undefined }) | undefined;
+  title: string;
+}) => {
+  if (!error?.formField) return <ErrorNotice error={error} title={title} />;
+  return (
+    <Notice tone="error" title={title} testId="error-notice">
+      <div className="meta">
+        {error.code} · field: {error.field}
+        {error.nodeId ? ` · node: ${error.nodeId}` : ''} · see the marked field
+      </div>
+    </Notice>
+  );
+};
