@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ping, runIn } from '@kudo/netcore/testing';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
 import { createDatabase } from './db/database.js';
 import { findDatabaseProblems, findKernelProblems } from './testing/cluster-audit.js';
-import { startLabAgents } from './testing/lab-agents.js';
-import { createTestDatabase } from './testing/test-database.js';
+import { type TestControlPlane, useTestCluster } from './testing/test-cluster.js';
 import { createTestControlPlane } from './testing/test-services.js';
 
 /**
@@ -55,20 +54,15 @@ const crashDuring = ({
  * must find the unfinished addition and complete it: the node ready, every node routing to it.
  */
 describeWithNamespaces('control plane restarted in the middle of adding a node', () => {
-  const lab = useTestLab({ nodeCount: 4 });
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let labAgents: Awaited<ReturnType<typeof startLabAgents>> | undefined;
-  let restarted: ReturnType<typeof createTestControlPlane> | undefined;
-  const agent = (name: string) => {
-    if (!labAgents) throw new Error('agents not started');
-    return labAgents.get(name);
-  };
+  const cluster = useTestCluster({ nodeCount: 4, addedNodes: ['node1', 'node2'] });
+  let restarted: TestControlPlane | undefined;
+  const agent = (name: string) => cluster().agent(name);
 
   /** A new control plane on the same database file, started as the runtime starts one. */
   const restart = async () => {
     await restarted?.deps.db.$disconnect();
     restarted = createTestControlPlane({
-      db: createDatabase({ databaseUrl: database?.databaseUrl ?? '' }),
+      db: createDatabase({ databaseUrl: cluster().database.databaseUrl }),
       gateway: createTrpcAgentGateway({ timeoutMs: 30_000 }),
     });
     await restarted.services.resumeInterruptedChanges();
@@ -77,13 +71,7 @@ describeWithNamespaces('control plane restarted in the middle of adding a node',
     return restarted;
   };
 
-  const expectAdded = async ({
-    plane,
-    nodeId,
-  }: {
-    plane: ReturnType<typeof createTestControlPlane>;
-    nodeId: string;
-  }) => {
+  const expectAdded = async ({ plane, nodeId }: { plane: TestControlPlane; nodeId: string }) => {
     const nodes = await plane.viewer.node.list();
     expect(nodes.map(({ id, status, statusReason }) => ({ id, status, statusReason }))).toEqual(
       nodes.map(({ id }) => ({ id, status: 'ready', statusReason: null })),
@@ -102,23 +90,10 @@ describeWithNamespaces('control plane restarted in the middle of adding a node',
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    labAgents = await startLabAgents({ lab: lab() });
-    const plane = createTestControlPlane({
-      db: database.db,
-      gateway: createTrpcAgentGateway({ timeoutMs: 30_000 }),
-    });
-    for (const name of ['node1', 'node2']) {
-      const { url, token, externalIpAddr } = agent(name);
-      await plane.admin.node.add({ agentUrl: url, agentToken: token, externalIpAddr });
-    }
+    const { plane, database } = cluster();
+    cluster().onStop(async () => restarted?.deps.db.$disconnect());
     await plane.admin.instance.create({ nodeId: 'node1', instanceId: 'on-node1' });
     await database.db.$disconnect();
-  });
-  afterAll(async () => {
-    await restarted?.deps.db.$disconnect();
-    await labAgents?.stopAll();
-    await database?.remove();
   });
 
   it('killed before the new node answered its setup: completed at the next start', {
@@ -126,7 +101,7 @@ describeWithNamespaces('control plane restarted in the middle of adding a node',
   }, async () => {
     const { url, token, externalIpAddr, namespace } = agent('node3');
     await crashDuring({
-      databaseUrl: database?.databaseUrl ?? '',
+      databaseUrl: cluster().database.databaseUrl,
       heldOperation: 'setupNode',
       change: 'node.add',
       input: { agentUrl: url, agentToken: token, externalIpAddr },
@@ -142,7 +117,7 @@ describeWithNamespaces('control plane restarted in the middle of adding a node',
   }, async () => {
     const { url, token, externalIpAddr } = agent('node4');
     await crashDuring({
-      databaseUrl: database?.databaseUrl ?? '',
+      databaseUrl: cluster().database.databaseUrl,
       heldOperation: 'newNodeInCluster',
       change: 'node.add',
       input: { agentUrl: url, agentToken: token, externalIpAddr },
@@ -158,7 +133,7 @@ describeWithNamespaces('control plane restarted in the middle of adding a node',
 
   it('killed while creating an instance: set up at the next start', { timeout: 120_000 }, async () => {
     await crashDuring({
-      databaseUrl: database?.databaseUrl ?? '',
+      databaseUrl: cluster().database.databaseUrl,
       heldOperation: 'setupInstance',
       change: 'instance.create',
       input: { nodeId: 'node2', instanceId: 'interrupted', ports: [{ hostPort: 8080, instancePort: 80 }] },
@@ -181,7 +156,7 @@ describeWithNamespaces('control plane restarted in the middle of adding a node',
 
   it('killed while deleting an instance: deleted at the next start', { timeout: 120_000 }, async () => {
     await crashDuring({
-      databaseUrl: database?.databaseUrl ?? '',
+      databaseUrl: cluster().database.databaseUrl,
       heldOperation: 'cleanInstance',
       change: 'instance.delete',
       input: { instanceId: 'interrupted' },

@@ -1,17 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Agent, startAgent } from '@kudo/agent';
-import { type AgentProcess, spawnLabAgentProcess } from '@kudo/agent/testing';
+import type { AgentProcess } from '@kudo/agent/testing';
 import { ping, request, startServer } from '@kudo/netcore/testing';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
-import { pino } from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { findDatabaseProblems, findKernelProblems } from '../testing/cluster-audit.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane } from '../testing/test-services.js';
-import { createTrpcAgentGateway } from './trpc-agent-gateway.js';
+import { type TestControlPlane, useTestCluster } from '../testing/test-cluster.js';
 
 /**
  * node1's agent is the real CLI in its own process. It is SIGKILLed while it works through a burst of
@@ -20,33 +12,18 @@ import { createTrpcAgentGateway } from './trpc-agent-gateway.js';
  * plane recorded as pending, must bring node1 to exactly the database's state, leaking nothing.
  */
 describeWithNamespaces('agent killed in the middle of a burst of operations', () => {
-  const lab = useTestLab({ nodeCount: 2 });
-  const token = randomBytes(24).toString('hex');
-  let directory: string;
-  let tokenFile: string;
-  let bootIdFile: string;
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let plane: ReturnType<typeof createTestControlPlane>;
-  let node2Agent: Agent | undefined;
+  const cluster = useTestCluster({
+    nodeCount: 2,
+    agentProcesses: ['node1'],
+    addedNodes: ['node1', 'node2'],
+  });
+  const lab = () => cluster().lab;
+  let plane: TestControlPlane;
   let node1Agent: AgentProcess;
-  let node1Url: string;
-  const processes: AgentProcess[] = [];
   const getNode = (index: number) => {
     const node = lab().nodes[index];
     if (!node) throw new Error(`the lab has no node ${index + 1}`);
     return node;
-  };
-
-  const startNode1Agent = async ({ port }: { port: number }) => {
-    node1Agent = spawnLabAgentProcess({
-      nodeId: 'node1',
-      namespace: getNode(0).namespace,
-      port,
-      tokenFile,
-      bootIdFile,
-    });
-    processes.push(node1Agent);
-    node1Url = await node1Agent.listening;
   };
 
   /** Sends every operation at once; SIGKILLs the agent as the `nth` `operation` of the burst starts on it. */
@@ -71,7 +48,7 @@ describeWithNamespaces('agent killed in the middle of a burst of operations', ()
 
   /** Restarts the agent on its port; inspect, reconcile, retry; then nothing may differ or leak. */
   const recoverNode1 = async () => {
-    await startNode1Agent({ port: Number(new URL(node1Url).port) });
+    node1Agent = await cluster().restartAgentProcess({ name: 'node1' });
     const inspection = await plane.viewer.inspection.inspect({ nodeId: 'node1' });
     expect(inspection.hasDrift).toBe(true);
     const reconciled = await plane.admin.inspection.reconcile({ nodeId: 'node1' });
@@ -99,44 +76,10 @@ describeWithNamespaces('agent killed in the middle of a burst of operations', ()
     });
 
   beforeAll(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'kudo-crash-'));
-    tokenFile = join(directory, 'token');
-    bootIdFile = join(directory, 'boot_id');
-    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-    await writeFile(bootIdFile, 'boot-1\n');
-    database = await createTestDatabase();
-    plane = createTestControlPlane({
-      db: database.db,
-      gateway: createTrpcAgentGateway({ timeoutMs: 30_000 }),
-    });
-    await startNode1Agent({ port: 0 });
-    const node2Token = randomBytes(24).toString('hex');
-    node2Agent = await startAgent({
-      nodeId: 'node2',
-      hostNamespace: getNode(1).namespace,
-      port: 0,
-      token: node2Token,
-      bootIdFile,
-      logger: pino({ level: 'silent' }),
-    });
-    await plane.admin.node.add({
-      agentUrl: node1Url,
-      agentToken: token,
-      externalIpAddr: getNode(0).externalIpAddr,
-    });
-    await plane.admin.node.add({
-      agentUrl: node2Agent.url,
-      agentToken: node2Token,
-      externalIpAddr: getNode(1).externalIpAddr,
-    });
+    plane = cluster().plane;
+    node1Agent = cluster().agentProcess('node1');
     for (let index = 0; index < 6; index += 1) await create(`base-${index}`, 10_000 + index)();
     await plane.admin.instance.create({ nodeId: 'node2', instanceId: 'probe' });
-  });
-  afterAll(async () => {
-    for (const agent of processes) await agent.kill();
-    await node2Agent?.close();
-    await database?.remove();
-    if (directory) await rm(directory, { recursive: true, force: true });
   });
 
   it('killed while setting up instances: the database state is reached again, nothing leaks', {

@@ -1,18 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Agent, startAgent } from '@kudo/agent';
-import { type AgentProcess, spawnLabAgentProcess } from '@kudo/agent/testing';
+import type { AgentProcess } from '@kudo/agent/testing';
 import { ping } from '@kudo/netcore/testing';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import { TRPCError } from '@trpc/server';
-import { pino } from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { findDatabaseProblems, findKernelProblems } from '../testing/cluster-audit.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane } from '../testing/test-services.js';
-import { createTrpcAgentGateway } from './trpc-agent-gateway.js';
+import { type TestControlPlane, useTestCluster } from '../testing/test-cluster.js';
 
 const catchTrpc = async (promise: Promise<unknown>) => {
   try {
@@ -31,32 +23,21 @@ const catchTrpc = async (promise: Promise<unknown>) => {
  * record consistent, and a retry once the agent is back must complete it all.
  */
 describeWithNamespaces('agent unreachable during a change', () => {
-  const lab = useTestLab({ nodeCount: 3 });
-  let directory: string;
-  let tokenFile: string;
-  let bootIdFile: string;
-  const token = randomBytes(24).toString('hex');
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let plane: ReturnType<typeof createTestControlPlane>;
+  // A short deadline: a hung agent fails a call after 5 s instead of 30.
+  const cluster = useTestCluster({
+    nodeCount: 3,
+    timeoutMs: 5_000,
+    agentProcesses: ['node1'],
+    addedNodes: ['node1', 'node2'],
+  });
+  const lab = () => cluster().lab;
+  let plane: TestControlPlane;
   let node1Agent: AgentProcess;
   let node1Url = '';
-  const processes: AgentProcess[] = [];
-  const inProcess: { agent: Agent; token: string; externalIpAddr: string }[] = [];
   const getNode = (index: number) => {
     const node = lab().nodes[index];
     if (!node) throw new Error(`the lab has no node ${index + 1}`);
     return node;
-  };
-  const startNode1Agent = async ({ port }: { port: number }) => {
-    node1Agent = spawnLabAgentProcess({
-      nodeId: 'node1',
-      namespace: getNode(0).namespace,
-      port,
-      tokenFile,
-      bootIdFile,
-    });
-    processes.push(node1Agent);
-    node1Url = await node1Agent.listening;
   };
   const statusOf = async (nodeId: string) => {
     const { status, statusReason } = await plane.viewer.node.get({ nodeId });
@@ -67,42 +48,9 @@ describeWithNamespaces('agent unreachable during a change', () => {
   };
 
   beforeAll(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'kudo-unreachable-'));
-    tokenFile = join(directory, 'token');
-    bootIdFile = join(directory, 'boot_id');
-    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-    await writeFile(bootIdFile, 'boot-1\n');
-    database = await createTestDatabase();
-    // A short deadline: a hung agent fails a call after 5 s instead of 30.
-    plane = createTestControlPlane({
-      db: database.db,
-      gateway: createTrpcAgentGateway({ timeoutMs: 5_000 }),
-    });
-    await startNode1Agent({ port: 0 });
-    for (const index of [1, 2]) {
-      const agentToken = randomBytes(24).toString('hex');
-      const agent = await startAgent({
-        nodeId: `node${index + 1}`,
-        hostNamespace: getNode(index).namespace,
-        port: 0,
-        token: agentToken,
-        bootIdFile,
-        logger: pino({ level: 'silent' }),
-      });
-      inProcess.push({ agent, token: agentToken, externalIpAddr: getNode(index).externalIpAddr });
-    }
-    await plane.admin.node.add({
-      agentUrl: node1Url,
-      agentToken: token,
-      externalIpAddr: getNode(0).externalIpAddr,
-    });
-    const [node2] = inProcess;
-    if (!node2) throw new Error('no node2 agent');
-    await plane.admin.node.add({
-      agentUrl: node2.agent.url,
-      agentToken: node2.token,
-      externalIpAddr: node2.externalIpAddr,
-    });
+    plane = cluster().plane;
+    node1Agent = cluster().agentProcess('node1');
+    node1Url = cluster().toAddRequest('node1').agentUrl;
     for (const [index, instanceId] of ['web-1', 'web-2'].entries())
       await plane.admin.instance.create({
         nodeId: 'node1',
@@ -110,12 +58,6 @@ describeWithNamespaces('agent unreachable during a change', () => {
         ports: [{ hostPort: 8000 + index, instancePort: 80, protocol: 'tcp' }],
       });
     await plane.admin.instance.create({ nodeId: 'node2', instanceId: 'probe-2' });
-  });
-  afterAll(async () => {
-    for (const agent of processes) await agent.kill();
-    for (const { agent } of inProcess) await agent.close();
-    await database?.remove();
-    if (directory) await rm(directory, { recursive: true, force: true });
   });
 
   it('with the agent gone, each change fails, is recorded, and marks the node', async () => {
@@ -146,8 +88,7 @@ describeWithNamespaces('agent unreachable during a change', () => {
     });
     await expectConsistent();
 
-    const [, node3] = inProcess;
-    if (!node3) throw new Error('no node3 agent');
+    const node3 = cluster().agent('node3');
     const added = await plane.admin.node.add({
       agentUrl: node3.agent.url,
       agentToken: node3.token,
@@ -176,7 +117,7 @@ describeWithNamespaces('agent unreachable during a change', () => {
   });
 
   it('back on its port, a retry completes every change', { timeout: 120_000 }, async () => {
-    await startNode1Agent({ port: Number(new URL(node1Url).port) });
+    node1Agent = await cluster().restartAgentProcess({ name: 'node1' });
     expect(await plane.admin.node.retry({ nodeId: 'node1' })).toEqual({ status: 'ready', reason: null });
     expect(await plane.admin.node.check({ nodeId: 'node3' })).toEqual({ status: 'ready', reason: null });
     const instances = await plane.viewer.instance.list({ nodeId: 'node1' });

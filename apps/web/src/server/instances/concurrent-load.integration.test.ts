@@ -1,16 +1,13 @@
 import { ping, request, startServer } from '@kudo/netcore/testing';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTrpcAgentGateway } from '../agents/trpc-agent-gateway.js';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
+import { beforeAll, expect, it } from 'vitest';
 import {
   findDatabaseProblems,
   findKernelProblems,
   readNodeKernel,
   readRuleInstance,
 } from '../testing/cluster-audit.js';
-import { startLabAgents } from '../testing/lab-agents.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane } from '../testing/test-services.js';
+import { type TestControlPlane, useTestCluster } from '../testing/test-cluster.js';
 
 const requestCount = 100;
 const nodeNames = ['node1', 'node2', 'node3'];
@@ -31,33 +28,16 @@ const inBatches = async <T, R>(items: readonly T[], run: (item: T) => Promise<R>
  * rules its instances need: no rule missing, duplicated or left over.
  */
 describeWithNamespaces('100 concurrent instance creations', () => {
-  const lab = useTestLab({ nodeCount: 3 });
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let labAgents: Awaited<ReturnType<typeof startLabAgents>> | undefined;
-  let plane: ReturnType<typeof createTestControlPlane>;
-  const agent = (name: string) => {
-    if (!labAgents) throw new Error('agents not started');
-    return labAgents.get(name);
-  };
+  const cluster = useTestCluster({ nodeCount: 3, addedNodes: nodeNames });
+  const lab = () => cluster().lab;
+  const agent = (name: string) => cluster().agent(name);
+  let plane: TestControlPlane;
   const baseRules = new Map<string, number>();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    labAgents = await startLabAgents({ lab: lab() });
-    plane = createTestControlPlane({
-      db: database.db,
-      gateway: createTrpcAgentGateway({ timeoutMs: 30_000 }),
-    });
-    for (const name of nodeNames) {
-      const { url, token, externalIpAddr } = agent(name);
-      await plane.admin.node.add({ agentUrl: url, agentToken: token, externalIpAddr });
-    }
+    plane = cluster().plane;
     for (const name of nodeNames)
       baseRules.set(name, (await readNodeKernel({ namespace: agent(name).namespace })).rules.length);
-  });
-  afterAll(async () => {
-    await labAgents?.stopAll();
-    await database?.remove();
   });
 
   it('all succeed with distinct addresses and host ports, and exact rules', {
