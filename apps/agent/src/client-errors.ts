@@ -113,17 +113,20 @@ const where = (url: string | undefined) => (url ? `the agent at ${url}` : 'the a
 export const readAgentCallError = ({
   error,
   url,
+  operation,
   isTimedOut = false,
 }: {
   error: unknown;
   url?: string;
+  /** The procedure called, named in the reason of a time-out. */
+  operation?: string;
   isTimedOut?: boolean;
 }): AgentCallError => {
   if (isAgentTransportError(error) || isAgentRemoteError(error)) return error;
   if (isTimedOut)
     return new AgentTransportError({
       kind: 'timeout',
-      reason: `${where(url)} did not answer in time`,
+      reason: `${where(url)} did not answer ${operation ?? 'the call'} in time`,
       url,
       cause: error,
     });

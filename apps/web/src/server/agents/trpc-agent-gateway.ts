@@ -33,7 +33,7 @@ async function* followAgentEvents({
   let isClosed = false;
   const fail = (error: unknown) => {
     if (isClosed || signal.aborted) return;
-    emitter.emit('error', readAgentCallError({ error, url }));
+    emitter.emit('error', readAgentCallError({ error, url, operation: 'events' }));
   };
   const subscription = client.events.subscribe(lastEventId === undefined ? undefined : { lastEventId }, {
     signal,
@@ -69,31 +69,43 @@ export const createTrpcAgentGateway = ({
   connect: ({ url, token }) => {
     const client = createAgentClient({ url, token });
     /** One call with its deadline; a failure is read once into an AgentCallError (transport or remote). */
-    const call = async <T>(send: (signal: AbortSignal) => Promise<T>, limitMs = timeoutMs) => {
+    const call = async <T>(
+      operation: string,
+      send: (signal: AbortSignal) => Promise<T>,
+      limitMs = timeoutMs,
+    ) => {
       const signal = AbortSignal.timeout(limitMs);
       try {
         return await send(signal);
       } catch (error) {
-        throw readAgentCallError({ error, url, isTimedOut: signal.aborted });
+        throw readAgentCallError({ error, url, operation, isTimedOut: signal.aborted });
       }
     };
     return {
-      health: () => call((signal) => client.health.query(undefined, { signal }), healthTimeoutMs),
-      setupNode: (request) => call((signal) => client.setupNode.mutate(request, { signal })),
-      setupIptables: (request) => call((signal) => client.setupIptables.mutate(request, { signal })),
-      addOtherNodes: (nodes) => call((signal) => client.addOtherNodes.mutate(nodes, { signal })),
-      newNodeInCluster: (request) => call((signal) => client.newNodeInCluster.mutate(request, { signal })),
+      health: () => call('health', (signal) => client.health.query(undefined, { signal }), healthTimeoutMs),
+      setupNode: (request) => call('setupNode', (signal) => client.setupNode.mutate(request, { signal })),
+      setupIptables: (request) =>
+        call('setupIptables', (signal) => client.setupIptables.mutate(request, { signal })),
+      addOtherNodes: (nodes) =>
+        call('addOtherNodes', (signal) => client.addOtherNodes.mutate(nodes, { signal })),
+      newNodeInCluster: (request) =>
+        call('newNodeInCluster', (signal) => client.newNodeInCluster.mutate(request, { signal })),
       deleteNodeInCluster: (request) =>
-        call((signal) => client.deleteNodeInCluster.mutate(request, { signal })),
-      cleanNode: (request) => call((signal) => client.cleanNode.mutate(request, { signal })),
-      setupInstance: (request) => call((signal) => client.setupInstance.mutate(request, { signal })),
-      setupInstances: (request) => call((signal) => client.setupInstances.mutate(request, { signal })),
-      cleanInstance: (request) => call((signal) => client.cleanInstance.mutate(request, { signal })),
-      setPortMappings: (request) => call((signal) => client.setPortMappings.mutate(request, { signal })),
-      inspect: (request) => call((signal) => client.inspect.query(request, { signal })),
-      diff: (request) => call((signal) => client.diff.query(request, { signal })),
-      orphans: (request) => call((signal) => client.orphans.query(request, { signal })),
-      cleanOrphans: (request) => call((signal) => client.cleanOrphans.mutate(request, { signal })),
+        call('deleteNodeInCluster', (signal) => client.deleteNodeInCluster.mutate(request, { signal })),
+      cleanNode: (request) => call('cleanNode', (signal) => client.cleanNode.mutate(request, { signal })),
+      setupInstance: (request) =>
+        call('setupInstance', (signal) => client.setupInstance.mutate(request, { signal })),
+      setupInstances: (request) =>
+        call('setupInstances', (signal) => client.setupInstances.mutate(request, { signal })),
+      cleanInstance: (request) =>
+        call('cleanInstance', (signal) => client.cleanInstance.mutate(request, { signal })),
+      setPortMappings: (request) =>
+        call('setPortMappings', (signal) => client.setPortMappings.mutate(request, { signal })),
+      inspect: (request) => call('inspect', (signal) => client.inspect.query(request, { signal })),
+      diff: (request) => call('diff', (signal) => client.diff.query(request, { signal })),
+      orphans: (request) => call('orphans', (signal) => client.orphans.query(request, { signal })),
+      cleanOrphans: (request) =>
+        call('cleanOrphans', (signal) => client.cleanOrphans.mutate(request, { signal })),
       followEvents: (request) => followAgentEvents({ client, url, request }),
     } satisfies AgentConnection;
   },
