@@ -33,11 +33,20 @@ const toTrpcUrl = (url: string) => `${url.replace(/\/+$/, '')}/trpc`;
  * uses server-sent events (through the `eventsource` package, which can send the Authorization header that
  * a browser's EventSource cannot) and resumes from the last event id when it reconnects.
  */
-export const createAgentClient = ({ url, token }: { url: string; token: string | undefined }) => {
+export const createAgentClient = ({
+  url,
+  token,
+  fetch: send = fetch,
+}: {
+  url: string;
+  token: string | undefined;
+  /** How requests are sent: the control plane's mTLS fetch for an https:// agent; the global one otherwise. */
+  fetch?: typeof fetch;
+}) => {
   const authorization: Record<string, string> =
     token === undefined ? {} : { authorization: `Bearer ${token}` };
   const fetchWithToken: FetchLike = (input, init) =>
-    fetch(input, { ...init, headers: { ...init.headers, ...authorization } });
+    send(input, { ...init, headers: { ...init.headers, ...authorization } });
   return createTRPCClient<AgentRouter>({
     links: [
       splitLink({
@@ -50,7 +59,12 @@ export const createAgentClient = ({ url, token }: { url: string; token: string |
         // Queries go as POST: a desired state or a list of known ids would not fit in a URL. No batching:
         // a batch waits for a timer tick (about 1 ms in Node) to gather calls, and calls to one agent
         // rarely come together; each request reuses the kept-alive connection instead.
-        false: httpLink({ url: toTrpcUrl(url), headers: () => authorization, methodOverride: 'POST' }),
+        false: httpLink({
+          url: toTrpcUrl(url),
+          headers: () => authorization,
+          methodOverride: 'POST',
+          fetch: send,
+        }),
       }),
     ],
   });

@@ -6,6 +6,7 @@ import { createEventBus } from './events/event-bus.js';
 import { createOperationFeed } from './events/operation-feed.js';
 import { createKeyedLock } from './locks/keyed-lock.js';
 import { createLogger } from './logger.js';
+import { isSerialNumberRevoked } from './pki/agent-certificates.js';
 import { openClusterAuthority } from './pki/cluster-authority.js';
 import { createServices, type Services } from './services.js';
 
@@ -20,14 +21,21 @@ const startRuntime = async (): Promise<Runtime> => {
   const logger = createLogger({ level: env.LOG_LEVEL });
   await migrateDatabase({ databaseUrl: env.databaseUrl });
   const db = createDatabase({ databaseUrl: env.databaseUrl });
+  const authority = openClusterAuthority({ directory: env.dataDir });
   const services = createServices({
     db,
-    gateway: createTrpcAgentGateway({ timeoutMs: env.KUDO_AGENT_TIMEOUT_MS }),
+    gateway: createTrpcAgentGateway({
+      timeoutMs: env.KUDO_AGENT_TIMEOUT_MS,
+      tls: {
+        readClientCredentials: authority.readClientCredentials,
+        isRevoked: (serialNumber) => isSerialNumberRevoked({ db, serialNumber }),
+      },
+    }),
     events: createEventBus(),
     operations: createOperationFeed(),
     nodeLock: createKeyedLock(),
     logger,
-    authority: openClusterAuthority({ directory: env.dataDir }),
+    authority,
   });
   // Pending changes (an interrupted addition, creation or deletion) are run by the monitor's first check.
   await services.resumeInterruptedChanges();
@@ -36,6 +44,7 @@ const startRuntime = async (): Promise<Runtime> => {
       ? services.startHealthMonitor({ intervalMs: env.KUDO_HEALTH_INTERVAL_MS })
       : undefined;
   const relay = services.startEventRelay();
+  const renewal = services.startCertificateRenewal({ intervalMs: 3_600_000 });
   logger.info(
     { database: env.databaseUrl, healthIntervalMs: env.KUDO_HEALTH_INTERVAL_MS },
     'control plane started',
@@ -44,7 +53,7 @@ const startRuntime = async (): Promise<Runtime> => {
     env,
     services,
     stop: async () => {
-      await Promise.all([monitor?.stop(), relay.stop()]);
+      await Promise.all([monitor?.stop(), relay.stop(), renewal.stop()]);
       await db.$disconnect();
     },
   };

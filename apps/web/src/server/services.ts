@@ -21,6 +21,12 @@ import { getNode, listNodes } from './nodes/read-nodes.js';
 import { removeNode, type TRemoveNodeRequest } from './nodes/remove-node.js';
 import { resumeInterruptedChanges } from './nodes/resume-interrupted.js';
 import { retryNode } from './nodes/retry-node.js';
+import {
+  readNodeCredentials,
+  rotateNodeCredentials,
+  startCertificateRenewal,
+  type TNodeCredentialsRequest,
+} from './pki/node-credentials.js';
 import { listPortMappings } from './port-mappings/read-port-mappings.js';
 import { setPortMappings, type TSetPortMappingsRequest } from './port-mappings/set-port-mappings.js';
 
@@ -50,6 +56,12 @@ export const createServices = (deps: ServiceDeps) => ({
     checkAll: () => checkAllNodes({ deps }),
   },
   join: createJoinServices(deps),
+  credentials: {
+    /** A node's certificate (serial, expiry, renewal due) and its agent's API version. */
+    get: ({ nodeId }: { nodeId: string }) => readNodeCredentials({ deps, nodeId }),
+    rotate: ({ actor, request }: Change<TNodeCredentialsRequest>) =>
+      rotateNodeCredentials({ deps, actor, request }),
+  },
   instances: {
     list: ({ nodeId }: { nodeId?: string } = {}) => listInstances({ deps, nodeId }),
     get: ({ instanceId }: { instanceId: string }) => getInstance({ deps, instanceId }),
@@ -83,6 +95,9 @@ export const createServices = (deps: ServiceDeps) => ({
   /** At start, before serving: what a stopped process left half-done becomes pending changes. */
   resumeInterruptedChanges: () => resumeInterruptedChanges({ deps }),
   startHealthMonitor: ({ intervalMs }: { intervalMs: number }) => startHealthMonitor({ deps, intervalMs }),
+  /** Renews agent certificates with a third of their lifetime left, every `intervalMs`, until `stop()`. */
+  startCertificateRenewal: ({ intervalMs }: { intervalMs: number }) =>
+    startCertificateRenewal({ deps, intervalMs }),
   /** Follows every node's agent event stream into the operation feed, until `stop()`. */
   startEventRelay: (options: RelayOptions = {}) => startAgentEventRelay({ deps, ...options }),
 });

@@ -72,6 +72,12 @@ export type AgentConnection = {
    * ends its stream throws (an AgentTransportError): the caller decides when to follow again, from the last id.
    */
   followEvents: (request: TFollowEventsRequest) => AsyncIterable<AgentOperationEvent>;
+  /** A new key on the node (kept there, pending) and its certificate request: renewal and rotation. */
+  createCredentialsRequest: () => Promise<AgentOutputs['credentials']['createRequest']>;
+  /** The certificate the cluster CA issued for that key: the agent serves with it at once. */
+  installCredentials: (
+    request: AgentInputs['credentials']['install'],
+  ) => Promise<ToAnswer<AgentOutputs['credentials']['install']>>;
 };
 
 /** How the control plane reaches agents; the only seam between services and the agent's client. */

@@ -1,5 +1,7 @@
 import { EventEmitter, on } from 'node:events';
 import { type AgentClient, createAgentClient, readAgentCallError } from '@kudo/agent/client';
+import { type AgentTls, createAgentFetch } from '../pki/agent-fetch.js';
+import { findAgentUrlProblem } from '../pki/agent-url.js';
 import type {
   AgentConnection,
   AgentGateway,
@@ -56,57 +58,77 @@ async function* followAgentEvents({
 }
 
 /**
- * Agents reached over HTTP with `@kudo/agent/client` (the one file that depends on it). Each call has a
- * deadline: `healthTimeoutMs` for health checks, `timeoutMs` for everything else.
+ * Agents reached with `@kudo/agent/client` (the one file that depends on it). Each call has a deadline:
+ * `healthTimeoutMs` for health checks, `timeoutMs` for everything else. With `tls`, an `https://` agent is
+ * verified against the cluster CA and shown the control plane's client certificate (a revoked one is
+ * refused); plain `http://` is only for loopback agents (the lab and tests). A node that joined has no
+ * bearer token (an empty one): none is sent.
  */
 export const createTrpcAgentGateway = ({
   timeoutMs,
   healthTimeoutMs = Math.min(timeoutMs, 5_000),
+  tls,
 }: {
   timeoutMs: number;
   healthTimeoutMs?: number;
-}): AgentGateway => ({
-  connect: ({ url, token }) => {
-    const client = createAgentClient({ url, token });
-    /** One call with its deadline; a failure is read once into an AgentCallError (transport or remote). */
-    const call = async <T>(
-      operation: string,
-      send: (signal: AbortSignal) => Promise<T>,
-      limitMs = timeoutMs,
-    ) => {
-      const signal = AbortSignal.timeout(limitMs);
-      try {
-        return await send(signal);
-      } catch (error) {
-        throw readAgentCallError({ error, url, operation, isTimedOut: signal.aborted });
-      }
-    };
-    return {
-      health: () => call('health', (signal) => client.health.query(undefined, { signal }), healthTimeoutMs),
-      setupNode: (request) => call('setupNode', (signal) => client.setupNode.mutate(request, { signal })),
-      setupIptables: (request) =>
-        call('setupIptables', (signal) => client.setupIptables.mutate(request, { signal })),
-      addOtherNodes: (nodes) =>
-        call('addOtherNodes', (signal) => client.addOtherNodes.mutate(nodes, { signal })),
-      newNodeInCluster: (request) =>
-        call('newNodeInCluster', (signal) => client.newNodeInCluster.mutate(request, { signal })),
-      deleteNodeInCluster: (request) =>
-        call('deleteNodeInCluster', (signal) => client.deleteNodeInCluster.mutate(request, { signal })),
-      cleanNode: (request) => call('cleanNode', (signal) => client.cleanNode.mutate(request, { signal })),
-      setupInstance: (request) =>
-        call('setupInstance', (signal) => client.setupInstance.mutate(request, { signal })),
-      setupInstances: (request) =>
-        call('setupInstances', (signal) => client.setupInstances.mutate(request, { signal })),
-      cleanInstance: (request) =>
-        call('cleanInstance', (signal) => client.cleanInstance.mutate(request, { signal })),
-      setPortMappings: (request) =>
-        call('setPortMappings', (signal) => client.setPortMappings.mutate(request, { signal })),
-      inspect: (request) => call('inspect', (signal) => client.inspect.query(request, { signal })),
-      diff: (request) => call('diff', (signal) => client.diff.query(request, { signal })),
-      orphans: (request) => call('orphans', (signal) => client.orphans.query(request, { signal })),
-      cleanOrphans: (request) =>
-        call('cleanOrphans', (signal) => client.cleanOrphans.mutate(request, { signal })),
-      followEvents: (request) => followAgentEvents({ client, url, request }),
-    } satisfies AgentConnection;
-  },
-});
+  tls?: AgentTls;
+}): AgentGateway => {
+  const agentFetch = tls ? createAgentFetch({ tls }) : undefined;
+  return {
+    connect: ({ url, token }) => {
+      const client = createAgentClient({
+        url,
+        token: token || undefined,
+        fetch: url.startsWith('https:') ? agentFetch : undefined,
+      });
+      const urlProblem = findAgentUrlProblem(url);
+      /** One call with its deadline; a failure is read once into an AgentCallError (transport or remote). */
+      const call = async <T>(
+        operation: string,
+        send: (signal: AbortSignal) => Promise<T>,
+        limitMs = timeoutMs,
+      ) => {
+        const signal = AbortSignal.timeout(limitMs);
+        try {
+          if (urlProblem) throw new Error(`the agent URL ${url} ${urlProblem}`);
+          return await send(signal);
+        } catch (error) {
+          throw readAgentCallError({ error, url, operation, isTimedOut: signal.aborted });
+        }
+      };
+      return {
+        health: () => call('health', (signal) => client.health.query(undefined, { signal }), healthTimeoutMs),
+        setupNode: (request) => call('setupNode', (signal) => client.setupNode.mutate(request, { signal })),
+        setupIptables: (request) =>
+          call('setupIptables', (signal) => client.setupIptables.mutate(request, { signal })),
+        addOtherNodes: (nodes) =>
+          call('addOtherNodes', (signal) => client.addOtherNodes.mutate(nodes, { signal })),
+        newNodeInCluster: (request) =>
+          call('newNodeInCluster', (signal) => client.newNodeInCluster.mutate(request, { signal })),
+        deleteNodeInCluster: (request) =>
+          call('deleteNodeInCluster', (signal) => client.deleteNodeInCluster.mutate(request, { signal })),
+        cleanNode: (request) => call('cleanNode', (signal) => client.cleanNode.mutate(request, { signal })),
+        setupInstance: (request) =>
+          call('setupInstance', (signal) => client.setupInstance.mutate(request, { signal })),
+        setupInstances: (request) =>
+          call('setupInstances', (signal) => client.setupInstances.mutate(request, { signal })),
+        cleanInstance: (request) =>
+          call('cleanInstance', (signal) => client.cleanInstance.mutate(request, { signal })),
+        setPortMappings: (request) =>
+          call('setPortMappings', (signal) => client.setPortMappings.mutate(request, { signal })),
+        inspect: (request) => call('inspect', (signal) => client.inspect.query(request, { signal })),
+        diff: (request) => call('diff', (signal) => client.diff.query(request, { signal })),
+        orphans: (request) => call('orphans', (signal) => client.orphans.query(request, { signal })),
+        cleanOrphans: (request) =>
+          call('cleanOrphans', (signal) => client.cleanOrphans.mutate(request, { signal })),
+        followEvents: (request) => followAgentEvents({ client, url, request }),
+        createCredentialsRequest: () =>
+          call('credentials.createRequest', (signal) =>
+            client.credentials.createRequest.mutate(undefined, { signal }),
+          ),
+        installCredentials: (request) =>
+          call('credentials.install', (signal) => client.credentials.install.mutate(request, { signal })),
+      } satisfies AgentConnection;
+    },
+  };
+};

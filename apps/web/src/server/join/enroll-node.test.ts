@@ -6,7 +6,9 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentGateway } from '../agents/agent-gateway.js';
 import { isWebError } from '../errors/web-error.js';
+import { isSerialNumberRevoked } from '../pki/agent-certificates.js';
 import { openClusterAuthority } from '../pki/cluster-authority.js';
+import { renewDueCertificates } from '../pki/node-credentials.js';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
 import { createTestDatabase } from '../testing/test-database.js';
 import { createTestControlPlane } from '../testing/test-services.js';
@@ -323,5 +325,52 @@ describe('the join endpoints', () => {
       body: { error: { code: 'INVALID_INPUT', field: 'token' } },
     });
     expect(await database.db.node.findUnique({ where: { id: 'node-j' } })).toBeNull();
+  });
+});
+
+describe('certificate life', () => {
+  const certificatesOf = (nodeId: string) =>
+    database.db.agentCertificate.findMany({ where: { nodeId }, orderBy: { createdAt: 'asc' } });
+
+  it('an admin rotates a node: a new key on the node, a new certificate installed, the old one revoked', async () => {
+    const [before] = await certificatesOf('node-a');
+    const rotated = await plane.admin.nodeCredentials.rotate({ nodeId: 'node-a' });
+    expect(rotated.certificate?.serialNumber).not.toBe(before?.serialNumber);
+    expect(await isSerialNumberRevoked({ db: database.db, serialNumber: before?.serialNumber ?? '' })).toBe(
+      true,
+    );
+    const installed = fake.callsTo({
+      url: fakeUrlOf.get('https://198.51.100.11:7443')?.url ?? '',
+      operation: 'credentials.install',
+    });
+    expect(installed).toHaveLength(1);
+    await expect(plane.viewer.nodeCredentials.rotate({ nodeId: 'node-a' })).rejects.toThrow(/viewer/);
+    expect((await plane.viewer.nodeCredentials.get({ nodeId: 'node-a' })).certificate?.serialNumber).toBe(
+      rotated.certificate?.serialNumber,
+    );
+  });
+
+  it('a certificate with less than a third of its lifetime left is renewed; the others are not', async () => {
+    const [current] = await certificatesOf('node-h');
+    const now = new Date();
+    await database.db.agentCertificate.update({
+      where: { serialNumber: current?.serialNumber ?? '' },
+      data: {
+        notBefore: new Date(now.getTime() - 80 * 86_400_000),
+        notAfter: new Date(now.getTime() + 10 * 86_400_000),
+      },
+    });
+    expect(await renewDueCertificates({ deps: plane.deps, now })).toEqual({ renewed: 1, due: 1 });
+    const after = await plane.services.credentials.get({ nodeId: 'node-h' });
+    expect(after.certificate?.serialNumber).not.toBe(current?.serialNumber);
+    expect(after.certificate?.isRenewalDue).toBe(false);
+  });
+
+  it('removing a node revokes its certificate', async () => {
+    const certificates = await certificatesOf('node-g');
+    expect(certificates.length).toBeGreaterThan(0);
+    await plane.admin.node.remove({ nodeId: 'node-g', force: true });
+    for (const { serialNumber } of certificates)
+      expect(await isSerialNumberRevoked({ db: database.db, serialNumber })).toBe(true);
   });
 });

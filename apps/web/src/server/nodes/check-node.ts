@@ -1,6 +1,7 @@
 import { runAudited, systemActor } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
 import { describeError, isWebError } from '../errors/web-error.js';
+import { findVersionProblem } from '../join/agent-version.js';
 import { toDesiredNode } from './node-model.js';
 import { connectAgent, readInstances, readNodeRecord, readPeers } from './node-queries.js';
 import { decideNodeStatus, type NodeObservation, saveNodeStatus } from './node-status.js';
@@ -74,10 +75,23 @@ export const checkNode = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: s
       problemInstances: [],
     });
   }
+  const versionProblem = findVersionProblem({
+    apiVersion: health.apiVersion,
+    agentVersion: health.agentVersion,
+  });
   await deps.db.node.update({
     where: { id: nodeId },
-    data: { lastSeenAt: new Date(), agentVersion: health.agentVersion, kernel: health.kernel },
+    data: {
+      lastSeenAt: new Date(),
+      agentVersion: health.agentVersion,
+      apiVersion: health.apiVersion,
+      versionProblem: versionProblem ?? null,
+      kernel: health.kernel,
+    },
   });
+  // The version handshake: an agent of another API version is not driven (nothing is sent to it).
+  if (versionProblem)
+    return save({ problem: versionProblem, isBeingRemoved: false, pendingChanges: [], problemInstances: [] });
   if (health.nodeId !== node.id)
     return save({
       problem: `the agent at ${node.agentUrl} reports node id '${health.nodeId}', not '${node.id}'`,

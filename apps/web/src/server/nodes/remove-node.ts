@@ -4,6 +4,7 @@ import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
 import { describeError, toWebError, WebError } from '../errors/web-error.js';
 import { startProgress } from '../events/operation-progress.js';
+import { revokeAgentCertificates } from '../pki/agent-certificates.js';
 import { announceToPeers } from './announce-to-peers.js';
 import { connectAgent, readNodeRecord, readPeers } from './node-queries.js';
 import { saveNodeStatus } from './node-status.js';
@@ -111,7 +112,11 @@ export const removeNode = ({
           message: `node ${nodeId} could not clean itself (${failures.join('; ')}); retry the removal, or force it`,
         });
       }
-      await deps.db.node.delete({ where: { id: nodeId } });
+      // Its certificate goes with it: an agent still showing it is refused from now on.
+      await deps.db.$transaction(async (tx) => {
+        await tx.node.delete({ where: { id: nodeId } });
+        await revokeAgentCertificates({ db: tx, nodeId, reason: 'the node was removed' });
+      });
       return { nodeId, isRemoved: true, failures: failures.map(describeError) };
     },
   });

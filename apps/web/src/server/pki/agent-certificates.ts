@@ -77,3 +77,8 @@ export const readRevokedSerialNumbers = async ({ db }: { db: Writer }) =>
       select: { serialNumber: true },
     })
   ).map(({ serialNumber }) => serialNumber);
+
+/** Whether the control plane revoked this serial number (an unknown one is not ours to judge: the CA is). */
+export const isSerialNumberRevoked = async ({ db, serialNumber }: { db: Writer; serialNumber: string }) =>
+  (await db.agentCertificate.findUnique({ where: { serialNumber }, select: { revokedAt: true } }))
+    ?.revokedAt != null;

@@ -1,5 +1,6 @@
 import { AgentTransportError, type AgentTransportErrorKind } from '@kudo/agent/client';
 import type { DriftItem, NetcoreError, NodeSnapshot } from '@kudo/netcore';
+import { createKeyAndCertificateRequest, readCertificate } from '@kudo/pki';
 import type { AgentConnection, AgentGateway } from '../agents/agent-gateway.js';
 import { createFakeEventLog, type FakeEventLog, followFakeEvents } from './fake-agent-events.js';
 
@@ -115,6 +116,16 @@ export const createFakeAgentGateway = () => {
         }),
       orphans: (input) => call('orphans', input, () => ({ dryRun: true as const, orphans: [] })),
       cleanOrphans: (input) => call('cleanOrphans', input, () => ({ dryRun: false as const, orphans: [] })),
+      // A fake agent has no key: its request is made here, as a real agent would make it.
+      createCredentialsRequest: async () => {
+        const { csrPem } = await createKeyAndCertificateRequest({ commonName: getAgent(url).nodeId });
+        return call('credentials.createRequest', {}, () => ({ csrPem }));
+      },
+      installCredentials: (input) =>
+        call('credentials.install', input, () => {
+          const { serialNumber, notAfter } = readCertificate(input);
+          return { serialNumber, notAfter: notAfter.toISOString() };
+        }),
       followEvents: async function* (request) {
         const agent = agents.get(url);
         if (!agent || agent.isDown) throw refuse({ url, kind: 'unreachable' });

@@ -4,6 +4,7 @@ import { inspectionRouter } from './routers/inspection.js';
 import { instanceRouter } from './routers/instance.js';
 import { joinTokenRouter } from './routers/join-token.js';
 import { nodeRouter } from './routers/node.js';
+import { nodeCredentialsRouter } from './routers/node-credentials.js';
 import { portMappingRouter } from './routers/port-mapping.js';
 import { createCallerFactory, createRouter } from './trpc.js';
 
@@ -16,6 +17,7 @@ export const appRouter = createRouter({
   inspection: inspectionRouter,
   event: eventRouter,
   joinToken: joinTokenRouter,
+  nodeCredentials: nodeCredentialsRouter,
 });
 
 export type AppRouter = typeof appRouter;
