@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import { sealData, unsealData } from 'iron-session';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { type LabCluster, startLabCluster } from '../../../../../scripts/lab-cluster/lab-cluster.js';
-import { ensureWebBuild } from '../../../../../scripts/lab-cluster/web-build.js';
-import { findFreePort } from '../../../../../scripts/lab-cluster/web-server.js';
-import { sessionCookieName } from '../auth/session-cookie.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { LabCluster } from '../../../../../scripts/lab-cluster/lab-cluster.js';
+import { repositoryRoot, useDashboardCluster } from '../testing/dashboard-cluster.js';
 import { appRouter } from '../trpc/root.js';
+import { sessionCookieName } from './session-cookie.js';
 
-const root = resolve(import.meta.dirname, '..', '..', '..', '..');
-const appDirectory = join(root, 'apps', 'web', 'src', 'app');
+const appDirectory = join(repositoryRoot, 'apps', 'web', 'src', 'app');
 
 /** Every file named `name` under the app directory, as its URL path (`(group)` segments dropped). */
 const listRoutes = async (name: 'page.tsx' | 'route.ts') => {
@@ -66,6 +62,7 @@ const inputs: Record<string, unknown> = {
  * token appears in no page and no API answer.
  */
 describeWithNamespaces('dashboard access control', () => {
+  const dashboard = useDashboardCluster({ nodeCount: 1, tag: 'acc' });
   let cluster: LabCluster;
   let dataDir: string;
   let adminCookie: string;
@@ -183,16 +180,7 @@ describeWithNamespaces('dashboard access control', () => {
   const toUrl = (page: string) => page.replace('[nodeId]', 'node1').replace('[instanceId]', 'web-1');
 
   beforeAll(async () => {
-    await ensureWebBuild({ root, log: () => undefined });
-    dataDir = await mkdtemp(join(tmpdir(), 'kudo-access-'));
-    cluster = await startLabCluster({
-      root,
-      prefix: `${inject('runPrefix')}-acc${randomBytes(2).toString('hex')}`,
-      nodeCount: 1,
-      port: await findFreePort(),
-      dataDir,
-      healthIntervalMs: 0,
-    });
+    ({ cluster, dataDir } = dashboard());
     agentToken = cluster.agents[0]?.token ?? '';
     await cluster.api.instance.create.mutate({
       nodeId: 'node1',
@@ -202,11 +190,7 @@ describeWithNamespaces('dashboard access control', () => {
     adminCookie = await signIn('admin');
     viewerCookie = await signIn('viewer');
     pages = (await listRoutes('page.tsx')).filter((page) => page !== '/sign-in');
-  }, 600_000);
-  afterAll(async () => {
-    await cluster?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  }, 120_000);
+  });
 
   it('knows every page and API route of the app (a new one must be added here)', async () => {
     expect(pages).toEqual([
@@ -222,6 +206,8 @@ describeWithNamespaces('dashboard access control', () => {
     expect(await listRoutes('route.ts')).toEqual([
       '/api/auth/sign-in',
       '/api/auth/sign-out',
+      '/api/join',
+      '/api/join/ca',
       '/api/trpc/[trpc]',
     ]);
     expect(procedures.length).toBeGreaterThanOrEqual(20);
