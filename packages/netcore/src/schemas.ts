@@ -110,6 +110,24 @@ export const ZNodeIdRequest = z.object({ nodeId: ZId });
 export const ZSetupIptablesRequest = ZNodeIdRequest;
 export const ZCleanNodeRequest = ZNodeIdRequest;
 
+/** A Linux interface name: 1-15 characters, no `/`, whitespace or `:` (what `ip link` accepts). */
+export const ZInterfaceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$/, 'must be an interface name (1-15 characters)');
+
+/**
+ * A network namespace netcore did not create (a container runtime's): the path of its namespace file
+ * (`/proc/PID/ns/net`, `/var/run/netns/NAME`) and the name the instance's interface gets inside it.
+ */
+export const ZExternalNetns = z.object({
+  path: z
+    .string()
+    .max(4096, 'must be at most 4096 characters')
+    .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits, ".", "_", "-" and "/"')
+    .refine((path) => !path.split('/').includes('..'), 'must not contain ".."'),
+  interfaceName: ZInterfaceName.default('eth0'),
+});
+
 export const ZSetupInstanceRequest = z
   .object({
     nodeId: ZId,
@@ -117,6 +135,8 @@ export const ZSetupInstanceRequest = z
     instanceId: ZId,
     instanceIpCidr: ZHostCidr,
     ports: ZPorts.default([]),
+    /** Attach to this namespace (a container runtime's) instead of making the instance's own. */
+    netns: ZExternalNetns.optional(),
   })
   .superRefine(({ nodeIpAddr, instanceIpCidr }, context) => {
     if (!isIpv4Address(nodeIpAddr) || !isIpv4Cidr(instanceIpCidr)) return;
@@ -170,6 +190,11 @@ export const ZCleanInstanceRequest = z.object({
   /** Accepted for compatibility with the spec; netcore finds the instance's rules itself. */
   ports: ZPorts.optional(),
   instanceIpCidr: ZHostCidr.optional(),
+  /**
+   * The instance lives in a namespace netcore did not create: that namespace is left alone (it may be
+   * gone already); the host-side veth and the rules are removed by their names and tags.
+   */
+  netns: z.object({ path: ZExternalNetns.shape.path.optional() }).optional(),
 });
 
 export const ZSetPortMappingsRequest = z.object({ instanceId: ZId, ports: ZPorts });
@@ -186,3 +211,4 @@ export type TSetupInstanceRequest = z.input<typeof ZSetupInstanceRequest>;
 export type TCleanInstanceRequest = z.input<typeof ZCleanInstanceRequest>;
 export type TSetPortMappingsRequest = z.input<typeof ZSetPortMappingsRequest>;
 export type TSetupInstancesRequest = z.input<typeof ZSetupInstancesRequest>;
+export type TExternalNetns = z.output<typeof ZExternalNetns>;

@@ -34,19 +34,21 @@ const deletePortMappings = async ({ host, instanceId }: { host: Host; instanceId
  * given), the veth pair and the namespace, all at once (each waits in the kernel on its own). Returns when
  * the veth is really gone. (Deleting the namespace alone would take the pair with it, but the kernel
  * dismantles namespaces in the background, about 30 ms later here: the synchronous `link del`, 20 ms,
- * is sooner.) Parts already gone are fine; every step is tried and all failures are reported.
+ * is sooner.) Parts already gone are fine; every step is tried and all failures are reported. An
+ * instance in a runtime's namespace (`netns`) loses its veth pair and rules; the namespace stays.
  */
 export const cleanInstance = async ({ host, request }: { host: Host; request: unknown }) => {
-  const { instanceId } = parseInput({ schema: ZCleanInstanceRequest, input: request });
+  const { instanceId, netns } = parseInput({ schema: ZCleanInstanceRequest, input: request });
   const { namespaceName, vethName } = getInstanceNames({ host, instanceId });
   getHostCache(host).instanceAddrs.delete(instanceId);
   const results = await Promise.allSettled([
     deletePortMappings({ host, instanceId }),
     deleteVeth({ host, vethName }),
-    hasNamespace(namespaceName) ? deleteNamespace({ host, namespaceName }) : Promise.resolve(),
+    // A runtime's namespace (`netns`) is the runtime's to delete, and may be gone already.
+    !netns && hasNamespace(namespaceName) ? deleteNamespace({ host, namespaceName }) : Promise.resolve(),
   ]);
   // Its address is free once its namespace is gone (a partial failure may leave the namespace holding it).
-  forgetInstanceAddress({ host, namespaceName });
+  forgetInstanceAddress({ host, namespaceName, isExternal: netns !== undefined });
   const failures = results.flatMap((result) =>
     result.status === 'rejected' ? [result.reason as unknown] : [],
   );

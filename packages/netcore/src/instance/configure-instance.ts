@@ -1,6 +1,8 @@
 import { isNetcoreError } from '../errors.js';
+import { toExternalIpBatch } from '../kernel/command.js';
 import type { Host } from '../kernel/host.js';
 import { runIpBatch } from '../kernel/links.js';
+import type { TExternalNetns } from '../schemas.js';
 import { formatNodeNamespaceRef, renderInstanceSideLines, renderVethAttachLines } from './instance-links.js';
 import { deleteVeth } from './instance-veth.js';
 
@@ -21,6 +23,7 @@ export const configureInstance = async ({
   mtu,
   isIsolated,
   needsVeth,
+  netns,
 }: {
   host: Host;
   namespaceName: string;
@@ -32,21 +35,26 @@ export const configureInstance = async ({
   mtu: number;
   isIsolated: boolean;
   needsVeth: boolean;
+  /** A namespace netcore did not create, entered by its path, and the interface name inside it. */
+  netns?: TExternalNetns | undefined;
 }) => {
-  const configureInside = () =>
-    runIpBatch({
-      host,
-      namespace: namespaceName,
-      lines: renderInstanceSideLines({
-        instanceIpCidr,
-        nodeIpAddr,
-        veth: needsVeth
-          ? { vethName, mtu, nodeNamespaceRef: formatNodeNamespaceRef({ hostNamespace: host.namespace }) }
-          : undefined,
-      }),
+  const lines = () =>
+    renderInstanceSideLines({
+      instanceIpCidr,
+      nodeIpAddr,
+      interfaceName: netns?.interfaceName,
+      veth: needsVeth
+        ? { vethName, mtu, nodeNamespaceRef: formatNodeNamespaceRef({ hostNamespace: host.namespace }) }
+        : undefined,
     });
+  const configureInside = async () => {
+    if (netns) await host.runner.run(toExternalIpBatch({ path: netns.path, lines: lines() }));
+    else await runIpBatch({ host, namespace: namespaceName, lines: lines() });
+  };
   await configureInside().catch(async (error: unknown) => {
-    if (!(needsVeth && isNetcoreError(error) && /File exists|No such device/.test(error.reason))) throw error;
+    // Never in a runtime's namespace: its interface of that name is not ours to replace.
+    if (!(needsVeth && !netns && isNetcoreError(error) && /File exists|No such device/.test(error.reason)))
+      throw error;
     await deleteVeth({ host, vethName });
     await configureInside();
   });

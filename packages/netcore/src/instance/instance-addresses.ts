@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseHostCidr } from '../addressing.js';
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
@@ -24,6 +25,11 @@ type Registry = {
   addresses: Map<string, string>;
   /** Namespace -> instance id, where a call named it (the namespace name alone cuts long ids). */
   instanceIds: Map<string, string>;
+  /**
+   * Instances in a runtime's namespace (keyed by the name their own namespace would have) -> that
+   * namespace's path: they hold their address while the path exists.
+   */
+  externalPaths: Map<string, string>;
   /** Namespaces whose setup is under way: their address is held although the namespace may not exist yet. */
   pending: Map<string, number>;
   loaded: Promise<void> | undefined;
@@ -40,6 +46,7 @@ const getRegistry = (host: Host) => {
     holders: new Map(),
     addresses: new Map(),
     instanceIds: new Map(),
+    externalPaths: new Map(),
     pending: new Map(),
     loaded: undefined,
   };
@@ -62,6 +69,7 @@ const setAddress = ({
   if (address === undefined) {
     registry.addresses.delete(namespaceName);
     registry.instanceIds.delete(namespaceName);
+    registry.externalPaths.delete(namespaceName);
     return;
   }
   registry.addresses.set(namespaceName, address);
@@ -97,6 +105,14 @@ export type AddressClaim = {
   instanceId: string;
   instanceIpCidr: string;
   field: string;
+  /** The runtime's namespace the instance lives in, when netcore did not make its own. */
+  netnsPath?: string | undefined;
+};
+
+/** Whether the holder's namespace is there: its own by name, or a runtime's by path. */
+const isHolderPresent = ({ registry, holder }: { registry: Registry; holder: string }) => {
+  const path = registry.externalPaths.get(holder);
+  return path === undefined ? hasNamespace(holder) : existsSync(path);
 };
 
 /** The first claim whose address another instance holds (per the map), or one claim earlier in the list. */
@@ -126,6 +142,8 @@ const confirmHolder = async ({
   holder: string;
   address: string;
 }) => {
+  // A runtime's namespace is not read (the instance's interface there may have any name): present is enough.
+  if (registry.externalPaths.has(holder) && isHolderPresent({ registry, holder })) return true;
   const cidr = hasNamespace(holder)
     ? await readInstanceAddress({ host, namespaceName: holder }).catch(() => undefined)
     : undefined;
@@ -165,7 +183,8 @@ export const reserveInstanceAddresses = async ({
   }
   // From the check above to here nothing awaits: no other call can take these addresses in between.
   const previous = claims.map(({ namespaceName }) => registry.addresses.get(namespaceName));
-  for (const { namespaceName, instanceId, instanceIpCidr } of claims) {
+  for (const { namespaceName, instanceId, instanceIpCidr, netnsPath } of claims) {
+    if (netnsPath !== undefined) registry.externalPaths.set(namespaceName, netnsPath);
     registry.pending.set(namespaceName, (registry.pending.get(namespaceName) ?? 0) + 1);
     registry.instanceIds.set(namespaceName, instanceId);
     registry.holders.set(parseHostCidr(instanceIpCidr).address, namespaceName);
@@ -195,15 +214,31 @@ export const reserveInstanceAddresses = async ({
         )
           registry.holders.delete(address);
         const before = previous[index];
-        setAddress({ registry, namespaceName, address: hasNamespace(namespaceName) ? before : undefined });
+        setAddress({
+          registry,
+          namespaceName,
+          address: isHolderPresent({ registry, holder: namespaceName }) ? before : undefined,
+        });
       });
     },
   };
 };
 
-/** Frees the address of an instance whose namespace is gone (after cleanInstance). */
-export const forgetInstanceAddress = ({ host, namespaceName }: { host: Host; namespaceName: string }) => {
+/**
+ * Frees the address of an instance whose namespace is gone (after cleanInstance); an instance in a
+ * runtime's namespace (`isExternal`) frees it once its veth pair is gone, whatever became of the namespace.
+ */
+export const forgetInstanceAddress = ({
+  host,
+  namespaceName,
+  isExternal = false,
+}: {
+  host: Host;
+  namespaceName: string;
+  isExternal?: boolean;
+}) => {
   const registry = getRegistry(host);
-  if (hasNamespace(namespaceName) || registry.pending.has(namespaceName)) return;
+  if (registry.pending.has(namespaceName)) return;
+  if (!isExternal && !registry.externalPaths.has(namespaceName) && hasNamespace(namespaceName)) return;
   setAddress({ registry, namespaceName, address: undefined });
 };

@@ -18,9 +18,12 @@ export const renderInstanceSideLines = ({
   instanceIpCidr,
   nodeIpAddr,
   veth,
+  interfaceName = instanceInterfaceName,
 }: {
   instanceIpCidr: string;
   nodeIpAddr: string;
+  /** The instance's interface: eth0, or what a container runtime asked for. */
+  interfaceName?: string | undefined;
   /** Given when the pair is to be made. */
   veth?: { vethName: string; mtu: number; nodeNamespaceRef: string } | undefined;
 }) => [
@@ -30,7 +33,7 @@ export const renderInstanceSideLines = ({
         [
           'link',
           'add',
-          instanceInterfaceName,
+          interfaceName,
           'mtu',
           String(veth.mtu),
           'type',
@@ -45,10 +48,10 @@ export const renderInstanceSideLines = ({
         ],
       ]
     : []),
-  ['addr', 'flush', 'dev', instanceInterfaceName],
-  ['addr', 'add', instanceIpCidr, 'dev', instanceInterfaceName],
-  ['link', 'set', instanceInterfaceName, 'up'],
-  ['route', 'replace', 'default', 'via', nodeIpAddr, 'dev', instanceInterfaceName],
+  ['addr', 'flush', 'dev', interfaceName],
+  ['addr', 'add', instanceIpCidr, 'dev', interfaceName],
+  ['link', 'set', interfaceName, 'up'],
+  ['route', 'replace', 'default', 'via', nodeIpAddr, 'dev', interfaceName],
 ];
 
 /**

@@ -10,7 +10,7 @@ import { getHostCache } from '../node/host-cache.js';
 import type { NodeConfig } from '../node/node-config.js';
 import { forgetNodeConfigs, readNodeConfig, readNodeConfigCached } from '../node/read-node.js';
 import { applyPortMappings, assertHostPortsFree } from '../port-mappings/apply-port-mappings.js';
-import { type TPort, ZSetupInstanceRequest } from '../schemas.js';
+import { type TExternalNetns, type TPort, ZSetupInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { configureInstance } from './configure-instance.js';
 import { reserveInstanceAddresses } from './instance-addresses.js';
@@ -23,6 +23,7 @@ type Input = {
   instanceId: string;
   instanceIpCidr: string;
   ports: TPort[];
+  netns?: TExternalNetns | undefined;
 };
 type UndoStack = ReturnType<typeof createUndoStack>;
 
@@ -91,6 +92,7 @@ const toInstanceLinks = ({
   nodeIpAddr: config.nodeIpAddr,
   bridgeName: config.bridgeName,
   isIsolated: config.isolation === 'instances',
+  netns: input.netns,
 });
 
 type Names = { namespaceName: string; vethName: string };
@@ -126,7 +128,10 @@ const createInstance = async ({
   });
 };
 
-/** An instance whose namespace exists: read from the kernel and converged. */
+/**
+ * An instance whose namespace exists (its own, or a runtime's given by path): read from the kernel and
+ * converged. A runtime's namespace is never made or deleted here.
+ */
 const repairInstance = async ({
   host,
   input,
@@ -174,11 +179,12 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
         instanceId: input.instanceId,
         instanceIpCidr: input.instanceIpCidr,
         field: 'instanceIpCidr',
+        netnsPath: input.netns?.path,
       },
     ],
   });
   try {
-    const setup = hasNamespace(names.namespaceName) ? repairInstance : createInstance;
+    const setup = input.netns || hasNamespace(names.namespaceName) ? repairInstance : createInstance;
     await setup({ host, input, ...names });
   } catch (error) {
     reservation.cancel();
@@ -187,8 +193,8 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
   reservation.commit();
   getHostCache(host).instanceAddrs.set(input.instanceId, parseHostCidr(input.instanceIpCidr).address);
   return {
-    interfaceName: instanceInterfaceName,
+    interfaceName: input.netns?.interfaceName ?? instanceInterfaceName,
     hostInterfaceName: names.vethName,
-    namespaceName: names.namespaceName,
+    namespaceName: input.netns?.path ?? names.namespaceName,
   };
 };

@@ -74,3 +74,21 @@ export const toIpBatchCommand = ({
   args: ['-batch', '-'],
   input: `${lines.map((line) => line.join(' ')).join('\n')}\n`,
 });
+
+/**
+ * `ip` lines as one batch in a namespace known only by its file (a container runtime's
+ * `/proc/PID/ns/net`): `nsenter --net=PATH -- ip -batch -`, spawned (no long-lived `ip` is kept there).
+ */
+export const toExternalIpBatch = ({
+  path,
+  lines,
+}: {
+  path: string;
+  lines: readonly (readonly string[])[];
+}): Command => ({
+  kind: 'command',
+  namespace: undefined,
+  file: 'nsenter',
+  args: [`--net=${path}`, '--', 'ip', '-batch', '-'],
+  input: `${lines.map((line) => line.join(' ')).join('\n')}\n`,
+});

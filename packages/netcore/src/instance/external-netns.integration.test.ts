@@ -1,0 +1,156 @@
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ping, request, runIn, snapshotKernel, startServer } from '../testing/index.js';
+import { describeWithNamespaces, expectNetcoreError, useTestLab } from '../testing/test-lab.js';
+
+const nodeId = 'node1';
+const node = { nodeId, nodeIpAddr: '10.0.0.1' };
+
+/** The interfaces and our rules of the node, as a user would look for leftovers. */
+const readLeftovers = async ({ namespace, instanceId }: { namespace: string; instanceId: string }) => {
+  const links = JSON.parse(await runIn({ namespace, command: ['ip', '-j', 'link', 'show'] })) as {
+    ifname: string;
+    ifalias?: string;
+  }[];
+  const rules = await runIn({ namespace, command: ['iptables-save'] });
+  return {
+    veths: links.filter((link) => link.ifalias === `kudo:instance=${instanceId}`).map((link) => link.ifname),
+    rules: rules.split('\n').filter((line) => line.includes(`kudo:instance=${instanceId}`)),
+  };
+};
+
+describeWithNamespaces("instances in a runtime's namespace (netns by path, any interface name)", () => {
+  const lab = useTestLab({ nodeCount: 1 });
+  const nodeNamespace = () => lab().nodes[0]?.namespace ?? '';
+  const net = () => lab().netcoreFor('node1');
+  const runtimeNamespace = () => `${lab().prefix}-runtime1`;
+
+  beforeAll(async () => {
+    await net().setupNode({ nodeId, nodeIpCidr: '10.0.0.1/24', nodesIps: [] });
+    await execa('ip', ['netns', 'add', runtimeNamespace()]);
+  });
+  afterAll(async () => {
+    await net().cleanNode({ nodeId });
+  });
+
+  describe('a namespace bound under /run/netns, interface net1, a port mapping', () => {
+    const attachment = () => ({
+      ...node,
+      instanceId: 'cni-a',
+      instanceIpCidr: '10.0.0.130/24',
+      ports: [{ hostPort: 8081, instancePort: 8080 }],
+      netns: { path: `/run/netns/${runtimeNamespace()}`, interfaceName: 'net1' },
+    });
+    let stopServer: () => Promise<void> = async () => {};
+    beforeAll(async () => {
+      const result = await net().setupInstance(attachment());
+      expect(result).toMatchObject({ interfaceName: 'net1', namespaceName: attachment().netns.path });
+      stopServer = (await startServer({ namespace: runtimeNamespace(), port: 8080, name: 'cni-a' })).stop;
+    });
+    afterAll(async () => stopServer());
+
+    it('gives the interface its address and a default route via the node, and the node is reachable', async () => {
+      const addrs = JSON.parse(
+        await runIn({ namespace: runtimeNamespace(), command: ['ip', '-j', 'addr', 'show', 'dev', 'net1'] }),
+      );
+      expect(addrs[0].addr_info[0]).toMatchObject({ local: '10.0.0.130', prefixlen: 24 });
+      expect(await ping({ from: runtimeNamespace(), to: '10.0.0.1' })).toBe(true);
+    });
+
+    it('is reached from the outside through its port mapping', async () => {
+      const answer = await request({
+        from: lab().outside.namespace,
+        host: lab().nodes[0]?.externalIpAddr ?? '',
+        port: 8081,
+      });
+      expect(answer).toBe(`hello from cni-a to ${lab().outside.ipAddr}`);
+    });
+
+    it('is set up again without change (idempotent), and its address is refused to another instance', async () => {
+      const before = await snapshotKernel({ namespace: nodeNamespace() });
+      await net().setupInstance(attachment());
+      expect(await snapshotKernel({ namespace: nodeNamespace() })).toEqual(before);
+      await expectNetcoreError(
+        net().setupInstance({ ...node, instanceId: 'other', instanceIpCidr: '10.0.0.130/24', ports: [] }),
+        { code: 'CONFLICT', field: 'instanceIpCidr' },
+      );
+    });
+
+    it('refuses to replace an interface of that name the runtime already has, and changes nothing', async () => {
+      const before = await snapshotKernel({ namespace: nodeNamespace() });
+      await expect(
+        net().setupInstance({
+          ...attachment(),
+          instanceId: 'cni-b',
+          instanceIpCidr: '10.0.0.131/24',
+          ports: [],
+        }),
+      ).rejects.toThrow(/exists/);
+      expect(await snapshotKernel({ namespace: nodeNamespace() })).toEqual(before);
+    });
+
+    it('cleanInstance removes the veth pair and the rules but leaves the namespace to its runtime', async () => {
+      await net().cleanInstance({ instanceId: 'cni-a', netns: { path: attachment().netns.path } });
+      expect(await readLeftovers({ namespace: nodeNamespace(), instanceId: 'cni-a' })).toEqual({
+        veths: [],
+        rules: [],
+      });
+      const links = await runIn({ namespace: runtimeNamespace(), command: ['ip', '-br', 'link'] });
+      expect(links).not.toMatch(/net1/);
+      expect((await execa('ip', ['netns', 'list'])).stdout).toContain(runtimeNamespace());
+      await net().cleanInstance({ instanceId: 'cni-a', netns: {} });
+    });
+  });
+
+  describe('a namespace known only as /proc/PID/ns/net, gone before the clean-up', () => {
+    let holder: ResultPromise | undefined;
+    beforeAll(() => {
+      // A process in a new network namespace of its own (never the machine's), as a runtime's container.
+      holder = execa('unshare', ['--net', '--', 'sleep', '600'], { reject: false });
+    });
+    afterAll(async () => {
+      holder?.kill('SIGKILL');
+      await holder;
+    });
+
+    it('attaches, then cleans up after the process and its namespace are gone', async () => {
+      const path = `/proc/${holder?.pid}/ns/net`;
+      await net().setupInstance({
+        ...node,
+        instanceId: 'cni-p',
+        instanceIpCidr: '10.0.0.140/24',
+        ports: [{ hostPort: 8082, instancePort: 80 }],
+        netns: { path },
+      });
+      const inside = await execa('nsenter', [`--net=${path}`, '--', 'ip', '-br', 'addr', 'show', 'eth0']);
+      expect(inside.stdout).toContain('10.0.0.140/24');
+      holder?.kill('SIGKILL');
+      await holder;
+      await net().cleanInstance({ instanceId: 'cni-p', netns: { path } });
+      expect(await readLeftovers({ namespace: nodeNamespace(), instanceId: 'cni-p' })).toEqual({
+        veths: [],
+        rules: [],
+      });
+      // Its address is free again.
+      await net().setupInstance({ ...node, instanceId: 'after', instanceIpCidr: '10.0.0.140/24', ports: [] });
+      await net().cleanInstance({ instanceId: 'after' });
+    });
+  });
+
+  it('refuses a namespace path that is not absolute or climbs with "..", naming netns.path', async () => {
+    for (const path of ['proc/1/ns/net', '/run/netns/../x', '/run/netns/a b'])
+      await expectNetcoreError(
+        net().setupInstance({ ...node, instanceId: 'bad', instanceIpCidr: '10.0.0.150/24', netns: { path } }),
+        { code: 'INVALID_INPUT', field: 'netns.path' },
+      );
+    await expectNetcoreError(
+      net().setupInstance({
+        ...node,
+        instanceId: 'bad',
+        instanceIpCidr: '10.0.0.150/24',
+        netns: { path: '/proc/1/ns/net', interfaceName: 'a-name-far-too-long' },
+      }),
+      { code: 'INVALID_INPUT', field: 'netns.interfaceName' },
+    );
+  });
+});
