@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { useTRPC } from '../../client/trpc';
 import { ZAddNodeForm } from '../forms/form-schemas';
 import { useDialogForm } from '../forms/use-dialog-form';
+import { JoinPanel } from '../join/join-panel';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
@@ -71,6 +72,8 @@ export const AddNodeDialog = ({
         </>
       }
     >
+      <JoinPanel />
+      <h3>Or add an agent already running, by its URL and token</h3>
       <form id="add-node-form" className="form" onSubmit={submit} noValidate>
         <Field
           label="Agent URL"

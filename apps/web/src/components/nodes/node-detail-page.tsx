@@ -8,6 +8,7 @@ import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { type Inspection, type NodeDetail, useTRPC } from '../../client/trpc';
 import { EventRow } from '../events/event-row';
+import { NodeCredentialsPanel } from '../join/node-credentials-panel';
 import { ActionButton, ActionLink } from '../ui/button';
 import { Card } from '../ui/card';
 import { EmptyState } from '../ui/empty-state';
@@ -223,6 +224,7 @@ export const NodeDetailPage = ({ nodeId }: { nodeId: string }) => {
       </div>
       <DriftPanel nodeId={nodeId} inspection={inspection} />
       <KernelStatePanel inspection={inspection.data} />
+      <NodeCredentialsPanel nodeId={nodeId} />
       <OrphansPanel nodeId={nodeId} />
       {data.pendingChanges.length > 0 ? (
         <Card
