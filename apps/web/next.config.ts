@@ -2,7 +2,7 @@ import type { NextConfig } from 'next';
 
 const nextConfig: NextConfig = {
   // The workspace packages export TypeScript source: Next compiles them with the app.
-  transpilePackages: ['@kudo/netcore', '@kudo/agent'],
+  transpilePackages: ['@kudo/netcore', '@kudo/agent', '@kudo/pki'],
   // Native and Node-only modules stay outside the bundle and are required at run time.
   serverExternalPackages: [
     'better-sqlite3',
@@ -10,6 +10,8 @@ const nextConfig: NextConfig = {
     'pino',
     'execa',
     'eventsource',
+    'undici',
+    '@peculiar/x509',
   ],
   /**
    * The monorepo's TypeScript imports say `./file.js` for `./file.ts` (ESM style). Webpack maps them;
