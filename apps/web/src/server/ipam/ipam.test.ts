@@ -3,9 +3,11 @@ import { isWebError } from '../errors/web-error.js';
 import {
   findFreeInstanceAddress,
   findFreeSubnet,
+  getCniRange,
   getInstanceIpCidr,
   getNodeIpAddr,
   getNodeIpCidr,
+  isInCniRange,
   validateClusterPlan,
   validateRequestedAddress,
   validateRequestedSubnet,
@@ -127,5 +129,41 @@ describe('instance addresses', () => {
     expect(validateRequestedAddress({ ipAddr: '10.0.1.9', subnet: '10.0.1.0/24', usedAddresses: [] })).toBe(
       '10.0.1.9',
     );
+  });
+
+  describe('the CNI range: the upper half of a node subnet, delegated to its agent', () => {
+    it('is the upper half of a /24 or /26, none for smaller subnets', () => {
+      expect(getCniRange('10.0.1.0/24')).toBe('10.0.1.128/25');
+      expect(getCniRange('10.0.4.0/26')).toBe('10.0.4.32/27');
+      expect(getCniRange('10.0.0.0/16')).toBe('10.0.128.0/17');
+      expect(getCniRange('10.0.4.0/27')).toBeUndefined();
+      expect(getCniRange('10.0.0.0/30')).toBeUndefined();
+    });
+
+    it('is never handed out: the control plane stops before it', () => {
+      const subnet = '10.0.1.0/24';
+      const used: string[] = [];
+      for (let next = findFreeInstanceAddress({ subnet, usedAddresses: used }); next; ) {
+        used.push(next);
+        next = findFreeInstanceAddress({ subnet, usedAddresses: used });
+      }
+      expect(used).toHaveLength(126);
+      expect(used.at(-1)).toBe('10.0.1.127');
+      expect(used.some((ipAddr) => isInCniRange({ ipAddr, subnet }))).toBe(false);
+    });
+
+    it.each(['10.0.1.128', '10.0.1.200', '10.0.1.254'])('refuses requested address %s in it', (ipAddr) => {
+      const error = catchError(() =>
+        validateRequestedAddress({ ipAddr, subnet: '10.0.1.0/24', usedAddresses: [] }),
+      );
+      expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'ipAddr' });
+      expect(error.message).toContain('10.0.1.128/25');
+    });
+
+    it('accepts the last address below it', () => {
+      expect(
+        validateRequestedAddress({ ipAddr: '10.0.1.127', subnet: '10.0.1.0/24', usedAddresses: [] }),
+      ).toBe('10.0.1.127');
+    });
   });
 });

@@ -99,9 +99,30 @@ export const validateRequestedSubnet = ({
   return subnet;
 };
 
+/** Node subnets of at least this many addresses (a /26) delegate their upper half to container runtimes. */
+const minCniSubnetSize = 64;
+
 /**
- * The lowest free instance address of a subnet: after the node address, before the broadcast address.
- * Undefined when the subnet is full.
+ * The range of a node subnet delegated to the node's agent for CNI attachments (containers started by a
+ * runtime through the `kudo` plugin): the upper half (`10.0.1.128/25` of `10.0.1.0/24`). One allocator per
+ * address: the control plane never hands out an instance address there, the agent only hands out those.
+ * Undefined for subnets smaller than a /26 (no room to share): CNI is then refused on that node.
+ */
+export const getCniRange = (subnet: string): string | undefined => {
+  const { first, size, prefixLength } = getNetworkRange(subnet);
+  if (size < minCniSubnetSize) return undefined;
+  return `${formatIpv4Address(first + size / 2)}/${prefixLength + 1}`;
+};
+
+/** Whether an address of the subnet is in its CNI range (never the control plane's to give). */
+export const isInCniRange = ({ ipAddr, subnet }: { ipAddr: string; subnet: string }) => {
+  const range = getCniRange(subnet);
+  return range !== undefined && classifyAddress({ address: ipAddr, network: range }) !== 'outside';
+};
+
+/**
+ * The lowest free instance address of a subnet: after the node address, before the broadcast address
+ * and the subnet's CNI range. Undefined when the subnet is full.
  */
 export const findFreeInstanceAddress = ({
   subnet,
@@ -111,8 +132,10 @@ export const findFreeInstanceAddress = ({
   usedAddresses: readonly string[];
 }): string | undefined => {
   const { first, last } = getNetworkRange(subnet);
+  const cniRange = getCniRange(subnet);
+  const end = cniRange === undefined ? last : getNetworkRange(cniRange).first;
   const used = new Set(usedAddresses);
-  for (let value = first + 2; value < last; value += 1) {
+  for (let value = first + 2; value < end; value += 1) {
     const address = formatIpv4Address(value);
     if (!used.has(address)) return address;
   }
@@ -137,6 +160,11 @@ export const validateRequestedAddress = ({
   if (place !== 'host')
     throw fail('INVALID_INPUT', `${ipAddr} is the network or broadcast address of ${subnet}`);
   if (ipAddr === getNodeIpAddr(subnet)) throw fail('INVALID_INPUT', `${ipAddr} is the node's own address`);
+  if (isInCniRange({ ipAddr, subnet }))
+    throw fail(
+      'INVALID_INPUT',
+      `${ipAddr} is in ${getCniRange(subnet)}, the range this node's container runtimes (CNI) allocate from`,
+    );
   if (usedAddresses.includes(ipAddr)) throw fail('CONFLICT', `${ipAddr} is already used by an instance`);
   return ipAddr;
 };
