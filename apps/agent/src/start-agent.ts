@@ -16,6 +16,8 @@ export type StartAgentOptions = {
   nodeId: string;
   /** A lab node's namespace to act in; omitted on a real node (the agent acts in its own namespace). */
   hostNamespace?: string;
+  /** The start of instance namespace names (netcore's default `kudo`): for machines sharing /run/netns. */
+  namespacePrefix?: string;
   /** Address to listen on; loopback unless told otherwise. */
   host?: string;
   /** 0 picks a free port (see the returned url). */
@@ -105,6 +107,7 @@ export const startAgent = async (options: StartAgentOptions) => {
   const { services, metrics } = createAgentServices({
     nodeId,
     hostNamespace,
+    namespacePrefix: options.namespacePrefix,
     bootIdFile,
     operationTimeoutMs,
     logger,

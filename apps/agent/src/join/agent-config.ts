@@ -30,6 +30,14 @@ export const ZHttpsUrl = z
   .url({ protocol: /^https$/, error: 'must be an https:// URL' })
   .transform((value) => value.replace(/\/+$/, ''));
 
+/**
+ * The start of this node's instance namespace names (`PREFIX-i-ID-HASH`; default `kudo`). Only for machines
+ * that share one /run/netns, as the lab's do: each then sees and cleans only its own instances.
+ */
+export const ZNamespacePrefix = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be 1-48 lowercase letters, digits or dashes, not starting with a dash');
+
 /** agent.json: what `run` needs to start again after a reboot. */
 export const ZAgentConfig = z.object({
   version: z.literal(1),
@@ -43,6 +51,7 @@ export const ZAgentConfig = z.object({
   externalIpAddr: ZIpAddress,
   /** A bearer token file for an admin's scripts (mode 600); without it only the control plane gets in. */
   tokenFile: z.string().min(1).optional(),
+  namespacePrefix: ZNamespacePrefix.optional(),
 });
 
 export type AgentConfig = z.output<typeof ZAgentConfig>;

@@ -30,6 +30,7 @@ export type JoinClusterOptions = {
   externalAddress: string | undefined;
   configDirectory: string;
   tokenFile: string | undefined;
+  namespacePrefix?: string | undefined;
 };
 
 const failJoin = ({ reason, cause }: { reason: string; cause?: unknown }) =>
@@ -150,6 +151,7 @@ export const joinCluster = async (options: JoinClusterOptions): Promise<AgentCon
     agentUrl,
     externalIpAddr,
     ...(tokenFile === undefined ? {} : { tokenFile }),
+    ...(options.namespacePrefix === undefined ? {} : { namespacePrefix: options.namespacePrefix }),
   };
   await saveTlsCredentials({ directory: configDirectory, credentials });
   await writeAgentConfig({ directory: configDirectory, config });

@@ -4,7 +4,13 @@ import { caHashPattern, ZIpAddress } from '@kudo/pki';
 import { z } from 'zod';
 import { AgentError } from '../errors.js';
 import { defaultBootIdFile } from '../services/health.js';
-import { defaultConfigDirectory, defaultJoinListen, ZHttpsUrl, ZListen } from './agent-config.js';
+import {
+  defaultConfigDirectory,
+  defaultJoinListen,
+  ZHttpsUrl,
+  ZListen,
+  ZNamespacePrefix,
+} from './agent-config.js';
 
 export const joinUsage = `Usage: kudo-agent join --server https://CONTROL-PLANE:PORT --token TOKEN --ca-hash sha256:HEX [options]
 
@@ -19,6 +25,8 @@ Joins this machine to a cluster (as root), then serves it. The dashboard's "Add 
                              else the source address of this machine's route to the control plane)
   --config-dir DIR           where key, certificates and agent.json are saved (default ${defaultConfigDirectory})
   --token-file FILE          also let an admin's scripts in with the bearer token of this file (mode 600)
+  --namespace-prefix PREFIX  start of this node's instance namespace names (default kudo); only where
+                             several nodes share one /run/netns, as in the lab
   --help                     print this help`;
 
 export const runUsage = `Usage: kudo-agent run [--config-dir DIR]
@@ -68,6 +76,7 @@ const ZJoinValues = z.object({
   'external-address': ZIpAddress.optional(),
   'config-dir': z.string().min(1).default(defaultConfigDirectory),
   'token-file': z.string().min(1).optional(),
+  'namespace-prefix': ZNamespacePrefix.optional(),
 });
 
 /** `join` options; undefined for --help. Pure: unit-tested. */
@@ -83,6 +92,7 @@ export const parseJoinOptions = ({ argv }: { argv: readonly string[] }) => {
       'external-address': 'string',
       'config-dir': 'string',
       'token-file': 'string',
+      'namespace-prefix': 'string',
       help: 'boolean',
     },
   });
@@ -99,6 +109,7 @@ export const parseJoinOptions = ({ argv }: { argv: readonly string[] }) => {
     externalAddress: options['external-address'],
     configDirectory: options['config-dir'],
     tokenFile: options['token-file'],
+    namespacePrefix: options['namespace-prefix'],
   };
 };
 

@@ -38,6 +38,7 @@ export const serveFromConfig = async ({
     port,
     ...(token === undefined ? {} : { token }),
     configDirectory,
+    ...(config.namespacePrefix === undefined ? {} : { namespacePrefix: config.namespacePrefix }),
     logger,
     ...(bootIdFile === undefined ? {} : { bootIdFile }),
     ...(operationTimeoutMs === undefined ? {} : { operationTimeoutMs }),

@@ -11,6 +11,7 @@ import { createOperations } from './operations.js';
 export const createAgentServices = ({
   nodeId,
   hostNamespace,
+  namespacePrefix,
   bootIdFile,
   operationTimeoutMs,
   logger,
@@ -18,6 +19,7 @@ export const createAgentServices = ({
 }: {
   nodeId: string;
   hostNamespace: string | undefined;
+  namespacePrefix?: string | undefined;
   bootIdFile: string;
   operationTimeoutMs: number;
   logger: Logger;
@@ -29,7 +31,10 @@ export const createAgentServices = ({
   const services: AgentServices = {
     nodeId,
     hostNamespace,
-    netcore: createNetcore(hostNamespace === undefined ? {} : { hostNamespace }),
+    netcore: createNetcore({
+      ...(hostNamespace === undefined ? {} : { hostNamespace }),
+      ...(namespacePrefix === undefined ? {} : { namespacePrefix }),
+    }),
     operations: createOperations({ nodeId, timeoutMs: operationTimeoutMs, events, metrics, logger }),
     events,
     readHealth: () =>
