@@ -36,7 +36,10 @@ export const ZHttpsUrl = z
  */
 export const ZNamespacePrefix = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be 1-48 lowercase letters, digits or dashes, not starting with a dash');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,47}$/,
+    'must be 1-48 lowercase letters, digits or dashes, not starting with a dash',
+  );
 
 /** agent.json: what `run` needs to start again after a reboot. */
 export const ZAgentConfig = z.object({
