@@ -3,8 +3,9 @@ import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { PkiError } from './errors.js';
 
-// @peculiar/x509 works on WebCrypto; Node's implementation is the one it uses everywhere here.
-x509.cryptoProvider.set(webcrypto);
+// @peculiar/x509 works on WebCrypto; Node's implementation is the one it uses everywhere here. (A program
+// compiled with the DOM's types, like the dashboard, sees the DOM's Crypto type there: the same API.)
+x509.cryptoProvider.set(webcrypto as unknown as ReturnType<typeof x509.cryptoProvider.get>);
 
 /** Every key of the cluster: ECDSA on P-256, signatures with SHA-256. */
 export const keyAlgorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
