@@ -1,13 +1,17 @@
 /**
- * `npm start`: the whole Kudo cluster in a sandbox on this machine. Installs what is missing, builds the
- * dashboard, brings up a lab of nodes (network namespaces, never the machine's own), one agent per node on
- * loopback, the dashboard on http://127.0.0.1:3000 with the nodes registered and example instances, and
- * removes everything on Ctrl-C.
+ * `npm start`: the whole Kudo cluster in a sandbox on this machine, set up the way it is on real machines.
+ * Installs what is missing, builds the dashboard and the packaged agent, brings up a lab of machines
+ * (network namespaces on a private underlay, never the machine's own): the control plane on one of them,
+ * and on each node machine `kudo-agent.mjs join` with a one-time token, over TLS. The dashboard is reached
+ * at http://127.0.0.1:3000 (piped to the control plane's unix socket), with example instances. Ctrl-C
+ * removes everything: agents, control plane, namespaces, sockets and the data directory.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLabPrefix } from '@kudo/netcore/lab';
+import { ensureAgentBundle } from './lab-cluster/agent-bundle.js';
 import { readScriptEnv } from './lab-cluster/env.js';
 import type { LabCluster } from './lab-cluster/lab-cluster.js';
 import { ensureWebBuild } from './lab-cluster/web-build.js';
@@ -20,9 +24,10 @@ requireRoot({ what: 'npm start' });
 const env = readScriptEnv();
 try {
   await ensureWebBuild({ root, log: (line) => console.log(`  ${line}`) });
+  await ensureAgentBundle({ root, log: (line) => console.log(`  ${line}`) });
 } catch (error) {
   console.error(
-    `[kudo] the dashboard could not be built: ${error instanceof Error ? error.message : String(error)}`,
+    `[kudo] the dashboard or the agent could not be built: ${error instanceof Error ? error.message : String(error)}`,
   );
   process.exit(1);
 }
@@ -54,7 +59,9 @@ const stop = async (code: number) => {
   }
   try {
     await cluster.stop();
-    say(`lab ${prefix} removed`);
+    // The CA key, the agents' keys and tokens, the database: nothing of this sandbox outlives it.
+    await rm(dataDir, { recursive: true, force: true });
+    say(`lab ${prefix} and ${dataDir} removed`);
   } catch (error) {
     console.error(`[kudo] ${error instanceof Error ? error.message : String(error)}`);
     console.error(`[kudo] remove what is left with: ${cleanupCommand}`);
@@ -88,12 +95,15 @@ try {
     admin   ${cluster.credentials.admin}   (may change the cluster)
     viewer  ${cluster.credentials.viewer}   (read-only)
 
-  Lab ${prefix}: ${cluster.agents.map((agent) => `${agent.nodeName} ${agent.externalIpAddr}`).join(', ')}
+  Lab ${prefix}: control plane ${cluster.controlPlane.server} (in ${cluster.lab.controlPlane?.namespace}),
+    nodes ${cluster.agents.map((agent) => `${agent.nodeName} ${agent.url}`).join(', ')}
+    each node joined as on a real machine (token left out):
+${cluster.joinCommands.map((command) => `      ${command}`).join('\n')}
     instances: ${examples.map((example) => `${example.instanceId} (${example.ipAddr} on ${example.nodeName})`).join(', ')}
     from the lab's outside client (${cluster.lab.outside.ipAddr}):
 ${reachable.map((example) => `      ip netns exec ${cluster?.lab.outside.namespace} curl -s ${example.url}`).join('\n')}
 
-  Logs: ${join(dataDir, 'web.log')}, ${join(dataDir, 'agents.log')}
+  Logs: ${join(dataDir, 'web.log')}, ${join(dataDir, 'agents.log')} (removed on Ctrl-C)
   Press Ctrl-C to stop everything and remove the lab (if this process is killed instead: ${cleanupCommand}).
 `);
 } catch (error) {

@@ -33,3 +33,8 @@ export const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
   CHECKPOINT_DISABLE: '1',
   ...extra,
 });
+
+/** The environment of a packaged program run as on a machine without the repository: PATH alone. */
+export const plainEnv = (): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+});

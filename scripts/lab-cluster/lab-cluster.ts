@@ -1,19 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startAgent } from '@kudo/agent';
-import { createLab, type Lab } from '@kudo/netcore/lab';
+import { createLab, type Lab, type LabNode } from '@kudo/netcore/lab';
 import { migrateDatabase } from '@kudo/web/scripting';
-import { pino } from 'pino';
+import { ensureAgentBundle } from './agent-bundle.js';
+import { describeJoinCommand, joinLabMachine } from './agent-join.js';
 import { type ApiClient, createApiClient, signIn } from './api-client.js';
-import { startWebServer, type WebServer } from './web-server.js';
+import { type LabControlPlane, startLabControlPlane } from './control-plane.js';
 
-type Agent = Awaited<ReturnType<typeof startAgent>>;
 export type LabAgent = {
   nodeName: string;
   namespace: string;
   externalIpAddr: string;
+  /** Where the agent serves: HTTPS on the machine's uplink address (mTLS for the control plane). */
   url: string;
+  /** A bearer token the agent also accepts, over TLS only: for an admin's scripts. */
   token: string;
 };
 
@@ -29,12 +30,77 @@ const runAll = async (steps: (() => Promise<unknown>)[]) => {
   if (failures.length > 0) throw new Error(`cleanup failed: ${failures.join('; ')}`);
 };
 
+/** Waits until the control plane has set a node up (pending -> ready), or says what it is instead. */
+export const waitForNodeReady = async ({
+  api,
+  nodeId,
+  timeoutMs = 120_000,
+}: {
+  api: ApiClient;
+  nodeId: string;
+  timeoutMs?: number;
+}) => {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'not registered';
+  while (Date.now() < deadline) {
+    const node = await api.node.get.query({ nodeId }).catch(() => undefined);
+    if (node?.status === 'ready') return node;
+    if (node) last = `${node.status}${node.statusReason ? ` (${node.statusReason})` : ''}`;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${nodeId} did not become ready within ${timeoutMs / 1000} s: ${last}`);
+};
+
 /**
- * A whole Kudo cluster in a sandbox: a netcore lab of `nodeCount` node namespaces, one agent per node
- * (in this process, on loopback, each with its own token), the dashboard (`next start`) on
- * `host:port` with its own data directory, and every lab node registered through the control plane's
- * API. `stop()` ends the dashboard and the agents and removes the lab; a failure while starting undoes
- * what was started. Used by `npm start` and by the browser tests.
+ * Joins one lab machine as an admin does on a real one: a join token from the control plane, then the
+ * packaged agent's `join` run on the machine, then the control plane's setup of the node until it is ready.
+ */
+export const joinLabNode = async ({
+  api,
+  controlPlane,
+  node,
+  bundle,
+  dataDir,
+}: {
+  api: ApiClient;
+  controlPlane: Pick<LabControlPlane, 'server'>;
+  node: LabNode;
+  bundle: string;
+  dataDir: string;
+}) => {
+  const { token, caHash } = await api.joinToken.create.mutate({ description: `lab machine ${node.name}` });
+  const tokenFile = join(dataDir, 'tokens', node.name);
+  const adminToken = randomBytes(24).toString('hex');
+  await mkdir(join(dataDir, 'tokens'), { recursive: true, mode: 0o700 });
+  await writeFile(tokenFile, `${adminToken}\n`, { mode: 0o600 });
+  const request = {
+    bundle,
+    machine: { namespace: node.namespace, ipAddr: node.externalIpAddr },
+    server: controlPlane.server,
+    token,
+    caHash,
+    nodeId: node.name,
+    configDir: join(dataDir, node.name),
+    tokenFile,
+    namespacePrefix: node.namespace,
+  };
+  const agent = await joinLabMachine({ request, logFile: join(dataDir, 'agents.log') });
+  try {
+    await waitForNodeReady({ api, nodeId: node.name });
+  } catch (error) {
+    await agent.stop();
+    throw error;
+  }
+  return { agent, adminToken, joinToken: token, command: describeJoinCommand(request) };
+};
+
+/**
+ * A whole Kudo cluster in a sandbox, the way it runs on real machines: a netcore lab of `nodeCount` node
+ * machines and a control plane machine (namespaces on a private underlay); the control plane (`next start`
+ * and its HTTPS front, in its namespace), reached from this machine at `http://host:port`; and on each node
+ * machine the packaged agent (`kudo-agent.mjs join`, plain node, in the machine's namespace) joined with a
+ * one-time token over TLS. `stop()` ends the agents and the control plane and removes the lab; a failure
+ * while starting undoes what was started. Used by `npm start` and by the browser tests.
  */
 export const startLabCluster = async ({
   root,
@@ -62,7 +128,7 @@ export const startLabCluster = async ({
   /** Aborting it while starting undoes what was started (Ctrl-C during `npm start`). */
   signal?: AbortSignal;
 }) => {
-  mkdirSync(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const cleanup: (() => Promise<unknown>)[] = [];
   const stop = () => runAll([...cleanup].reverse());
   const step = (line: string) => {
@@ -70,75 +136,67 @@ export const startLabCluster = async ({
     log(line);
   };
   try {
-    step(`creating lab ${prefix} with ${nodeCount} node(s)`);
-    const lab: Lab = await createLab({ prefix, nodeCount });
+    const bundle = await ensureAgentBundle({ root, log });
+    step(`creating lab ${prefix} with ${nodeCount} node(s) and a control plane machine`);
+    const lab: Lab = await createLab({ prefix, nodeCount, hasControlPlane: true });
     cleanup.push(() => lab.destroy());
-
-    const agentLogger = pino(
-      { name: 'kudo-agent', level: 'info' },
-      pino.destination({ dest: join(dataDir, 'agents.log'), sync: false }),
-    );
-    const agents: LabAgent[] = [];
-    for (const node of lab.nodes) {
-      const token = randomBytes(24).toString('hex');
-      const agent: Agent = await startAgent({
-        nodeId: node.name,
-        hostNamespace: node.namespace,
-        port: 0,
-        token,
-        logger: agentLogger,
-      });
-      cleanup.push(() => agent.close());
-      agents.push({
-        nodeName: node.name,
-        namespace: node.namespace,
-        externalIpAddr: node.externalIpAddr,
-        url: agent.url,
-        token,
-      });
-      step(`agent of ${node.name} listening at ${agent.url}`);
-    }
+    const machine = lab.controlPlane;
+    if (!machine) throw new Error(`lab ${prefix} has no control plane machine`);
 
     const databaseUrl = `file:${join(dataDir, 'kudo.db')}`;
     step('migrating the database');
     await migrateDatabase({ databaseUrl, from: root });
 
-    step(`starting the dashboard on http://${host}:${port}`);
-    const web: WebServer = await startWebServer({
+    step(
+      `starting the control plane in ${machine.namespace} (https://${machine.ipAddr}:3443 on the underlay)`,
+    );
+    const controlPlane = await startLabControlPlane({
       root,
+      machine,
+      dataDir,
       host,
       port,
-      logFile: join(dataDir, 'web.log'),
-      env: {
+      webEnv: {
         KUDO_DATA_DIR: dataDir,
         DATABASE_URL: databaseUrl,
         KUDO_ADMIN_PASSWORD: adminPassword,
         KUDO_VIEWER_PASSWORD: viewerPassword,
         KUDO_HEALTH_INTERVAL_MS: String(healthIntervalMs),
+        // The browser reaches the dashboard on this machine's loopback, over plain HTTP.
         KUDO_COOKIE_SECURE: 'never',
       },
     });
-    cleanup.push(() => web.stop());
+    cleanup.push(() => controlPlane.stop());
+    step(`dashboard on ${controlPlane.url}`);
 
-    const cookie = await signIn({ baseUrl: web.url, name: 'admin', password: adminPassword });
-    const api: ApiClient = createApiClient({ baseUrl: web.url, cookie });
-    for (const agent of agents) {
-      step(`registering ${agent.nodeName} (${agent.externalIpAddr})`);
-      await api.node.add.mutate({
-        agentUrl: agent.url,
-        agentToken: agent.token,
-        externalIpAddr: agent.externalIpAddr,
+    const cookie = await signIn({ baseUrl: controlPlane.url, name: 'admin', password: adminPassword });
+    const api: ApiClient = createApiClient({ baseUrl: controlPlane.url, cookie });
+    const agents: LabAgent[] = [];
+    const joinCommands: string[] = [];
+    for (const node of lab.nodes) {
+      step(`joining ${node.name} (${node.externalIpAddr}): kudo-agent.mjs join in ${node.namespace}`);
+      const joined = await joinLabNode({ api, controlPlane, node, bundle, dataDir });
+      cleanup.push(() => joined.agent.stop());
+      joinCommands.push(joined.command);
+      agents.push({
+        nodeName: node.name,
+        namespace: node.namespace,
+        externalIpAddr: node.externalIpAddr,
+        url: joined.agent.url,
+        token: joined.adminToken,
       });
     }
     signal?.throwIfAborted();
     return {
       lab,
       agents,
-      web,
+      web: { url: controlPlane.url, pid: controlPlane.pid, stop: controlPlane.stop },
+      controlPlane,
+      joinCommands,
       api,
       credentials: { admin: adminPassword, viewer: viewerPassword },
       dataDir,
-      /** Runs a teardown step with the others (e.g. demo servers), before the dashboard and the lab go. */
+      /** Runs a teardown step with the others (e.g. demo servers), before the agents and the lab go. */
       onStop: (step: () => Promise<unknown>) => cleanup.push(step),
       stop,
     };

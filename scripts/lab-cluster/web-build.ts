@@ -14,14 +14,15 @@ const buildInputs = ({ root }: { root: string }) => [
   join(root, 'package-lock.json'),
 ];
 
-const newestChange = (path: string): number => {
+/** The newest modification time under `path` (0 if missing), skipping dependencies and build output. */
+export const findNewestChange = (path: string): number => {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = stat.mtimeMs;
   for (const entry of readdirSync(path)) {
     if (entry === 'node_modules' || entry === '.next') continue;
-    newest = Math.max(newest, newestChange(join(path, entry)));
+    newest = Math.max(newest, findNewestChange(join(path, entry)));
   }
   return newest;
 };
@@ -33,10 +34,11 @@ export const isWebBuildCurrent = ({ root }: { root: string }) => {
   const file = buildIdFile({ root });
   if (!existsSync(file)) return false;
   const builtAt = statSync(file).mtimeMs;
-  return buildInputs({ root }).every((input) => newestChange(input) <= builtAt);
+  return buildInputs({ root }).every((input) => findNewestChange(input) <= builtAt);
 };
 
-const run = ({
+/** Runs a build command, its output logged line by line; rejects with its last lines when it fails. */
+export const runBuildCommand = ({
   command,
   args,
   cwd,
@@ -75,7 +77,7 @@ const run = ({
 export const ensurePrismaClient = async ({ root, log }: { root: string; log: (line: string) => void }) => {
   if (existsSync(join(root, 'apps', 'web', 'src', 'generated', 'prisma', 'client.ts'))) return false;
   log('generating the Prisma client');
-  await run({
+  await runBuildCommand({
     command: process.execPath,
     args: [join(root, 'node_modules', 'prisma', 'build', 'index.js'), 'generate'],
     cwd: join(root, 'apps', 'web'),
@@ -89,7 +91,7 @@ export const ensureWebBuild = async ({ root, log }: { root: string; log: (line: 
   await ensurePrismaClient({ root, log });
   if (isWebBuildCurrent({ root })) return { isBuilt: false };
   log('building the dashboard (next build, about a minute)');
-  await run({
+  await runBuildCommand({
     command: process.execPath,
     args: [join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build', '--webpack'],
     cwd: join(root, 'apps', 'web'),

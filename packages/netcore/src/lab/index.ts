@@ -1,3 +1,3 @@
 export { listNamespaces } from '../kernel/namespaces.js';
 export { createLab, createLabPrefix, describeLab, destroyLab, type Lab, listLabs } from './lab.js';
-export { type LabNode, type LabPlan, labUnderlayNetwork, planLab } from './lab-plan.js';
+export { type LabHost, type LabNode, type LabPlan, labUnderlayNetwork, planLab } from './lab-plan.js';

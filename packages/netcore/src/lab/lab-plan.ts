@@ -1,10 +1,14 @@
 /** A lab: simulated nodes in namespaces joined by an underlay bridge, and an outside client. No link to the machine. */
 export type LabNode = { name: string; namespace: string; externalIpAddr: string; uplinkInterface: string };
+/** A machine of the lab that is not a node: the outside client, the control plane. */
+export type LabHost = { namespace: string; ipAddr: string };
 export type LabPlan = {
   prefix: string;
   underlay: { namespace: string; bridgeName: string; gatewayCidr: string };
   nodes: LabNode[];
-  outside: { namespace: string; ipAddr: string };
+  outside: LabHost;
+  /** The control plane's machine, on the underlay like the nodes (only when asked for). */
+  controlPlane: LabHost | undefined;
 };
 
 /** Documentation range (RFC 5737) for the lab's uplink network; 192.0.2.0/24 is left alone on purpose. */
@@ -12,7 +16,15 @@ export const labUnderlayNetwork = { prefix: '198.51.100', length: 24 } as const;
 export const labPrefixBase = 'kudo-lab';
 const maxNodes = 100;
 
-export const planLab = ({ prefix, nodeCount }: { prefix: string; nodeCount: number }): LabPlan => {
+export const planLab = ({
+  prefix,
+  nodeCount,
+  hasControlPlane = false,
+}: {
+  prefix: string;
+  nodeCount: number;
+  hasControlPlane?: boolean;
+}): LabPlan => {
   if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > maxNodes)
     throw new RangeError(`a lab has 1-${maxNodes} nodes, not ${nodeCount}`);
   const { prefix: net, length } = labUnderlayNetwork;
@@ -26,8 +38,16 @@ export const planLab = ({ prefix, nodeCount }: { prefix: string; nodeCount: numb
       uplinkInterface: 'eth0',
     })),
     outside: { namespace: `${prefix}-outside`, ipAddr: `${net}.200` },
+    controlPlane: hasControlPlane ? { namespace: `${prefix}-cp`, ipAddr: `${net}.2` } : undefined,
   };
 };
+
+/** Every machine of the lab on the underlay, with its uplink address: nodes, outside client, control plane. */
+export const listLabHosts = (plan: LabPlan): LabHost[] => [
+  ...plan.nodes.map((node) => ({ namespace: node.namespace, ipAddr: node.externalIpAddr })),
+  plan.outside,
+  ...(plan.controlPlane ? [plan.controlPlane] : []),
+];
 
 /** Every namespace of a lab starts with its prefix and a dash, so a lab is removed exactly by its prefix. */
 export const isLabNamespace = ({ prefix, namespace }: { prefix: string; namespace: string }) =>
@@ -35,7 +55,7 @@ export const isLabNamespace = ({ prefix, namespace }: { prefix: string; namespac
 
 /** `ip` batch lines, run in the underlay namespace: its bridge, and one veth per host whose far end is in that host. */
 export const renderUnderlayLines = (plan: LabPlan) => {
-  const hosts = [...plan.nodes.map((node) => node.namespace), plan.outside.namespace];
+  const hosts = listLabHosts(plan).map((host) => host.namespace);
   return [
     ['link', 'set', 'lo', 'up'],
     ['link', 'add', plan.underlay.bridgeName, 'type', 'bridge'],

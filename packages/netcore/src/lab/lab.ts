@@ -9,6 +9,7 @@ import {
   isLabNamespace,
   type LabPlan,
   labPrefixBase,
+  listLabHosts,
   planLab,
   renderLabHostLines,
   renderUnderlayLines,
@@ -57,21 +58,23 @@ export const destroyLab = async ({ prefix, runner: given }: { prefix: string; ru
   return namespaces;
 };
 
-/** Builds a lab: underlay, N node namespaces, an outside client. A failure removes what was made. */
+/**
+ * Builds a lab: underlay, N node namespaces, an outside client, and with `hasControlPlane` a machine for
+ * the control plane. A failure removes what was made.
+ */
 export const createLab = async ({
   prefix = createLabPrefix(),
   nodeCount,
+  hasControlPlane = false,
   runner = createExecaRunner(),
 }: {
   prefix?: string;
   nodeCount: number;
+  hasControlPlane?: boolean;
   runner?: CommandRunner;
 }) => {
-  const plan = planLab({ prefix, nodeCount });
-  const hosts = [
-    ...plan.nodes.map((node) => ({ namespace: node.namespace, ipAddr: node.externalIpAddr })),
-    plan.outside,
-  ];
+  const plan = planLab({ prefix, nodeCount, hasControlPlane });
+  const hosts = listLabHosts(plan);
   try {
     const machine = toMachineHost({ prefix, runner });
     for (const namespace of [plan.underlay.namespace, ...hosts.map((host) => host.namespace)])
