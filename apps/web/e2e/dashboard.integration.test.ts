@@ -1,19 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { listNamespaces } from '@kudo/netcore/lab';
 import { request, runIn, startServer } from '@kudo/netcore/testing';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { createApiClient, signIn } from '../../../scripts/lab-cluster/api-client.js';
-import { type LabCluster, startLabCluster } from '../../../scripts/lab-cluster/lab-cluster.js';
-import { ensureWebBuild } from '../../../scripts/lab-cluster/web-build.js';
-import { findFreePort } from '../../../scripts/lab-cluster/web-server.js';
+import type { LabCluster } from '../../../scripts/lab-cluster/lab-cluster.js';
+import { repositoryRoot as root, useDashboardCluster } from '../src/server/testing/dashboard-cluster.js';
 import { launchBrowser, saveScreenshot, signInThroughForm } from './browser.js';
-
-const root = resolve(import.meta.dirname, '..', '..', '..');
 
 /**
  * The dashboard end to end, in a real browser (Debian's chromium, headless) against a real cluster: a
@@ -21,10 +14,10 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
  * checks what a user sees, and what the kernel and the traffic say about it.
  */
 describeWithNamespaces('dashboard in a real browser', () => {
+  const dashboard = useDashboardCluster({ nodeCount: 3, tag: 'web' });
   let cluster: LabCluster;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
-  let dataDir: string;
   const stopServers: (() => Promise<void>)[] = [];
   const shot = (name: string) => saveScreenshot({ page, root, name });
   const shotDialog = (name: string) => saveScreenshot({ page, root, name, isFullPage: false });
@@ -35,20 +28,14 @@ describeWithNamespaces('dashboard in a real browser', () => {
   };
 
   beforeAll(async () => {
-    await ensureWebBuild({ root, log: () => undefined });
-    dataDir = await mkdtemp(join(tmpdir(), 'kudo-e2e-'));
-    cluster = await startLabCluster({
-      root,
-      prefix: `${inject('runPrefix')}-web${randomBytes(2).toString('hex')}`,
-      nodeCount: 3,
-      port: await findFreePort(),
-      dataDir,
-      // The test asks for inspections itself; the monitor's checks would only race with it.
-      healthIntervalMs: 0,
+    ({ cluster } = dashboard());
+    cluster.onStop(async () => {
+      for (const stop of stopServers) await stop();
+      await browser?.close();
     });
     browser = await launchBrowser();
     page = await browser.context.newPage();
-  }, 600_000);
+  });
 
   // A failed step leaves a picture of what the browser showed, next to the others.
   afterEach(async ({ task }) => {
@@ -59,13 +46,6 @@ describeWithNamespaces('dashboard in a real browser', () => {
         name: `failed-${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`,
       });
   });
-
-  afterAll(async () => {
-    for (const stop of stopServers) await stop();
-    await browser?.close();
-    await cluster?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  }, 120_000);
 
   it('signs in and shows the three lab nodes on the topology', async () => {
     await page.goto(`${cluster.web.url}/`);
