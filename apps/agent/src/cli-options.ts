@@ -27,6 +27,8 @@ export const usage = `Usage: kudo-agent join --server URL --token TOKEN --ca-has
   --listen ADDRESS           address to listen on (default ${defaultListenHost})
   --host-namespace NAME      act inside this network namespace (a lab node) instead of the agent's own
   --insecure                 start without a token; only allowed when listening on loopback
+  --cni-socket PATH          serve the kudo CNI plugin on this unix socket (mode 0600), e.g. /run/kudo/agent.sock
+  --cni-state-file FILE      where the CNI range and attachments are kept (default: in memory)
   --boot-id-file FILE        where the boot id is read (default ${defaultBootIdFile})
   --operation-timeout-ms MS  time one operation may take before its caller gets TIMEOUT (default ${defaultOperationTimeoutMs})
   --help                     print this help`;
@@ -46,6 +48,8 @@ export type CliOptions = {
   bootIdFile: string;
   operationTimeoutMs: number;
   tokenSource: TokenSource;
+  cniSocket?: string;
+  cniStateFile?: string;
 };
 
 const ZCliValues = z.object({
@@ -64,6 +68,8 @@ const ZCliValues = z.object({
     .positive('must be positive')
     .default(defaultOperationTimeoutMs),
   'token-file': z.string().min(1).optional(),
+  'cni-socket': z.string().startsWith('/', 'must be an absolute path').optional(),
+  'cni-state-file': z.string().startsWith('/', 'must be an absolute path').optional(),
 });
 
 const fail = ({ field, reason }: { field?: string; reason: string }) =>
@@ -96,6 +102,8 @@ export const parseCliOptions = ({
         'boot-id-file': { type: 'string' },
         'operation-timeout-ms': { type: 'string' },
         'token-file': { type: 'string' },
+        'cni-socket': { type: 'string' },
+        'cni-state-file': { type: 'string' },
         help: { type: 'boolean' },
       },
     }).values;
@@ -139,6 +147,8 @@ export const parseCliOptions = ({
     bootIdFile: options['boot-id-file'],
     operationTimeoutMs: options['operation-timeout-ms'],
     tokenSource,
+    ...(options['cni-socket'] === undefined ? {} : { cniSocket: options['cni-socket'] }),
+    ...(options['cni-state-file'] === undefined ? {} : { cniStateFile: options['cni-state-file'] }),
   };
 };
 

@@ -1,3 +1,4 @@
+export type { CniSocketRouter } from './cni/cni-socket-router.js';
 export { AgentError, type AgentErrorCode, agentErrorCodes } from './errors.js';
 export { createAgentLogger } from './logger.js';
 export { type AgentRouter, agentRouter } from './router.js';

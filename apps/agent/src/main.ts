@@ -29,6 +29,8 @@ const startCommand = async ({
       insecure: options.insecure,
       bootIdFile: options.bootIdFile,
       operationTimeoutMs: options.operationTimeoutMs,
+      ...(options.cniSocket === undefined ? {} : { cniSocket: options.cniSocket }),
+      ...(options.cniStateFile === undefined ? {} : { cniStateFile: options.cniStateFile }),
       logger,
     });
   }

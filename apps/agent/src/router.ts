@@ -1,3 +1,4 @@
+import { cniRangeRouter } from './cni/cni-range-router.js';
 import { clusterRouter } from './routers/cluster.js';
 import { credentialsRouter } from './routers/credentials.js';
 import { eventsRouter } from './routers/events.js';
@@ -16,6 +17,7 @@ export const agentRouter = mergeRouters(
   eventsRouter,
   healthRouter,
   credentialsRouter,
+  cniRangeRouter,
 );
 
 export type AgentRouter = typeof agentRouter;

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { ZId } from '@kudo/netcore';
 import type { Logger } from 'pino';
 import { isLoopbackAddress } from './auth.js';
+import { listenCniSocket } from './cni/cni-socket.js';
 import { AgentError } from './errors.js';
 import { createAgentLogger } from './logger.js';
 import { createAgentServer } from './server.js';
@@ -38,6 +39,10 @@ export type StartAgentOptions = {
   bootIdFile?: string;
   /** How long one operation may run before its caller gets a TIMEOUT error. */
   operationTimeoutMs?: number;
+  /** Serve the CNI plugin's router on this unix socket (mode 0600), e.g. /run/kudo/agent.sock. */
+  cniSocket?: string;
+  /** Where the CNI range and attachments are kept (default: in memory). */
+  cniStateFile?: string;
 };
 
 const checkOptions = ({
@@ -95,6 +100,8 @@ export const startAgent = async (options: StartAgentOptions) => {
     bootIdFile = defaultBootIdFile,
     operationTimeoutMs = defaultOperationTimeoutMs,
     configDirectory,
+    cniSocket,
+    cniStateFile,
   } = options;
   checkOptions({ ...options, host, operationTimeoutMs });
   const logger = (options.logger ?? createAgentLogger()).child({ nodeId });
@@ -112,6 +119,7 @@ export const startAgent = async (options: StartAgentOptions) => {
     operationTimeoutMs,
     logger,
     credentials,
+    cniStateFile,
   });
   const { server, close, setCredentials } = createAgentServer({
     services,
@@ -131,6 +139,10 @@ export const startAgent = async (options: StartAgentOptions) => {
       resolve();
     });
   });
+  const cniServer =
+    cniSocket === undefined
+      ? undefined
+      : await listenCniSocket({ path: cniSocket, cni: services.cni, logger });
   const address = server.address() as AddressInfo;
   services.protectedPorts.push(address.port);
   const url = `${tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
@@ -149,6 +161,7 @@ export const startAgent = async (options: StartAgentOptions) => {
     url,
     port: address.port,
     close: async () => {
+      await cniServer?.close();
       await close();
       logger.info('agent stopped');
     },

@@ -1,6 +1,7 @@
 import { formatFieldIssue, isNetcoreError, type Netcore } from '@kudo/netcore';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Logger } from 'pino';
+import type { CniService } from './cni/cni-service.js';
 import { readNetcoreErrorData, toTRPCError } from './error-mapping.js';
 import type { EventLog } from './services/event-log.js';
 import type { Health } from './services/health.js';
@@ -20,6 +21,8 @@ export type AgentServices = {
   logger: Logger;
   /** The agent's own port: every setupNode protects it, so instances cannot reach the agent through the bridge. */
   protectedPorts: number[];
+  /** Container attachments through the `kudo` CNI plugin, from the range the control plane delegates. */
+  cni: CniService;
 };
 
 /** The inner context: no HTTP in it, so `createCaller` can drive the router in tests. */

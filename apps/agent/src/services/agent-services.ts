@@ -1,5 +1,7 @@
 import { createNetcore } from '@kudo/netcore';
 import type { Logger } from 'pino';
+import { createCniService } from '../cni/cni-service.js';
+import { createCniStore } from '../cni/cni-store.js';
 import type { CredentialService } from '../tls/credential-service.js';
 import type { AgentServices } from '../trpc.js';
 import { createEventLog } from './event-log.js';
@@ -16,6 +18,7 @@ export const createAgentServices = ({
   operationTimeoutMs,
   logger,
   credentials,
+  cniStateFile,
 }: {
   nodeId: string;
   hostNamespace: string | undefined;
@@ -24,18 +27,22 @@ export const createAgentServices = ({
   operationTimeoutMs: number;
   logger: Logger;
   credentials?: CredentialService | undefined;
+  /** Where the CNI range and attachments are kept; in memory when undefined. */
+  cniStateFile?: string | undefined;
 }) => {
   const startedAt = Date.now();
   const metrics = createAgentMetrics({ nodeId });
   const events = createEventLog();
+  const netcore = createNetcore({
+    ...(hostNamespace === undefined ? {} : { hostNamespace }),
+    ...(namespacePrefix === undefined ? {} : { namespacePrefix }),
+  });
+  const operations = createOperations({ nodeId, timeoutMs: operationTimeoutMs, events, metrics, logger });
   const services: AgentServices = {
     nodeId,
     hostNamespace,
-    netcore: createNetcore({
-      ...(hostNamespace === undefined ? {} : { hostNamespace }),
-      ...(namespacePrefix === undefined ? {} : { namespacePrefix }),
-    }),
-    operations: createOperations({ nodeId, timeoutMs: operationTimeoutMs, events, metrics, logger }),
+    netcore,
+    operations,
     events,
     readHealth: () =>
       readHealth({
@@ -48,6 +55,7 @@ export const createAgentServices = ({
     credentials,
     logger,
     protectedPorts: [],
+    cni: createCniService({ nodeId, netcore, operations, store: createCniStore({ file: cniStateFile }) }),
   };
   return { services, metrics };
 };

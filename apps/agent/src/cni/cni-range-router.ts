@@ -1,0 +1,13 @@
+import { authedProcedure, createRouter } from '../trpc.js';
+import { ZCniRange } from './cni-schemas.js';
+
+/**
+ * The control plane's side of CNI, on the agent's authenticated API: delegate the node's CNI range (at
+ * every node setup or re-apply) and list the attachments (for the dashboard's orphan view).
+ */
+export const cniRangeRouter = createRouter({
+  cni: createRouter({
+    setRange: authedProcedure.input(ZCniRange).mutation(({ ctx, input }) => ctx.services.cni.setRange(input)),
+    listAttachments: authedProcedure.query(({ ctx }) => ctx.services.cni.listAttachments()),
+  }),
+});
