@@ -34,7 +34,11 @@ export const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
   ...extra,
 });
 
-/** The environment of a packaged program run as on a machine without the repository: PATH alone. */
+/**
+ * The environment of a packaged program run as on a production machine without the repository: PATH and
+ * NODE_ENV=production, nothing of this process's own.
+ */
 export const plainEnv = (): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+  NODE_ENV: 'production',
 });
