@@ -14,6 +14,11 @@ const ZEnv = z.object({
     .string()
     .regex(/^file:.+/, 'must be a SQLite URL such as file:/var/lib/kudo/kudo.db (see prisma/README.md)')
     .optional(),
+  /**
+   * A copy of prisma/migrations that the control plane applies at start without the Prisma CLI (the
+   * packaged control plane sets it to its own migrations/). Unset: `prisma migrate deploy` in the repository.
+   */
+  KUDO_MIGRATIONS_DIR: z.string().min(1).optional(),
   /** How often every agent is asked for its health (and its node inspected for drift). 0 turns polling off. */
   KUDO_HEALTH_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   /** How long a call to an agent may take before the node counts as unreachable. */
@@ -91,6 +96,7 @@ export const readEnv = (source: Record<string, string | undefined> = process.env
     ...result.data,
     dataDir,
     databaseUrl: result.data.DATABASE_URL ?? `file:${resolve(dataDir, 'kudo.db')}`,
+    KUDO_MIGRATIONS_DIR: result.data.KUDO_MIGRATIONS_DIR && resolve(result.data.KUDO_MIGRATIONS_DIR),
     tls: readTlsMode(result.data),
   };
 };

@@ -1,5 +1,6 @@
 import { type Env, readEnv } from '../env.js';
 import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
+import { applyMigrations } from './db/apply-migrations.js';
 import { createDatabase } from './db/database.js';
 import { migrateDatabase } from './db/migrate-database.js';
 import { createEventBus } from './events/event-bus.js';
@@ -19,7 +20,9 @@ type Runtime = { env: Env; services: Services; stop: () => Promise<void> };
 const startRuntime = async (): Promise<Runtime> => {
   const env = readEnv();
   const logger = createLogger({ level: env.LOG_LEVEL });
-  await migrateDatabase({ databaseUrl: env.databaseUrl });
+  if (env.KUDO_MIGRATIONS_DIR)
+    applyMigrations({ databaseUrl: env.databaseUrl, directory: env.KUDO_MIGRATIONS_DIR });
+  else await migrateDatabase({ databaseUrl: env.databaseUrl });
   const db = createDatabase({ databaseUrl: env.databaseUrl });
   const authority = openClusterAuthority({ directory: env.dataDir });
   const services = createServices({

@@ -1,33 +1,13 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../../generated/prisma/client.js';
+import { ensureDatabaseDirectory, protectDatabaseFile } from './database-file.js';
+
+// The file helpers live apart (no Prisma client behind them: the packaged launcher uses them too).
+export { ensureDatabaseDirectory, protectDatabaseFile, toSqliteFile } from './database-file.js';
 
 export type Database = PrismaClient;
 /** The client inside an interactive transaction. */
 export type DatabaseTransaction = Parameters<Parameters<Database['$transaction']>[0]>[0];
-
-/** The SQLite file of a `file:` URL. */
-export const toSqliteFile = (databaseUrl: string) => databaseUrl.replace(/^file:/, '');
-
-/**
- * Creates the directory of the SQLite file (the data directory) if it is missing, readable by its owner
- * only: the database holds every agent's bearer token.
- */
-export const ensureDatabaseDirectory = ({ databaseUrl }: { databaseUrl: string }) => {
-  mkdirSync(dirname(toSqliteFile(databaseUrl)), { recursive: true, mode: 0o700 });
-};
-
-/**
- * Makes the SQLite file (and its journal, if any) readable and writable by its owner only: it holds every
- * agent's bearer token, which lets anyone holding it rewrite that node's network. SQLite gives the files it
- * creates later (-journal, -wal) the database file's mode.
- */
-export const protectDatabaseFile = ({ databaseUrl }: { databaseUrl: string }) => {
-  const file = toSqliteFile(databaseUrl);
-  for (const path of [file, `${file}-journal`, `${file}-wal`, `${file}-shm`])
-    if (existsSync(path)) chmodSync(path, 0o600);
-};
 
 /**
  * A Prisma client on the embedded SQLite database (its directory is created if missing).
