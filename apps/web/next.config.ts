@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import type { NextConfig } from 'next';
+import { PHASE_PRODUCTION_BUILD } from 'next/constants.js';
 
 const nextConfig: NextConfig = {
   // The workspace packages export TypeScript source: Next compiles them with the app.
@@ -14,6 +16,11 @@ const nextConfig: NextConfig = {
     '@peculiar/x509',
   ],
   /**
+   * The dependencies are hoisted to the repository's node_modules: file tracing (what the standalone
+   * output copies) starts from the repository root. `next build` and `next start` run in apps/web.
+   */
+  outputFileTracingRoot: resolve(process.cwd(), '..', '..'),
+  /**
    * The monorepo's TypeScript imports say `./file.js` for `./file.ts` (ESM style). Webpack maps them;
    * Turbopack (Next 16's default) cannot yet, hence `--webpack` in the dev and build scripts.
    */
@@ -25,4 +32,11 @@ const nextConfig: NextConfig = {
   },
 };
 
-export default nextConfig;
+/**
+ * Every production build also writes `.next/standalone`: the server and the node_modules it needs (native
+ * better-sqlite3, the Prisma runtime), which package-control-plane.mjs turns into the packaged control plane.
+ * Only the build sees `output: 'standalone'`: `next start` (the lab, the browser tests) serves the same
+ * `.next` and would otherwise warn that it does not suit a standalone build.
+ */
+export default (phase: string): NextConfig =>
+  phase === PHASE_PRODUCTION_BUILD ? { ...nextConfig, output: 'standalone' } : nextConfig;

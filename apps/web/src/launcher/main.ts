@@ -1,0 +1,96 @@
+/**
+ * `node kudo-control-plane.mjs`: the packaged control plane (apps/web/dist/kudo-control-plane/, made by
+ * `npm run build`), run with plain node 20+ from wherever it was copied (/opt/kudo/control-plane). It reads
+ * the environment `npm run web` reads, migrates the database with the package's migrations/, creates the
+ * dashboard accounts and the cluster CA at the first start (passwords printed once, the CA's fingerprint at
+ * every start), then runs the standalone Next.js server: on KUDO_WEB_HOST:KUDO_WEB_PORT, or with KUDO_TLS on
+ * a loopback port behind the TLS front there. SIGTERM or SIGINT stops both; it exits with the server's code.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeGeneratedPasswords, loadCredentials } from '../server/auth/credentials.js';
+import { applyMigrations } from '../server/db/apply-migrations.js';
+import { readServingCredentials, startTlsFront } from '../server/http/tls-front.js';
+import { openClusterAuthority } from '../server/pki/cluster-authority.js';
+import { childEnv, readLauncherEnv } from './env.js';
+import { findFreePort, startNextServer } from './next-server.js';
+
+const packageDir = dirname(fileURLToPath(import.meta.url));
+const log = (line: string) => console.log(`[kudo] ${line}`);
+
+const run = async () => {
+  const { web, host, port } = readLauncherEnv();
+  const migrations = join(packageDir, 'migrations');
+  const { applied } = applyMigrations({ databaseUrl: web.databaseUrl, directory: migrations });
+  log(
+    `database ${web.databaseUrl}: ${applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'up to date'}`,
+  );
+  const credentials = await loadCredentials({
+    file: join(web.dataDir, 'auth.json'),
+    adminPassword: web.KUDO_ADMIN_PASSWORD,
+    viewerPassword: web.KUDO_VIEWER_PASSWORD,
+    sessionSecret: web.KUDO_SESSION_SECRET,
+  });
+  const banner = describeGeneratedPasswords(credentials);
+  if (banner) console.log(`\n${banner}\n`);
+  const authority = openClusterAuthority({ directory: web.dataDir });
+  log(`cluster CA ${await authority.readFingerprint()} (${join(web.dataDir, 'ca.crt')})`);
+
+  // With HTTPS the dashboard listens on a loopback port and the TLS front on KUDO_WEB_HOST:KUDO_WEB_PORT.
+  const tls = web.tls.mode === 'off' ? undefined : web.tls;
+  const servingCredentials = tls ? await readServingCredentials({ tls, authority }) : undefined;
+  const target = tls ? { host: '127.0.0.1', port: await findFreePort() } : { host, port };
+  const server = startNextServer({
+    serverFile: join(packageDir, 'apps', 'web', 'server.js'),
+    ...target,
+    env: childEnv({
+      NODE_ENV: 'production',
+      // Resolved here: the server runs in its own directory and must use the same data.
+      KUDO_DATA_DIR: web.dataDir,
+      DATABASE_URL: web.databaseUrl,
+      KUDO_MIGRATIONS_DIR: migrations,
+      // Behind the TLS front the dashboard sees plain HTTP: its session cookie is Secure all the same.
+      ...(tls ? { KUDO_COOKIE_SECURE: 'always' } : {}),
+    }),
+  });
+  let front: Awaited<ReturnType<typeof startTlsFront>> | undefined;
+  let isStopping = false;
+  const stop = async () => {
+    isStopping = true;
+    // The front stops accepting; its open connections end with the server behind them.
+    const closed = front?.close();
+    await server.stop();
+    await closed;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.on(signal, () => {
+      if (isStopping) return;
+      log(`${signal}: stopping`);
+      void stop();
+    });
+
+  try {
+    await server.ready;
+    if (servingCredentials)
+      front = await startTlsFront({ host, port, target, credentials: servingCredentials });
+  } catch (error) {
+    const wasStopped = isStopping;
+    await stop();
+    if (wasStopped) return 0;
+    throw error;
+  }
+  log(`dashboard on ${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  const code = await server.exited;
+  // Stopped by a signal: a clean end. Ended by itself: a failure (systemd restarts it), even with code 0.
+  const wasStopped = isStopping;
+  await stop();
+  return wasStopped ? code : code || 1;
+};
+
+run().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`[kudo] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
