@@ -1,17 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
-import { type LabCluster, startLabCluster } from '../../../scripts/lab-cluster/lab-cluster.js';
-import { ensureWebBuild } from '../../../scripts/lab-cluster/web-build.js';
-import { findFreePort } from '../../../scripts/lab-cluster/web-server.js';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import type { LabCluster } from '../../../scripts/lab-cluster/lab-cluster.js';
+import { repositoryRoot as root, useDashboardCluster } from '../src/server/testing/dashboard-cluster.js';
 import { launchBrowser, saveScreenshot, signInThroughForm } from './browser.js';
 
-const root = resolve(import.meta.dirname, '..', '..', '..');
 const seededCount = 3000;
 
 /**
@@ -21,6 +16,7 @@ const seededCount = 3000;
  * input they are about, whether the form found them or the server (or the node's netcore) did.
  */
 describeWithNamespaces('tables and forms in a real browser', () => {
+  const dashboard = useDashboardCluster({ nodeCount: 1, tag: 'tbl' });
   let cluster: LabCluster;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
@@ -37,16 +33,8 @@ describeWithNamespaces('tables and forms in a real browser', () => {
       .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-instance-id')));
 
   beforeAll(async () => {
-    await ensureWebBuild({ root, log: () => undefined });
-    dataDir = await mkdtemp(join(tmpdir(), 'kudo-e2e-tables-'));
-    cluster = await startLabCluster({
-      root,
-      prefix: `${inject('runPrefix')}-tbl${randomBytes(2).toString('hex')}`,
-      nodeCount: 1,
-      port: await findFreePort(),
-      dataDir,
-      healthIntervalMs: 0,
-    });
+    ({ cluster, dataDir } = dashboard());
+    cluster.onStop(async () => browser?.close());
     node1 = await cluster.api.node.get.query({ nodeId: 'node1' });
     browser = await launchBrowser();
     page = await browser.context.newPage();
@@ -56,7 +44,7 @@ describeWithNamespaces('tables and forms in a real browser', () => {
       name: 'admin',
       password: cluster.credentials.admin,
     });
-  }, 600_000);
+  });
 
   afterEach(async ({ task }) => {
     if (task.result?.state === 'fail' && page)
@@ -66,12 +54,6 @@ describeWithNamespaces('tables and forms in a real browser', () => {
         name: `failed-tables-${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`,
       });
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await cluster?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  }, 120_000);
 
   it('sorts the instances table by a column header and filters it from the toolbar', async () => {
     const sortInstances = [
