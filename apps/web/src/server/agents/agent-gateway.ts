@@ -78,7 +78,19 @@ export type AgentConnection = {
   installCredentials: (
     request: AgentInputs['credentials']['install'],
   ) => Promise<ToAnswer<AgentOutputs['credentials']['install']>>;
+  /** Delegates the part of the node's subnet the agent allocates CNI addresses from (at every setup). */
+  setCniRange: (request: AgentInputs['cni']['setRange']) => Promise<AgentOutputs['cni']['setRange']>;
+  /** The CNI attachments the agent made, each with whether its container's namespace still exists. */
+  listCniAttachments: () => Promise<AgentOutputs['cni']['listAttachments']>;
 };
+
+/** What a method of AgentConnection answers. */
+export type AgentOutputsOf<Method extends keyof AgentConnection> = Awaited<
+  ReturnType<AgentConnection[Method]>
+>;
+
+/** One CNI attachment as the agent lists it. */
+export type AgentCniAttachment = AgentOutputs['cni']['listAttachments']['attachments'][number];
 
 /** How the control plane reaches agents; the only seam between services and the agent's client. */
 export type AgentGateway = { connect: (target: { url: string; token: string }) => AgentConnection };

@@ -128,6 +128,10 @@ export const createTrpcAgentGateway = ({
           ),
         installCredentials: (request) =>
           call('credentials.install', (signal) => client.credentials.install.mutate(request, { signal })),
+        setCniRange: (request) =>
+          call('cni.setRange', (signal) => client.cni.setRange.mutate(request, { signal })),
+        listCniAttachments: () =>
+          call('cni.listAttachments', (signal) => client.cni.listAttachments.query(undefined, { signal })),
       } satisfies AgentConnection;
     },
   };

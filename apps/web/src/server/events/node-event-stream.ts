@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentOperationEvent } from '../agents/agent-gateway.js';
 import type { ServiceDeps } from '../deps.js';
 import { describeError } from '../errors/web-error.js';
+import { createCniRecorder } from './cni-recorder.js';
 import { toAgentOperationKey } from './operation-view.js';
 
 /** How soon to follow a lost stream again: `baseMs` after the first failure, doubling up to `maxMs`. */
@@ -17,13 +18,14 @@ const parseAgentEventId = (id: string) => {
 
 export type StreamedNode = { id: string; name: string; agentUrl: string; agentToken: string };
 
-type StreamDeps = Pick<ServiceDeps, 'gateway' | 'operations' | 'logger'>;
+type StreamDeps = Pick<ServiceDeps, 'db' | 'events' | 'gateway' | 'operations' | 'logger'>;
 
 /**
  * Follows one node's agent event stream into the operation feed, tagged with the node's name. When the
  * stream breaks it follows again after a growing delay, from the last event it relayed; events seen
  * twice (an agent that no longer has that id sends its whole history) are relayed once. When the agent
  * restarted (a new epoch in its ids), the operations it was running will never end: they are marked so.
+ * Its CNI operations become `cni` instances, reconciled with the agent's list at every connection.
  */
 export const followNodeEvents = ({
   deps,
@@ -44,6 +46,7 @@ export const followNodeEvents = ({
   let failures = 0;
   /** Operations started and not ended yet, by the agent's operation id. */
   const running = new Set<string>();
+  const cni = createCniRecorder({ deps, nodeId: node.id, agent, log });
 
   const forgetRunning = ({ reason }: { reason: string }) => {
     for (const operationId of running)
@@ -52,6 +55,7 @@ export const followNodeEvents = ({
         reason,
       });
     running.clear();
+    cni.forgetRunning();
   };
 
   const relay = (event: AgentOperationEvent) => {
@@ -68,9 +72,11 @@ export const followNodeEvents = ({
     if (event.phase === 'started') running.add(event.operationId);
     else running.delete(event.operationId);
     deps.operations.publishAgentEvent({ nodeName, event });
+    cni.observe(event);
   };
 
   const onConnected = () => {
+    cni.reconcile();
     if (failures > 0) log.info({ failures }, "following the agent's event stream again");
     failures = 0;
   };
@@ -101,6 +107,7 @@ export const followNodeEvents = ({
       stop.abort();
       await done;
       forgetRunning({ reason });
+      await cni.whenIdle();
     },
   };
 };

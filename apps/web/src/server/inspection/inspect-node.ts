@@ -2,6 +2,7 @@ import type { ServiceDeps } from '../deps.js';
 import { toWebError } from '../errors/web-error.js';
 import { toDesiredNode } from '../nodes/node-model.js';
 import { connectAgent, readInstances, readNodeRecord, readPeers } from '../nodes/node-queries.js';
+import { dropCniDrift, readCniInstanceIds } from './cni-drift.js';
 import { toPublicDriftItems } from './drift-items.js';
 
 /**
@@ -10,15 +11,17 @@ import { toPublicDriftItems } from './drift-items.js';
  */
 export const diffNodeLocked = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: string }) => {
   const node = await readNodeRecord({ db: deps.db, nodeId });
-  const [peers, instances] = await Promise.all([
+  const [peers, instances, cniInstanceIds] = await Promise.all([
     readPeers({ db: deps.db, nodeId }),
     readInstances({ db: deps.db, nodeId }),
+    readCniInstanceIds({ db: deps.db, nodeId }),
   ]);
   const desired = toDesiredNode({ node, peers, instances });
   const agent = connectAgent({ deps, node });
   try {
     const { drift, actual } = await agent.diff({ desired });
-    return { node, agent, instances, desired, items: toPublicDriftItems(drift), actual };
+    const items = toPublicDriftItems(dropCniDrift({ items: drift, cniInstanceIds }));
+    return { node, agent, instances, desired, items, actual };
   } catch (error) {
     throw toWebError(error, { nodeId, operation: 'diff' });
   }

@@ -5,6 +5,7 @@ import type { ServiceDeps } from '../deps.js';
 import { toWebError, WebError } from '../errors/web-error.js';
 import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
 import { recordPendingChange } from '../nodes/pending-changes.js';
+import { refuseRuntimeOwned } from './runtime-owned.js';
 
 export const ZInstanceIdRequest = z.object({ instanceId: ZId });
 export type TInstanceIdRequest = z.output<typeof ZInstanceIdRequest>;
@@ -12,7 +13,8 @@ export type TInstanceIdRequest = z.output<typeof ZInstanceIdRequest>;
 /**
  * Deletes an instance: its agent removes the namespace, veth and port mappings, then the record goes and
  * its address is free again. If the agent fails, the instance stays as `deleting` (its address still
- * held) and the node finishes the deletion when it is re-applied.
+ * held) and the node finishes the deletion when it is re-applied. A CNI instance is refused: its runtime
+ * removes it when the container stops.
  */
 export const deleteInstance = ({
   deps,
@@ -33,7 +35,7 @@ export const deleteInstance = ({
       const { instanceId } = request;
       const instance = await deps.db.instance.findUnique({
         where: { id: instanceId },
-        select: { nodeId: true, ipAddr: true },
+        select: { nodeId: true, ipAddr: true, source: true, runtime: true },
       });
       if (!instance)
         throw new WebError({
@@ -41,6 +43,7 @@ export const deleteInstance = ({
           field: 'instanceId',
           message: `no instance '${instanceId}'`,
         });
+      refuseRuntimeOwned({ instanceId, instance, remedy: 'stop the container to remove it' });
       note.details = { nodeId: instance.nodeId, ipAddr: instance.ipAddr };
       const node = await readNodeRecord({ db: deps.db, nodeId: instance.nodeId });
       await deps.db.instance.update({ where: { id: instanceId }, data: { status: 'deleting' } });

@@ -10,6 +10,9 @@ export const publicInstanceSelect = {
   hostInterfaceName: true,
   status: true,
   statusReason: true,
+  source: true,
+  containerId: true,
+  runtime: true,
   createdAt: true,
   updatedAt: true,
   portMappings: {

@@ -11,6 +11,7 @@ import { isRefusal, toWebError, WebError } from '../errors/web-error.js';
 import { startProgress } from '../events/operation-progress.js';
 import { findFreeSubnet, getNodeIpAddr, validateRequestedSubnet } from '../ipam/ipam.js';
 import { announceToPeers } from './announce-to-peers.js';
+import { delegateCniRange } from './delegate-cni-range.js';
 import { type NodeRecord, publicNodeSelect, toNodeRequest } from './node-model.js';
 import { readPeers } from './node-queries.js';
 import { decideNodeStatus, saveNodeStatus } from './node-status.js';
@@ -166,7 +167,7 @@ export const registerNode = async ({
 };
 
 /**
- * Sets up a node just registered: its bridge and routes to every other node, then its announcement to
+ * Sets up a node just registered: its bridge and routes to every other node and its CNI range, then its announcement to
  * each other node. A refusal by its agent undoes the registration (`onUndo` runs in that transaction);
  * any other failure leaves the node degraded with what failed, recorded as pending changes.
  */
@@ -195,16 +196,24 @@ export const setUpRegisteredNode = async ({
   await deps.nodeLock.run({
     key: nodeId,
     work: async () => {
+      let isSetUp = false;
       try {
         await agent.setupNode({
           nodeId,
           nodeIpCidr: toNodeRequest(node).nodeIp.clusterIpCidr,
           nodesIps: peers.map(toNodeRequest),
         });
+        isSetUp = true;
+        await delegateCniRange({ agent, node });
         await clearPendingChange({ deps, nodeId, subjectId: nodeId });
       } catch (error) {
-        const webError = toWebError(error, { nodeId, operation: 'setupNode', request });
-        if (webError.agentCode && isRefusal(webError.agentCode)) {
+        const webError = toWebError(error, {
+          nodeId,
+          operation: isSetUp ? 'cni.setRange' : 'setupNode',
+          request: isSetUp ? undefined : request,
+        });
+        // Only a refused setupNode undoes the registration; a failed delegation is retried as a re-apply.
+        if (!isSetUp && webError.agentCode && isRefusal(webError.agentCode)) {
           // Undone: the node, and what the other nodes were to be told about it.
           await deps.db.$transaction(async (tx) => {
             await tx.pendingChange.deleteMany({ where: { subjectId: nodeId } });

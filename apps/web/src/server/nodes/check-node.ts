@@ -1,6 +1,7 @@
 import { runAudited, systemActor } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
 import { describeError, isWebError } from '../errors/web-error.js';
+import { dropCniDrift, readCniInstanceIds } from '../inspection/cni-drift.js';
 import { findVersionProblem } from '../join/agent-version.js';
 import { toDesiredNode } from './node-model.js';
 import { connectAgent, readInstances, readNodeRecord, readPeers } from './node-queries.js';
@@ -123,11 +124,13 @@ export const checkNode = async ({ deps, nodeId }: { deps: ServiceDeps; nodeId: s
     const { drift } = await deps.nodeLock.run({
       key: nodeId,
       work: async () => {
-        const [peers, instances] = await Promise.all([
+        const [peers, instances, cniInstanceIds] = await Promise.all([
           readPeers({ db: deps.db, nodeId }),
           readInstances({ db: deps.db, nodeId }),
+          readCniInstanceIds({ db: deps.db, nodeId }),
         ]);
-        return agent.diff({ desired: toDesiredNode({ node, peers, instances }) });
+        const diff = await agent.diff({ desired: toDesiredNode({ node, peers, instances }) });
+        return { drift: dropCniDrift({ items: diff.drift, cniInstanceIds }) };
       },
     });
     return save({ ...observation, drift });

@@ -33,10 +33,13 @@ export const readPeers = ({ db, nodeId }: { db: Reader; nodeId: string }) =>
     orderBy: { createdAt: 'asc' },
   });
 
-/** A node's instances with their port mappings, oldest first. */
+/**
+ * A node's instances the control plane owns, with their port mappings, oldest first: what it sets up,
+ * re-applies and compares with the kernel. CNI attachments (source `cni`) are the runtime's, left out.
+ */
 export const readInstances = ({ db, nodeId }: { db: Reader; nodeId: string }) =>
   db.instance.findMany({
-    where: { nodeId },
+    where: { nodeId, source: 'control-plane' },
     select: {
       id: true,
       ipAddr: true,

@@ -2,6 +2,7 @@ import type { AgentConnection } from '../agents/agent-gateway.js';
 import type { ServiceDeps } from '../deps.js';
 import { describeError, toWebError, WebError } from '../errors/web-error.js';
 import { startProgress } from '../events/operation-progress.js';
+import { delegateCniRange } from './delegate-cni-range.js';
 import { type InstanceRecord, type NodeRecord, toNodeRequest, toSetupInstanceRequest } from './node-model.js';
 import { connectAgent, readInstances, readNodeRecord, readPeers } from './node-queries.js';
 import { clearPendingChange, recordPendingChange } from './pending-changes.js';
@@ -100,7 +101,8 @@ const applyInstances = async ({
 const isBeingCreated = ({ status }: Pick<InstanceRecord, 'status'>) => status === 'pending';
 
 /**
- * Converges a node to the database: its bridge and rules with routes to every other node (setupNode),
+ * Converges a node to the database: its bridge and rules with routes to every other node (setupNode), the
+ * range it allocates CNI addresses from (cni.setRange),
  * every instance with its port mappings (setupInstances), and the deletions that did not finish. Every
  * call is idempotent, so this is what a reboot, a retry and a pending re-apply run. The caller holds the
  * node's lock. Instances being created are left to their creation (see `isBeingCreated`). Any failure is
@@ -132,6 +134,7 @@ export const reapplyNodeLocked = async ({ deps, nodeId }: { deps: ServiceDeps; n
       nodeIpCidr: toNodeRequest(node).nodeIp.clusterIpCidr,
       nodesIps: peers.map(toNodeRequest),
     });
+    await delegateCniRange({ agent, node });
     progress.advance({ what: `setting up its ${instances.length} instances` });
     const failures = [
       ...(await finishDeletions({

@@ -5,6 +5,7 @@ import { readUniqueViolation } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { isRefusal, toWebError, WebError } from '../errors/web-error.js';
 import { publicInstanceSelect } from '../instances/instance-model.js';
+import { refuseRuntimeOwned } from '../instances/runtime-owned.js';
 import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
 import { recordPendingChange } from '../nodes/pending-changes.js';
 import { findPortConflict } from './port-conflicts.js';
@@ -83,6 +84,8 @@ export const setPortMappings = ({
         select: {
           nodeId: true,
           status: true,
+          source: true,
+          runtime: true,
           portMappings: { select: { hostPort: true, instancePort: true, protocol: true } },
         },
       });
@@ -92,6 +95,11 @@ export const setPortMappings = ({
           field: 'instanceId',
           message: `no instance '${instanceId}'`,
         });
+      refuseRuntimeOwned({
+        instanceId,
+        instance,
+        remedy: "its port mappings are the runtime's portMappings, set when the container starts",
+      });
       if (instance.status === 'deleting' || instance.status === 'pending')
         throw new WebError({
           code: 'PRECONDITION_FAILED',

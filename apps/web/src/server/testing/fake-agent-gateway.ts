@@ -1,7 +1,12 @@
 import { AgentTransportError, type AgentTransportErrorKind } from '@kudo/agent/client';
 import type { DriftItem, NetcoreError, NodeSnapshot } from '@kudo/netcore';
 import { createKeyAndCertificateRequest, readCertificate } from '@kudo/pki';
-import type { AgentConnection, AgentGateway } from '../agents/agent-gateway.js';
+import type {
+  AgentCniAttachment,
+  AgentConnection,
+  AgentGateway,
+  AgentOutputsOf,
+} from '../agents/agent-gateway.js';
 import { createFakeEventLog, type FakeEventLog, followFakeEvents } from './fake-agent-events.js';
 
 type FakeAgent = {
@@ -14,9 +19,12 @@ type FakeAgent = {
   failures: Map<string, { error: NetcoreError; matches: (input: unknown) => boolean }[]>;
   /** Its event stream: every mutation's started and finished/failed event. */
   events: FakeEventLog;
+  /** The CNI range the control plane delegated, and the containers attached from it. */
+  cni: { range: AgentOutputsOf<'setCniRange'>['range'] | null; attachments: AgentCniAttachment[] };
 };
 
-const queries = new Set(['health', 'inspect', 'diff', 'orphans']);
+/** Calls that leave no operation on the agent's event stream (the CNI range is not a kernel change). */
+const queries = new Set(['health', 'inspect', 'diff', 'orphans', 'cni.setRange', 'cni.listAttachments']);
 
 /** A call that does not get through, as the real gateway reports it. */
 const refuse = ({ url, kind }: { url: string; kind: AgentTransportErrorKind }) =>
@@ -126,6 +134,12 @@ export const createFakeAgentGateway = () => {
           const { serialNumber, notAfter } = readCertificate(input);
           return { serialNumber, notAfter: notAfter.toISOString() };
         }),
+      setCniRange: (input) =>
+        call('cni.setRange', input, () => {
+          getAgent(url).cni.range = input;
+          return { range: input };
+        }),
+      listCniAttachments: () => call('cni.listAttachments', undefined, () => ({ ...getAgent(url).cni })),
       followEvents: async function* (request) {
         const agent = agents.get(url);
         if (!agent || agent.isDown) throw refuse({ url, kind: 'unreachable' });
@@ -150,6 +164,7 @@ export const createFakeAgentGateway = () => {
         drift: [],
         failures: new Map(),
         events: createFakeEventLog(),
+        cni: { range: null, attachments: [] },
       });
       return { url, token };
     },
@@ -180,6 +195,39 @@ export const createFakeAgentGateway = () => {
       const agent = getAgent(url);
       agent.failures.set(operation, [...(agent.failures.get(operation) ?? []), { error, matches }]);
     },
+    /**
+     * A container runtime attaches a container through the agent's CNI socket: the agent records it and
+     * runs `cniAdd` (its started event carries the attachment, as the real agent's does).
+     */
+    attachContainer: ({ url, attachment }: { url: string; attachment: AgentCniAttachment }) => {
+      const agent = getAgent(url);
+      agent.cni.attachments.push(attachment);
+      const { isNetnsPresent: _present, ...input } = attachment;
+      agent.events.start({
+        nodeId: agent.nodeId,
+        operation: 'cniAdd',
+        input: { ...input, nodeId: agent.nodeId },
+      })({});
+    },
+    /** The runtime's DEL: `cniDel` runs and the agent forgets the attachment. */
+    detachContainer: ({ url, instanceId }: { url: string; instanceId: string }) => {
+      const agent = getAgent(url);
+      const attachment = agent.cni.attachments.find((known) => known.instanceId === instanceId);
+      if (!attachment) throw new Error(`no fake attachment ${instanceId}`);
+      const { containerId, ifName, networkName } = attachment;
+      agent.events.start({
+        nodeId: agent.nodeId,
+        operation: 'cniDel',
+        input: { containerId, ifName, networkName, instanceId, nodeId: agent.nodeId },
+      })({});
+      agent.cni.attachments = agent.cni.attachments.filter((known) => known !== attachment);
+    },
+    /** What the agent lists as attached, changed without events (what a missed stream would hide). */
+    setCniAttachments: ({ url, attachments }: { url: string; attachments: AgentCniAttachment[] }) => {
+      getAgent(url).cni.attachments = attachments;
+    },
+    /** The range an agent was delegated, if any. */
+    readCniRange: ({ url }: { url: string }) => getAgent(url).cni.range,
     /** The calls an agent received, by operation name. */
     callsTo: ({ url, operation }: { url: string; operation?: string }) =>
       calls.filter((call) => call.url === url && (!operation || call.operation === operation)),
