@@ -11,6 +11,8 @@ const buildInputs = ({ root }: { root: string }) => [
   join(root, 'apps', 'web', 'package.json'),
   join(root, 'apps', 'agent', 'src'),
   join(root, 'packages', 'netcore', 'src'),
+  join(root, 'packages', 'pki', 'src'),
+  join(root, 'prisma', 'schema.prisma'),
   join(root, 'package-lock.json'),
 ];
 

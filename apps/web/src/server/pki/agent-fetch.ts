@@ -9,24 +9,47 @@ export type AgentTls = {
   isRevoked: (serialNumber: string) => Promise<boolean>;
 };
 
+/** How long a "not revoked" answer is trusted for a kept-alive connection before the database is asked again. */
+const revocationRecheckMs = 1_000;
+
+/** The verified certificate of the kept-alive connections to one agent (by host:port). */
+type VerifiedPeer = { serialNumber: string; sockets: Set<TLSSocket>; checkedAt: number };
+
+const toPeerKey = ({ hostname, port }: { hostname: string; port: string | number }) =>
+  `${hostname.replace(/^\[|\]$/g, '')}:${port}`;
+
+const describeRevoked = ({ peerKey, serialNumber }: { peerKey: string; serialNumber: string }) =>
+  `the agent at ${peerKey} showed certificate ${serialNumber}, which was revoked (its node was removed or its credentials rotated)`;
+
 /** Refuses an agent that shows a revoked certificate, once the TLS handshake has verified it. */
 const refuseRevoked =
-  ({ connect, isRevoked }: { connect: buildConnector.connector; isRevoked: AgentTls['isRevoked'] }) =>
+  ({
+    connect,
+    isRevoked,
+    peers,
+  }: {
+    connect: buildConnector.connector;
+    isRevoked: AgentTls['isRevoked'];
+    peers: Map<string, VerifiedPeer>;
+  }) =>
   (options: buildConnector.Options, callback: buildConnector.Callback) =>
     connect(options, (error, socket) => {
       if (error || !socket) return callback(error ?? new Error('no socket'), null);
       if (!('getPeerCertificate' in socket)) return callback(null, socket);
-      const serialNumber = (socket as TLSSocket).getPeerCertificate().serialNumber?.toUpperCase() ?? '';
+      const tlsSocket = socket as TLSSocket;
+      const serialNumber = tlsSocket.getPeerCertificate().serialNumber?.toUpperCase() ?? '';
+      const peerKey = toPeerKey({ hostname: options.hostname, port: options.port });
       isRevoked(serialNumber).then(
         (isRefused) => {
-          if (!isRefused) return callback(null, socket);
-          socket.destroy();
-          callback(
-            new Error(
-              `the agent at ${options.hostname}:${options.port} showed certificate ${serialNumber}, which was revoked (its node was removed or its credentials rotated)`,
-            ),
-            null,
-          );
+          if (isRefused) {
+            socket.destroy();
+            return callback(new Error(describeRevoked({ peerKey, serialNumber })), null);
+          }
+          const peer = peers.get(peerKey);
+          if (peer?.serialNumber === serialNumber) peer.sockets.add(tlsSocket);
+          else peers.set(peerKey, { serialNumber, sockets: new Set([tlsSocket]), checkedAt: Date.now() });
+          tlsSocket.once('close', () => peers.get(peerKey)?.sockets.delete(tlsSocket));
+          callback(null, socket);
         },
         (reason: unknown) => {
           socket.destroy();
@@ -36,11 +59,42 @@ const refuseRevoked =
     });
 
 /**
+ * Before a request reuses a kept-alive connection, asks again (at most once a second per agent) whether the
+ * certificate that connection verified has been revoked since: removing a node must shut out its agent at
+ * once, not when the pool happens to open a new connection. A revoked peer's connections are destroyed.
+ */
+const checkKeptAlivePeer = async ({
+  url,
+  peers,
+  isRevoked,
+}: {
+  url: URL;
+  peers: Map<string, VerifiedPeer>;
+  isRevoked: AgentTls['isRevoked'];
+}) => {
+  const peerKey = toPeerKey({ hostname: url.hostname, port: url.port || '443' });
+  const peer = peers.get(peerKey);
+  if (!peer || peer.sockets.size === 0 || Date.now() - peer.checkedAt < revocationRecheckMs) return;
+  if (!(await isRevoked(peer.serialNumber))) {
+    peer.checkedAt = Date.now();
+    return;
+  }
+  peers.delete(peerKey);
+  for (const socket of peer.sockets) socket.destroy();
+  throw new Error(describeRevoked({ peerKey, serialNumber: peer.serialNumber }));
+};
+
+const toUrl = (input: string | URL | Request) =>
+  new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+
+/**
  * A `fetch` for `https://` agents: verifies the agent's certificate against the cluster CA alone (not the
  * system roots: only our CA names agents), presents the control plane's client certificate, and refuses a
- * revoked one. One connection pool for every agent, made at the first call.
+ * revoked one, on a new connection and on a kept-alive one alike. One connection pool for every agent, made
+ * at the first call.
  */
 export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
+  const peers = new Map<string, VerifiedPeer>();
   let dispatcher: Promise<Agent> | undefined;
   const readDispatcher = () => {
     dispatcher ??= tls.readClientCredentials().then(
@@ -54,6 +108,7 @@ export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
               rejectUnauthorized: true,
             }),
             isRevoked: tls.isRevoked,
+            peers,
           }),
         }),
       (error: unknown) => {
@@ -63,9 +118,11 @@ export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
     );
     return dispatcher;
   };
-  return (async (input: string | URL | Request, init?: RequestInit) =>
-    fetchWithDispatcher(input as Parameters<typeof fetchWithDispatcher>[0], {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    await checkKeptAlivePeer({ url: toUrl(input), peers, isRevoked: tls.isRevoked });
+    return fetchWithDispatcher(input as Parameters<typeof fetchWithDispatcher>[0], {
       ...(init as Parameters<typeof fetchWithDispatcher>[1]),
       dispatcher: await readDispatcher(),
-    })) as unknown as typeof fetch;
+    });
+  }) as unknown as typeof fetch;
 };
