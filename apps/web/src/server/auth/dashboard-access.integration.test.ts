@@ -53,6 +53,10 @@ const inputs: Record<string, unknown> = {
   'inspection.reconcile': { nodeId: 'node1' },
   'inspection.orphans': { nodeId: 'node1' },
   'inspection.cleanOrphans': { nodeId: 'node1', dryRun: false },
+  'joinToken.create': { description: 'intruder' },
+  'joinToken.revoke': { id: 'no-such-token' },
+  'nodeCredentials.get': { nodeId: 'node1' },
+  'nodeCredentials.rotate': { nodeId: 'node1' },
 };
 
 /**
