@@ -11,7 +11,7 @@ import type { ServiceDeps } from '../deps.js';
  * runtime owns such an instance: the control plane shows it, never sets it up or removes it itself.
  */
 
-/** What the agent's `cniAdd` carries (its started event's input) and `cni.listAttachments` lists. */
+/** An attachment as the agent's `cni.listAttachments` lists it (what its `cniAdd` carries, too). */
 export const ZCniAttachment = z.object({
   instanceId: ZId,
   instanceIpCidr: ZHostCidr,
@@ -21,9 +21,6 @@ export const ZCniAttachment = z.object({
   ports: ZPorts.default([]),
 });
 export type CniAttachment = z.output<typeof ZCniAttachment>;
-
-/** What the agent's `cniDel` carries: the instance it removed. */
-export const ZCniDetachment = z.object({ instanceId: ZId });
 
 type AttachmentDeps = Pick<ServiceDeps, 'db' | 'events'>;
 

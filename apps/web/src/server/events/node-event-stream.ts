@@ -25,7 +25,7 @@ type StreamDeps = Pick<ServiceDeps, 'db' | 'events' | 'gateway' | 'operations' |
  * stream breaks it follows again after a growing delay, from the last event it relayed; events seen
  * twice (an agent that no longer has that id sends its whole history) are relayed once. When the agent
  * restarted (a new epoch in its ids), the operations it was running will never end: they are marked so.
- * Its CNI operations become `cni` instances, reconciled with the agent's list at every connection.
+ * Its CNI attachments become `cni` instances (see createCniRecorder).
  */
 export const followNodeEvents = ({
   deps,
@@ -55,7 +55,6 @@ export const followNodeEvents = ({
         reason,
       });
     running.clear();
-    cni.forgetRunning();
   };
 
   const relay = (event: AgentOperationEvent) => {
