@@ -233,7 +233,18 @@ export const createCniService = ({
     };
   };
 
-  return { add, del, check, gc, status, setRange, listAttachments };
+  /**
+   * The control plane's GC: removes every attachment whose namespace is gone (its container is gone and the
+   * runtime will not send DEL, or has no GC of its own), decided here, so one added meanwhile is kept.
+   */
+  const removeStale = async () => {
+    const { attachments } = await store.load();
+    const stale = attachments.filter((attachment) => !existsSync(attachment.netnsPath));
+    for (const attachment of stale) await del(attachment);
+    return { removed: stale.map(({ instanceId }) => instanceId) };
+  };
+
+  return { add, del, check, gc, status, setRange, listAttachments, removeStale };
 };
 
 export type CniService = ReturnType<typeof createCniService>;

@@ -82,6 +82,8 @@ export type AgentConnection = {
   setCniRange: (request: AgentInputs['cni']['setRange']) => Promise<AgentOutputs['cni']['setRange']>;
   /** The CNI attachments the agent made, each with whether its container's namespace still exists. */
   listCniAttachments: () => Promise<AgentOutputs['cni']['listAttachments']>;
+  /** Removes the CNI attachments whose namespace is gone (their container is gone): the orphans' GC. */
+  removeStaleCniAttachments: () => Promise<AgentOutputs['cni']['removeStale']>;
 };
 
 /** What a method of AgentConnection answers. */

@@ -132,6 +132,8 @@ export const createTrpcAgentGateway = ({
           call('cni.setRange', (signal) => client.cni.setRange.mutate(request, { signal })),
         listCniAttachments: () =>
           call('cni.listAttachments', (signal) => client.cni.listAttachments.query(undefined, { signal })),
+        removeStaleCniAttachments: () =>
+          call('cni.removeStale', (signal) => client.cni.removeStale.mutate(undefined, { signal })),
       } satisfies AgentConnection;
     },
   };

@@ -225,4 +225,29 @@ describe('CNI attachments in the control plane', () => {
     });
     expect(await readAudit('instance.detach', gone.instanceId)).toHaveLength(1);
   });
+
+  it("lists an attachment whose container is gone as an orphan, and its clean runs the agent's GC", async () => {
+    const live = makeAttachment({ containerId: 'beef00000002bbbb', address: '10.0.0.131' });
+    const killed = {
+      ...makeAttachment({ containerId: 'dead00000004dddd', address: '10.0.0.133' }),
+      isNetnsPresent: false,
+    };
+    fake.setCniAttachments({ url: agents.node1.url, attachments: [live, killed] });
+    startRelay();
+    await waitUntil(async () => (await readCniInstance(killed.instanceId)) !== undefined);
+    const { orphans } = await plane.admin.inspection.orphans({ nodeId: 'node1' });
+    expect(orphans).toEqual([
+      expect.objectContaining({ resource: 'cni-attachment', name: killed.instanceId }),
+    ]);
+    expect(orphans[0]?.detail).toContain('dead00000004dddd');
+    // netcore's own orphan search is told both attachments are known: it never cleans a container's veth.
+    expect(fake.callsTo({ url: agents.node1.url, operation: 'orphans' }).at(-1)?.input).toMatchObject({
+      known: { instanceIds: expect.arrayContaining([live.instanceId, killed.instanceId]) },
+    });
+    const cleaned = await plane.admin.inspection.cleanOrphans({ nodeId: 'node1', dryRun: false });
+    expect(cleaned.orphans.map(({ name }) => name)).toEqual([killed.instanceId]);
+    await waitUntil(async () => (await readCniInstance(killed.instanceId)) === undefined);
+    expect(await readCniInstance(live.instanceId)).toBeDefined();
+    expect((await plane.admin.inspection.orphans({ nodeId: 'node1' })).orphans).toEqual([]);
+  });
 });

@@ -23,8 +23,16 @@ type FakeAgent = {
   cni: { range: AgentOutputsOf<'setCniRange'>['range'] | null; attachments: AgentCniAttachment[] };
 };
 
-/** Calls that leave no operation on the agent's event stream (the CNI range is not a kernel change). */
-const queries = new Set(['health', 'inspect', 'diff', 'orphans', 'cni.setRange', 'cni.listAttachments']);
+/** Calls that leave no operation of their own on the agent's event stream (as the real agent's). */
+const queries = new Set([
+  'health',
+  'inspect',
+  'diff',
+  'orphans',
+  'cni.setRange',
+  'cni.listAttachments',
+  'cni.removeStale',
+]);
 
 /** A call that does not get through, as the real gateway reports it. */
 const refuse = ({ url, kind }: { url: string; kind: AgentTransportErrorKind }) =>
@@ -51,6 +59,20 @@ export const createFakeAgentGateway = () => {
     const agent = agents.get(url);
     if (!agent) throw new Error(`no fake agent at ${url}`);
     return agent;
+  };
+
+  /** A DEL through the agent: `cniDel` runs and the agent forgets the attachment. */
+  const detach = ({ url, instanceId }: { url: string; instanceId: string }) => {
+    const agent = getAgent(url);
+    const attachment = agent.cni.attachments.find((known) => known.instanceId === instanceId);
+    if (!attachment) throw new Error(`no fake attachment ${instanceId}`);
+    const { containerId, ifName, networkName } = attachment;
+    agent.events.start({
+      nodeId: agent.nodeId,
+      operation: 'cniDel',
+      input: { containerId, ifName, networkName, instanceId, nodeId: agent.nodeId },
+    })({});
+    agent.cni.attachments = agent.cni.attachments.filter((known) => known !== attachment);
   };
 
   const connect = ({ url, token }: { url: string; token: string }): AgentConnection => {
@@ -140,6 +162,12 @@ export const createFakeAgentGateway = () => {
           return { range: input };
         }),
       listCniAttachments: () => call('cni.listAttachments', undefined, () => ({ ...getAgent(url).cni })),
+      removeStaleCniAttachments: () =>
+        call('cni.removeStale', undefined, () => {
+          const stale = getAgent(url).cni.attachments.filter(({ isNetnsPresent }) => !isNetnsPresent);
+          for (const { instanceId } of stale) detach({ url, instanceId });
+          return { removed: stale.map(({ instanceId }) => instanceId) };
+        }),
       followEvents: async function* (request) {
         const agent = agents.get(url);
         if (!agent || agent.isDown) throw refuse({ url, kind: 'unreachable' });
@@ -210,18 +238,7 @@ export const createFakeAgentGateway = () => {
       })({});
     },
     /** The runtime's DEL: `cniDel` runs and the agent forgets the attachment. */
-    detachContainer: ({ url, instanceId }: { url: string; instanceId: string }) => {
-      const agent = getAgent(url);
-      const attachment = agent.cni.attachments.find((known) => known.instanceId === instanceId);
-      if (!attachment) throw new Error(`no fake attachment ${instanceId}`);
-      const { containerId, ifName, networkName } = attachment;
-      agent.events.start({
-        nodeId: agent.nodeId,
-        operation: 'cniDel',
-        input: { containerId, ifName, networkName, instanceId, nodeId: agent.nodeId },
-      })({});
-      agent.cni.attachments = agent.cni.attachments.filter((known) => known !== attachment);
-    },
+    detachContainer: detach,
     /** What the agent lists as attached, changed without events (what a missed stream would hide). */
     setCniAttachments: ({ url, attachments }: { url: string; attachments: AgentCniAttachment[] }) => {
       getAgent(url).cni.attachments = attachments;
