@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createLab, type Lab, type LabNode } from '@kudo/netcore/lab';
 import { migrateDatabase } from '@kudo/web/scripting';
 import { ensureAgentBundle } from './agent-bundle.js';
@@ -17,6 +19,10 @@ export type LabAgent = {
   /** A bearer token the agent also accepts, over TLS only: for an admin's scripts. */
   token: string;
 };
+
+/** One `ip -n NAMESPACE ...` in a lab namespace (never this machine's own). */
+const runIp = ({ namespace, args }: { namespace: string; args: string[] }) =>
+  promisify(execFile)('ip', ['-n', namespace, ...args]);
 
 /** Runs every step of a teardown, even after one fails, and reports all failures at the end. */
 const runAll = async (steps: (() => Promise<unknown>)[]) => {
@@ -61,12 +67,18 @@ export const joinLabNode = async ({
   node,
   bundle,
   dataDir,
+  ipAddr = node.externalIpAddr,
+  isReadyAwaited = true,
 }: {
   api: ApiClient;
   controlPlane: Pick<LabControlPlane, 'server'>;
   node: LabNode;
   bundle: string;
   dataDir: string;
+  /** The address the agent serves on, and the control plane reaches the node on (default: its uplink's). */
+  ipAddr?: string;
+  /** Whether to wait until the node is ready (a node whose peers cannot route to it never is). */
+  isReadyAwaited?: boolean;
 }) => {
   const { token, caHash } = await api.joinToken.create.mutate({ description: `lab machine ${node.name}` });
   const tokenFile = join(dataDir, 'tokens', node.name);
@@ -75,18 +87,20 @@ export const joinLabNode = async ({
   await writeFile(tokenFile, `${adminToken}\n`, { mode: 0o600 });
   const request = {
     bundle,
-    machine: { namespace: node.namespace, ipAddr: node.externalIpAddr },
+    machine: { namespace: node.namespace, ipAddr },
     server: controlPlane.server,
     token,
     caHash,
     nodeId: node.name,
-    configDir: join(dataDir, node.name),
+    // A machine that joins again (after its node was removed) starts from a fresh config dir, as a
+    // reinstalled machine would.
+    configDir: join(dataDir, `${node.name}-${randomBytes(3).toString('hex')}`),
     tokenFile,
     namespacePrefix: node.namespace,
   };
   const agent = await joinLabMachine({ request, logFile: join(dataDir, 'agents.log') });
   try {
-    await waitForNodeReady({ api, nodeId: node.name });
+    if (isReadyAwaited) await waitForNodeReady({ api, nodeId: node.name });
   } catch (error) {
     await agent.stop();
     throw error;
@@ -173,10 +187,13 @@ export const startLabCluster = async ({
     const api: ApiClient = createApiClient({ baseUrl: controlPlane.url, cookie });
     const agents: LabAgent[] = [];
     const joinCommands: string[] = [];
+    // The agent serving on each machine (a machine that joins again gets a new one).
+    const runningAgents = new Map<string, { stop: () => Promise<void> }>();
+    cleanup.push(() => runAll([...runningAgents.values()].map((agent) => () => agent.stop())));
     for (const node of lab.nodes) {
       step(`joining ${node.name} (${node.externalIpAddr}): kudo-agent.mjs join in ${node.namespace}`);
       const joined = await joinLabNode({ api, controlPlane, node, bundle, dataDir });
-      cleanup.push(() => joined.agent.stop());
+      runningAgents.set(node.name, joined.agent);
       joinCommands.push(joined.command);
       agents.push({
         nodeName: node.name,
@@ -196,6 +213,38 @@ export const startLabCluster = async ({
       api,
       credentials: { admin: adminPassword, viewer: viewerPassword },
       dataDir,
+      /**
+       * A machine joins again, as an admin re-installs a removed node: its agent stops, and the packaged
+       * agent joins with a new token; resolves once it serves. With `externalAddress`, the machine is given
+       * that address behind a router that only the control plane's machine knows (the other nodes, on the
+       * underlay, cannot route to it), and the node joins on it.
+       */
+      rejoinNode: async ({ nodeName, externalAddress }: { nodeName: string; externalAddress?: string }) => {
+        const node = lab.nodes.find(({ name }) => name === nodeName);
+        if (!node) throw new Error(`lab ${prefix} has no machine ${nodeName}`);
+        await runningAgents.get(nodeName)?.stop();
+        if (externalAddress) {
+          await runIp({
+            namespace: node.namespace,
+            args: ['addr', 'replace', `${externalAddress}/32`, 'dev', 'eth0'],
+          });
+          await runIp({
+            namespace: machine.namespace,
+            args: ['route', 'replace', `${externalAddress}/32`, 'via', node.externalIpAddr],
+          });
+        }
+        const joined = await joinLabNode({
+          api,
+          controlPlane,
+          node,
+          bundle,
+          dataDir,
+          ipAddr: externalAddress,
+          isReadyAwaited: false,
+        });
+        runningAgents.set(nodeName, joined.agent);
+        return joined;
+      },
       /** Runs a teardown step with the others (e.g. demo servers), before the agents and the lab go. */
       onStop: (step: () => Promise<unknown>) => cleanup.push(step),
       stop,

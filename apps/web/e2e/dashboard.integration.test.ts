@@ -289,7 +289,8 @@ describeWithNamespaces('dashboard in a real browser', () => {
     await actions.first().waitFor();
     const seen = await actions.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action')));
     for (const action of [
-      'node.add',
+      // The lab's machines join with a token, as real machines do (no node.add with a URL and token).
+      'node.join',
       'instance.create',
       'inspection.reconcile',
       'inspection.cleanOrphans',
@@ -364,15 +365,13 @@ describeWithNamespaces('dashboard in a real browser', () => {
     await cleanup.waitFor();
 
     // A node added with an address no other node can route to: the addition's steps, and each peer's
-    // agent refusing the announcement with its code, field and reason.
-    await cluster.api.node.add.mutate({
-      agentUrl: node('node3').url,
-      agentToken: node('node3').token,
-      externalIpAddr: '203.0.113.50',
-    });
+    // agent refusing the announcement with its code, field and reason. node3 was removed (its certificate
+    // revoked), so its machine joins again, as a re-installed machine would, on an address behind a router
+    // only the control plane knows.
+    await cluster.rejoinNode({ nodeName: 'node3', externalAddress: '203.0.113.50' });
     // Newest first: this addition, not node3's first one.
     const addition = controlPlane
-      .locator(operation({ name: 'node.add', subject: 'node3', status: 'finished' }))
+      .locator(operation({ name: 'node.setup', subject: 'node3', status: 'finished' }))
       .first();
     const additionProgress = addition.getByTestId('operation-progress');
     expect(await additionProgress.getAttribute('data-step')).toBe('3');
