@@ -10,6 +10,7 @@ import { createDataColumns } from '../ui/data-table';
 import { EditIcon, TrashIcon } from '../ui/icons';
 import { StatusBadge } from '../ui/status-badge';
 import { instanceMatchers } from './filter-instances';
+import { CniSource, findRuntimeLock } from './instance-source';
 
 /** What the cells need from the page: the selection, node names, and the row actions. */
 export type InstanceRowActions = {
@@ -69,9 +70,10 @@ const ActionsCell = ({ instance }: { instance: InstanceView }) => {
         icon={<EditIcon />}
         onClick={() => onEdit(instance)}
         disabledReason={
-          instance.status === 'running' || instance.status === 'failed'
+          findRuntimeLock({ instance, change: 'ports' }) ??
+          (instance.status === 'running' || instance.status === 'failed'
             ? undefined
-            : `The instance is ${instance.status}`
+            : `The instance is ${instance.status}`)
         }
       >
         Ports
@@ -82,6 +84,7 @@ const ActionsCell = ({ instance }: { instance: InstanceView }) => {
         icon={<TrashIcon />}
         onClick={() => onDelete([instance.id])}
         aria-label={`Delete ${instance.id}`}
+        disabledReason={findRuntimeLock({ instance, change: 'delete' })}
       >
         Delete
       </ActionButton>
@@ -109,7 +112,13 @@ export const instanceColumns = column.columns([
         <Link className="cell-title" href={`/instances/${encodeURIComponent(info.row.original.id)}`}>
           {info.row.original.id}
         </Link>
-        <div className="cell-sub mono">{info.row.original.namespaceName ?? '—'}</div>
+        <div className="cell-sub mono">
+          {info.row.original.source === 'cni' ? (
+            <CniSource containerId={info.row.original.containerId} runtime={info.row.original.runtime} />
+          ) : (
+            (info.row.original.namespaceName ?? '—')
+          )}
+        </div>
       </>
     ),
   }),

@@ -17,6 +17,7 @@ import { PageHeader } from '../ui/page-header';
 import { StatusBadge } from '../ui/status-badge';
 import { DeleteInstancesDialog } from './delete-instances-dialog';
 import { EditPortsDialog } from './edit-ports-dialog';
+import { CniSource, findRuntimeLock } from './instance-source';
 
 /** One instance: where it runs, its address, namespace and interfaces, its port mappings and history. */
 export const InstanceDetailPage = ({ instanceId }: { instanceId: string }) => {
@@ -66,7 +67,12 @@ export const InstanceDetailPage = ({ instanceId }: { instanceId: string }) => {
         breadcrumbs={crumbs}
         actions={
           <>
-            <ActionButton icon={<EditIcon />} onClick={() => setEditing(true)} data-testid="edit-ports">
+            <ActionButton
+              icon={<EditIcon />}
+              onClick={() => setEditing(true)}
+              data-testid="edit-ports"
+              disabledReason={findRuntimeLock({ instance: data, change: 'ports' })}
+            >
               Edit port mappings
             </ActionButton>
             <ActionButton
@@ -74,6 +80,7 @@ export const InstanceDetailPage = ({ instanceId }: { instanceId: string }) => {
               icon={<TrashIcon />}
               onClick={() => setDeleting(true)}
               data-testid="delete-instance"
+              disabledReason={findRuntimeLock({ instance: data, change: 'delete' })}
             >
               Delete
             </ActionButton>
@@ -96,6 +103,22 @@ export const InstanceDetailPage = ({ instanceId }: { instanceId: string }) => {
               <Link href={`/nodes/${encodeURIComponent(data.nodeId)}`}>{node.data?.name ?? data.nodeId}</Link>
               {node.data ? <span className="muted"> · subnet {node.data.subnet}</span> : null}
             </dd>
+            <dt>Source</dt>
+            <dd>
+              {data.source === 'cni' ? (
+                <CniSource containerId={data.containerId} runtime={data.runtime} />
+              ) : (
+                'Control plane'
+              )}
+            </dd>
+            {data.containerId ? (
+              <>
+                <dt>Container</dt>
+                <dd className="mono" data-testid="instance-container">
+                  {data.containerId}
+                </dd>
+              </>
+            ) : null}
             <dt>Address</dt>
             <dd className="mono">{data.ipAddr}</dd>
             <dt>Gateway</dt>

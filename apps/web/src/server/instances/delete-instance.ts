@@ -43,7 +43,7 @@ export const deleteInstance = ({
           field: 'instanceId',
           message: `no instance '${instanceId}'`,
         });
-      refuseRuntimeOwned({ instanceId, instance, remedy: 'stop the container to remove it' });
+      refuseRuntimeOwned({ instanceId, instance, change: 'delete' });
       note.details = { nodeId: instance.nodeId, ipAddr: instance.ipAddr };
       const node = await readNodeRecord({ db: deps.db, nodeId: instance.nodeId });
       await deps.db.instance.update({ where: { id: instanceId }, data: { status: 'deleting' } });

@@ -1,10 +1,5 @@
 import { WebError } from '../errors/web-error.js';
-
-type SourcedInstance = { nodeId: string; source: string; runtime: string | null };
-
-/** Why the control plane may not change an instance a container runtime owns, or undefined. */
-export const findRuntimeOwnership = ({ nodeId, source, runtime }: SourcedInstance) =>
-  source === 'cni' ? `owned by ${runtime ?? 'a container runtime'} on ${nodeId}` : undefined;
+import { findRuntimeOwner, runtimeOwnedRemedies, type SourcedInstance } from './instance-ownership.js';
 
 /**
  * Refuses a change to a CNI instance (PRECONDITION_FAILED on `instanceId`): the runtime made it through the
@@ -13,18 +8,17 @@ export const findRuntimeOwnership = ({ nodeId, source, runtime }: SourcedInstanc
 export const refuseRuntimeOwned = ({
   instanceId,
   instance,
-  remedy,
+  change,
 }: {
   instanceId: string;
   instance: SourcedInstance;
-  /** What the user does instead, e.g. "stop the container to remove it". */
-  remedy: string;
+  change: keyof typeof runtimeOwnedRemedies;
 }) => {
-  const ownership = findRuntimeOwnership(instance);
-  if (ownership)
+  const owner = findRuntimeOwner(instance);
+  if (owner)
     throw new WebError({
       code: 'PRECONDITION_FAILED',
       field: 'instanceId',
-      message: `instance '${instanceId}' is ${ownership}: ${remedy}`,
+      message: `instance '${instanceId}' is owned by ${owner}: ${runtimeOwnedRemedies[change]}`,
     });
 };

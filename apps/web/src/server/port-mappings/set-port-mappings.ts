@@ -95,11 +95,7 @@ export const setPortMappings = ({
           field: 'instanceId',
           message: `no instance '${instanceId}'`,
         });
-      refuseRuntimeOwned({
-        instanceId,
-        instance,
-        remedy: "its port mappings are the runtime's portMappings, set when the container starts",
-      });
+      refuseRuntimeOwned({ instanceId, instance, change: 'ports' });
       if (instance.status === 'deleting' || instance.status === 'pending')
         throw new WebError({
           code: 'PRECONDITION_FAILED',
