@@ -1,5 +1,5 @@
 export type InstanceFilter = {
-  /** Free text: matched against the id, the address and the namespace. */
+  /** Free text: matched against the id, the address, the namespace and a CNI instance's container id. */
   text: string;
   nodeId: string;
   /** A whole address, or the start of one (`10.0.1.` matches a /24). */
@@ -23,6 +23,7 @@ type FilterableInstance = {
   ipAddr: string;
   status: string;
   namespaceName: string | null;
+  containerId?: string | null;
   portMappings: { hostPort: number; instancePort: number }[];
 };
 
@@ -45,7 +46,8 @@ export const instanceMatchers: Record<
     return (
       instance.id.toLowerCase().includes(text) ||
       instance.ipAddr.includes(text) ||
-      (instance.namespaceName ?? '').toLowerCase().includes(text)
+      (instance.namespaceName ?? '').toLowerCase().includes(text) ||
+      (instance.containerId ?? '').toLowerCase().includes(text)
     );
   },
   nodeId: (instance, value) => instance.nodeId === value,
