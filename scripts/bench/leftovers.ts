@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CommandRunner, createExecaRunner } from '@kudo/netcore';
 import { listNamespaces } from '@kudo/netcore/lab';
+import type { Check } from './correctness.js';
 
 /** What a node namespace holds that an instance operation could leave behind. */
 export type NodeState = {
@@ -140,3 +141,19 @@ export const describeLeftovers = (leftovers: Leftovers) => {
     .join(', ');
   return text || 'none';
 };
+
+/**
+ * The check that an operation left nothing behind: it fails on any leftover of `counted` (by default all of
+ * them; a caller leaves out what is reported but is no leak) and names them all.
+ */
+export const checkNoLeftovers = ({
+  scope,
+  label,
+  leftovers,
+  counted = leftovers,
+}: {
+  scope: string;
+  label: string;
+  leftovers: Leftovers;
+  counted?: Leftovers;
+}): Check => ({ scope, label, isOk: countLeftovers(counted) === 0, detail: describeLeftovers(leftovers) });

@@ -1,13 +1,7 @@
 import type { Lab, LabNode } from '@kudo/netcore/lab';
 import type { CommandTrace } from '../command-trace.js';
 import { type Check, checkTraffic } from '../correctness.js';
-import {
-  countLeftovers,
-  describeLeftovers,
-  findLeftovers,
-  type Leftovers,
-  readNodeState,
-} from '../leftovers.js';
+import { checkNoLeftovers, findLeftovers, type Leftovers, readNodeState } from '../leftovers.js';
 import { measureMs } from '../measure.js';
 import { planInstances } from '../methods/instance-method.js';
 import {
@@ -100,12 +94,9 @@ export const runBulk = async ({
     });
     await cleanAll();
     const leftovers = findLeftovers({ before: baseline, after: await readState() });
-    checks.push({
-      scope,
-      label: 'netcore leaves nothing behind after the bulk teardown',
-      isOk: countLeftovers(leftovers) === 0,
-      detail: describeLeftovers(leftovers),
-    });
+    checks.push(
+      checkNoLeftovers({ scope, label: 'netcore leaves nothing behind after the bulk teardown', leftovers }),
+    );
     return {
       count,
       bulkSetupMs,

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createExecaRunner } from '@kudo/netcore';
-import type { LabNode } from '@kudo/netcore/lab';
 import { startLongLivedIp } from '../long-lived-ip.js';
 import { median } from '../measure.js';
-import type { KernelCost } from './kernel-costs.js';
+import type { KernelCost, KernelCostProbe } from './kernel-costs.js';
 
 const probeChain = 'BENCH-SPARE';
 
@@ -56,11 +55,7 @@ export const measureFasterPaths = async ({
   node,
   labPrefix,
   repetitions,
-}: {
-  node: LabNode;
-  labPrefix: string;
-  repetitions: number;
-}): Promise<KernelCost[]> => {
+}: KernelCostProbe): Promise<KernelCost[]> => {
   // Spawns every command from Node, for the comparison; netcore's own runner is `netcore` below.
   const runner = createExecaRunner({ isExecThroughIp: false });
   const netcore = createExecaRunner();

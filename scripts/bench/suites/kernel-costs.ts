@@ -8,6 +8,9 @@ import { measureMs, median, repeatMs } from '../measure.js';
 /** A price of one elementary step, in ms (median over its repetitions). */
 export type KernelCost = { key: string; label: string; ms: number };
 
+/** Where and how often the prices are measured: a lab node of their own, each step `repetitions` times. */
+export type KernelCostProbe = { node: LabNode; labPrefix: string; repetitions: number };
+
 const probeChain = 'BENCH-PROBE';
 const runFile = promisify(execFile);
 
@@ -20,11 +23,7 @@ export const measureKernelCosts = async ({
   node,
   labPrefix,
   repetitions,
-}: {
-  node: LabNode;
-  labPrefix: string;
-  repetitions: number;
-}): Promise<KernelCost[]> => {
+}: KernelCostProbe): Promise<KernelCost[]> => {
   const runner = createExecaRunner();
   const costs: KernelCost[] = [];
   const record = (key: string, label: string, durations: readonly number[]) =>

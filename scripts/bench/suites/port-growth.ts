@@ -2,13 +2,7 @@ import type { Lab, LabNode } from '@kudo/netcore/lab';
 import { request, startServer } from '@kudo/netcore/testing';
 import type { CommandTrace } from '../command-trace.js';
 import type { Check } from '../correctness.js';
-import {
-  countLeftovers,
-  describeLeftovers,
-  findLeftovers,
-  type Leftovers,
-  readNodeState,
-} from '../leftovers.js';
+import { checkNoLeftovers, findLeftovers, type Leftovers, readNodeState } from '../leftovers.js';
 import { measureMs, median } from '../measure.js';
 import { createTracedNetcore, setupNetcoreNode, toSetupInstanceRequest } from '../methods/netcore.js';
 
@@ -133,12 +127,11 @@ export const runPortGrowth = async ({
         isOk: bulkAnswer === `hello from ports-bulk to ${lab.outside.ipAddr}`,
         detail: `answer: ${bulkAnswer ?? 'none'}`,
       },
-      {
+      checkNoLeftovers({
         scope,
         label: 'netcore leaves nothing behind after cleaning both instances',
-        isOk: countLeftovers(leftovers) === 0,
-        detail: describeLeftovers(leftovers),
-      },
+        leftovers,
+      }),
     ];
     return {
       mappingCount,

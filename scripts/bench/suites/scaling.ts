@@ -1,7 +1,7 @@
 import type { Lab } from '@kudo/netcore/lab';
 import { type Check, checkTraffic, type ReachableInstance } from '../correctness.js';
 import {
-  countLeftovers,
+  checkNoLeftovers,
   describeLeftovers,
   findLeftovers,
   type Leftovers,
@@ -119,19 +119,22 @@ export const runScaling = async ({
   const residue = findLeftovers({ before: pristine, after: await readState() });
   if (method.name === 'netcore') {
     for (const round of rounds)
-      checks.push({
-        scope: labelOf(method, round.count),
-        label: 'netcore leaves nothing behind after cleanInstance',
-        isOk: countLeftovers(round.leftovers) === 0,
-        detail: describeLeftovers(round.leftovers),
-      });
+      checks.push(
+        checkNoLeftovers({
+          scope: labelOf(method, round.count),
+          label: 'netcore leaves nothing behind after cleanInstance',
+          leftovers: round.leftovers,
+        }),
+      );
     // An emptied iptables table (nf_tables keeps it once used) is reported, not counted as a leak.
-    checks.push({
-      scope: 'netcore',
-      label: 'cleanNode leaves no namespace, link, route, rule, chain, IPAM file or sysctl behind',
-      isOk: countLeftovers({ ...residue, tables: [] }) === 0,
-      detail: describeLeftovers(residue),
-    });
+    checks.push(
+      checkNoLeftovers({
+        scope: 'netcore',
+        label: 'cleanNode leaves no namespace, link, route, rule, chain, IPAM file or sysctl behind',
+        leftovers: residue,
+        counted: { ...residue, tables: [] },
+      }),
+    );
   }
   return { rounds, residue, checks };
 };
