@@ -1,12 +1,10 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { snapshotKernel } from '@kudo/netcore/testing';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentError } from './errors.js';
 import { agentRouter } from './router.js';
 import { startAgent } from './start-agent.js';
-import { createScratch, createTestToken, startLabAgent } from './testing/agent-harness.js';
+import { createScratch, createTestToken, startLabAgent, toLabAgentArgs } from './testing/agent-harness.js';
 import { spawnAgentProcess } from './testing/agent-process.js';
 
 /** Every procedure of the agent, by name (the router is flat: names are netcore's operations). */
@@ -25,7 +23,7 @@ describeWithNamespaces('agent access between nodes', () => {
   let node2: Awaited<ReturnType<typeof startLabAgent>>;
 
   beforeAll(async () => {
-    scratch = await createScratch();
+    scratch = await createScratch({ token: tokens.node1 });
     node1 = await startLabAgent({
       lab: lab(),
       nodeName: 'node1',
@@ -109,19 +107,8 @@ describeWithNamespaces('agent access between nodes', () => {
 
   it('listens on loopback unless told otherwise, and never without a token beyond it', async () => {
     expect(new URL(node1.agent.url).hostname).toBe('127.0.0.1');
-    const tokenFile = join(scratch.directory, 'token');
-    await writeFile(tokenFile, `${tokens.node1}\n`, { mode: 0o600 });
     const cli = spawnAgentProcess({
-      args: [
-        '--node-id',
-        'node1',
-        '--port',
-        '0',
-        '--token-file',
-        tokenFile,
-        '--host-namespace',
-        node1.node.namespace,
-      ],
+      args: toLabAgentArgs({ namespace: node1.node.namespace, scratch, hasBootIdFile: false }),
     });
     try {
       expect(new URL(await cli.listening).hostname).toBe('127.0.0.1');

@@ -4,7 +4,7 @@ import { snapshotKernel } from '@kudo/netcore/testing';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createAgentClient, toAgentErrorData } from './client.js';
-import { collectEvents, createScratch, createTestToken } from './testing/agent-harness.js';
+import { collectEvents, createScratch, createTestToken, toLabAgentArgs } from './testing/agent-harness.js';
 import { type AgentProcess, runExampleScript, spawnAgentProcess } from './testing/agent-process.js';
 
 /** The real CLI, started as `npm run agent` starts it, in its own process, acting in a lab node. */
@@ -12,7 +12,6 @@ describeWithNamespaces('agent process (the CLI)', () => {
   const getLab = useTestLab({ nodeCount: 1 });
   const token = createTestToken();
   let scratch: Awaited<ReturnType<typeof createScratch>>;
-  let tokenFile: string;
   const running: AgentProcess[] = [];
 
   const spawnAgent = (args: readonly string[], env?: Record<string, string>) => {
@@ -20,23 +19,15 @@ describeWithNamespaces('agent process (the CLI)', () => {
     running.push(agent);
     return agent;
   };
-  const labArgs = ({ port = 0 }: { port?: number } = {}) => [
-    '--node-id',
-    'node1',
-    '--port',
-    String(port),
-    '--token-file',
-    tokenFile,
-    '--host-namespace',
-    getLab().nodes[0]?.namespace ?? '',
-    '--boot-id-file',
-    scratch.bootIdFile,
-  ];
+  const labArgs = ({ port = 0 }: { port?: number } = {}) =>
+    toLabAgentArgs({
+      namespace: getLab().nodes[0]?.namespace ?? '',
+      scratch,
+      port,
+    });
 
   beforeAll(async () => {
-    scratch = await createScratch();
-    tokenFile = join(scratch.directory, 'token');
-    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+    scratch = await createScratch({ token });
   });
 
   afterEach(async () => {
@@ -118,7 +109,7 @@ describeWithNamespaces('agent process (the CLI)', () => {
   it('the README example script sets up a node and an instance through the agent', async () => {
     const agent = spawnAgent(labArgs());
     const url = await agent.listening;
-    const result = await runExampleScript({ name: 'setup-instance.ts', args: [url, tokenFile] });
+    const result = await runExampleScript({ name: 'setup-instance.ts', args: [url, scratch.tokenFile] });
     expect(result).toMatchObject({ exitCode: 0, stderr: '' });
     const client = createAgentClient({ url, token });
     const { namespaceName } = await client.getNamespaceName.query({ instanceId: 'web-1' });

@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { DriftItem, TDesiredNode } from '@kudo/netcore';
 import { type KernelSnapshot, ping, snapshotKernel } from '@kudo/netcore/testing';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
@@ -7,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type AgentClient, createAgentClient } from './client.js';
 import { type Agent, startAgent } from './start-agent.js';
-import { createScratch, createTestToken } from './testing/agent-harness.js';
+import { createScratch, createTestToken, toLabAgentArgs } from './testing/agent-harness.js';
 import { type AgentProcess, spawnAgentProcess } from './testing/agent-process.js';
 
 const nodeIpCidr = '10.0.0.1/24';
@@ -62,7 +60,6 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
   const lab = useTestLab({ nodeCount: 2 });
   const token = createTestToken();
   let scratch: Awaited<ReturnType<typeof createScratch>>;
-  let tokenFile: string;
   const processes: AgentProcess[] = [];
   let twin: Agent | undefined;
   const getNode = (index: number) => {
@@ -72,10 +69,11 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
   };
   const spawnAgent = async ({ port }: { port: number }) => {
     const agent = spawnAgentProcess({
-      args: [
-        ...['--node-id', 'node1', '--port', String(port), '--token-file', tokenFile],
-        ...['--host-namespace', getNode(0).namespace, '--boot-id-file', scratch.bootIdFile],
-      ],
+      args: toLabAgentArgs({
+        namespace: getNode(0).namespace,
+        scratch,
+        port,
+      }),
     });
     processes.push(agent);
     const url = await agent.listening;
@@ -100,9 +98,7 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
   };
 
   beforeAll(async () => {
-    scratch = await createScratch();
-    tokenFile = join(scratch.directory, 'token');
-    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+    scratch = await createScratch({ token });
   });
   afterAll(async () => {
     for (const agent of processes) {

@@ -1,11 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { listNamespaces } from '@kudo/netcore/lab';
 import { ping, snapshotKernel } from '@kudo/netcore/testing';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAgentClient } from './client.js';
-import { createScratch, createTestToken } from './testing/agent-harness.js';
+import { createScratch, createTestToken, toLabAgentArgs } from './testing/agent-harness.js';
 import { type AgentProcess, spawnAgentProcess } from './testing/agent-process.js';
 
 const cycles = 1000;
@@ -22,22 +21,10 @@ describeWithNamespaces('soak: create/delete cycles through the agent', () => {
   let agent: AgentProcess;
 
   beforeAll(async () => {
-    scratch = await createScratch();
-    const tokenFile = join(scratch.directory, 'token');
-    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+    scratch = await createScratch({ token });
+    const namespace = getLab().nodes[0]?.namespace ?? '';
     agent = spawnAgentProcess({
-      args: [
-        '--node-id',
-        'node1',
-        '--port',
-        '0',
-        '--token-file',
-        tokenFile,
-        '--host-namespace',
-        getLab().nodes[0]?.namespace ?? '',
-        '--boot-id-file',
-        scratch.bootIdFile,
-      ],
+      args: toLabAgentArgs({ namespace, scratch }),
     });
   });
   afterAll(async () => {

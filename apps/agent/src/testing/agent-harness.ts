@@ -20,13 +20,37 @@ export const createCapturedLogger = () => {
   return { logger, lines };
 };
 
-/** A scratch directory with a boot id file the test can rewrite to simulate a reboot. */
-export const createScratch = async () => {
+/**
+ * A scratch directory with a boot id file the test can rewrite to simulate a reboot, and a token file as
+ * the CLI reads it (one line, mode 0600) of `token`.
+ */
+export const createScratch = async ({ token = createTestToken() }: { token?: string } = {}) => {
   const directory = await mkdtemp(join(tmpdir(), 'kudo-agent-test-'));
   const bootIdFile = join(directory, 'boot_id');
   await writeFile(bootIdFile, 'boot-1\n');
-  return { directory, bootIdFile, remove: () => rm(directory, { recursive: true, force: true }) };
+  const tokenFile = join(directory, 'token');
+  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  return { directory, bootIdFile, tokenFile, remove: () => rm(directory, { recursive: true, force: true }) };
 };
+
+/** The CLI arguments of an agent acting in a lab node's namespace, on loopback, with the scratch's token file. */
+export const toLabAgentArgs = ({
+  namespace,
+  scratch,
+  hasBootIdFile = true,
+  nodeId = 'node1',
+  port = 0,
+}: {
+  namespace: string;
+  scratch: { tokenFile: string; bootIdFile: string };
+  /** Without it, the agent reads the kernel's boot id. */
+  hasBootIdFile?: boolean;
+  nodeId?: string;
+  port?: number;
+}) => [
+  ...['--node-id', nodeId, '--port', String(port), '--token-file', scratch.tokenFile],
+  ...['--host-namespace', namespace, ...(hasBootIdFile ? ['--boot-id-file', scratch.bootIdFile] : [])],
+];
 
 /** An agent in this process, acting in a lab node's namespace, listening on a free loopback port. */
 export const startLabAgent = async ({
