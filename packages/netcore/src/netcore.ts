@@ -9,6 +9,7 @@ import { setupInstance } from './instance/setup-instance.js';
 import { setupInstances } from './instance/setup-instances.js';
 import type { CommandRunner } from './kernel/command.js';
 import type { Host } from './kernel/host.js';
+import { runExclusive } from './kernel/host-queue.js';
 import { createExecaRunner } from './kernel/runner.js';
 import { getNamespaceName, namePrefix } from './names.js';
 import { cleanNode } from './node/clean-node.js';
@@ -36,23 +37,6 @@ export type NetcoreOptions = {
 
 type NodeRequestInput = { nodeId: string; nodeIp: { clusterIpCidr: string; externalIpAddr: string } };
 
-/** One queue per host namespace: mutations never interleave, so each reads the state it changes. */
-const queues = new Map<string, Promise<unknown>>();
-
-const serialize = <T>(key: string, work: () => Promise<T>): Promise<T> => {
-  const previous = queues.get(key) ?? Promise.resolve();
-  const next = previous.then(work, work);
-  const settled = next.then(
-    () => undefined,
-    () => undefined,
-  );
-  queues.set(key, settled);
-  void settled.then(() => {
-    if (queues.get(key) === settled) queues.delete(key);
-  });
-  return next;
-};
-
 /** The network API bound to one host namespace. Every method validates its input and is idempotent. */
 export const createNetcore = ({
   hostNamespace,
@@ -64,7 +48,7 @@ export const createNetcore = ({
     namespacePrefix: namespacePrefix ?? hostNamespace ?? namePrefix,
     runner,
   };
-  const mutate = <T>(work: () => Promise<T>) => serialize(hostNamespace ?? '', work);
+  const mutate = <T>(work: () => Promise<T>) => runExclusive({ host, work });
   return {
     host,
     /** Ends the helper processes kept for reuse; they also end by themselves after a second idle. */
@@ -75,10 +59,12 @@ export const createNetcore = ({
     newNodeInCluster: (request: NodeRequestInput) => mutate(() => newNodeInCluster({ host, request })),
     deleteNodeInCluster: (request: NodeRequestInput) => mutate(() => deleteNodeInCluster({ host, request })),
     cleanNode: (request: TNodeIdRequest) => mutate(() => cleanNode({ host, request })),
-    setupInstance: (request: TSetupInstanceRequest) => mutate(() => setupInstance({ host, request })),
+    /** Takes its turn in the host's queue itself: new instances set up at the same time go together. */
+    setupInstance: (request: TSetupInstanceRequest) => setupInstance({ host, request }),
     /** Many instances of one node at once (after a reboot): all or nothing. */
     setupInstances: (request: TSetupInstancesRequest) => mutate(() => setupInstances({ host, request })),
-    cleanInstance: (request: TCleanInstanceRequest) => mutate(() => cleanInstance({ host, request })),
+    /** Takes its turn in the host's queue itself: instances removed at the same time go together. */
+    cleanInstance: (request: TCleanInstanceRequest) => cleanInstance({ host, request }),
     setPortMappings: (request: TSetPortMappingsRequest) => mutate(() => setPortMappings({ host, request })),
     getNamespaceName: (instanceId: string) => getNamespaceName(instanceId, { prefix: host.namespacePrefix }),
     /** What really exists for the node, read from the kernel. Runs alongside mutations. */

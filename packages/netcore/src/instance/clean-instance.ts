@@ -1,5 +1,7 @@
 import { NetcoreError } from '../errors.js';
+import { createGroupCommit, getGroupCommit } from '../kernel/group-commit.js';
 import type { Host } from '../kernel/host.js';
+import { runExclusive } from '../kernel/host-queue.js';
 import { applyRestoreScript, withRuleModel } from '../kernel/iptables.js';
 import { deleteNamespace, hasNamespace } from '../kernel/namespaces.js';
 import { getHostCache } from '../node/host-cache.js';
@@ -7,6 +9,7 @@ import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { ZCleanInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
+import { cleanInstancesTogether, type InstanceToClean } from './clean-instances-together.js';
 import { forgetInstanceAddress } from './instance-addresses.js';
 import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth } from './instance-veth.js';
@@ -30,6 +33,22 @@ const deletePortMappings = async ({ host, instanceId }: { host: Host; instanceId
 };
 
 /**
+ * Instances removed at the same time share kernel work (see kernel/group-commit.ts): while one group is
+ * in the kernel, the calls that arrive wait and go together in the next one.
+ */
+const getCleanGroup = (host: Host) =>
+  getGroupCommit({
+    host,
+    kind: 'clean instance',
+    create: () =>
+      createGroupCommit<InstanceToClean, void>({
+        runOne: (instance) => cleanOneInstance(instance),
+        schedule: (work) => runExclusive({ host, work }),
+        runMany: (instances) => cleanInstancesTogether({ instances }),
+      }),
+  });
+
+/**
  * Removes everything setupInstance made: port mappings (found by their tag, so `ports` need not be
  * given), the veth pair and the namespace, all at once (each waits in the kernel on its own). Returns when
  * the veth is really gone. (Deleting the namespace alone would take the pair with it, but the kernel
@@ -39,16 +58,21 @@ const deletePortMappings = async ({ host, instanceId }: { host: Host; instanceId
  */
 export const cleanInstance = async ({ host, request }: { host: Host; request: unknown }) => {
   const { instanceId, netns } = parseInput({ schema: ZCleanInstanceRequest, input: request });
+  await getCleanGroup(host).submit({ host, instanceId, isExternal: netns !== undefined });
+};
+
+/** One instance alone (a group of one, or each of a group whose shared work failed). */
+const cleanOneInstance = async ({ host, instanceId, isExternal }: InstanceToClean) => {
   const { namespaceName, vethName } = getInstanceNames({ host, instanceId });
   getHostCache(host).instanceAddrs.delete(instanceId);
   const results = await Promise.allSettled([
     deletePortMappings({ host, instanceId }),
     deleteVeth({ host, vethName }),
     // A runtime's namespace (`netns`) is the runtime's to delete, and may be gone already.
-    !netns && hasNamespace(namespaceName) ? deleteNamespace({ host, namespaceName }) : Promise.resolve(),
+    !isExternal && hasNamespace(namespaceName) ? deleteNamespace({ host, namespaceName }) : Promise.resolve(),
   ]);
   // Its address is free once its namespace is gone (a partial failure may leave the namespace holding it).
-  forgetInstanceAddress({ host, namespaceName, isExternal: netns !== undefined });
+  forgetInstanceAddress({ host, namespaceName, isExternal });
   const failures = results.flatMap((result) =>
     result.status === 'rejected' ? [result.reason as unknown] : [],
   );

@@ -1,6 +1,8 @@
 import { parseHostCidr } from '../addressing.js';
 import { NetcoreError } from '../errors.js';
+import { createGroupCommit, getGroupCommit } from '../kernel/group-commit.js';
 import type { Host } from '../kernel/host.js';
+import { runExclusive } from '../kernel/host-queue.js';
 import { readIptables, readIptablesCached } from '../kernel/iptables.js';
 import { addNamespace, deleteNamespace, hasNamespace } from '../kernel/namespaces.js';
 import type { SavedTables } from '../kernel/saved-rules.js';
@@ -13,6 +15,7 @@ import { applyPortMappings, assertHostPortsFree } from '../port-mappings/apply-p
 import { type TExternalNetns, type TPort, ZSetupInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { configureInstance } from './configure-instance.js';
+import { createInstancesTogether } from './create-instances-together.js';
 import { reserveInstanceAddresses } from './instance-addresses.js';
 import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth, runTogether } from './instance-veth.js';
@@ -96,20 +99,22 @@ const toInstanceLinks = ({
 });
 
 type Names = { namespaceName: string; vethName: string };
+type NewInstance = { host: Host; input: Input } & Names;
 
-/** A new instance: no kernel reads (the node and its rules are known from earlier calls). */
-const createInstance = async ({
-  host,
-  input,
-  namespaceName,
-  vethName,
-}: { host: Host; input: Input } & Names) => {
-  const undo = createUndoStack();
+/** Checks a new instance against what netcore knows of its node: no kernel reads on the hot path. */
+const checkNewInstance = async ({ host, input }: { host: Host; input: Input }) => {
   const [{ config, uplinkMtu }, tables] = await Promise.all([
     readNodeConfigCached({ host, nodeId: input.nodeId }),
     readIptablesCached({ host }),
   ]);
   checkInstanceFits({ input, config, tables });
+  return { config, uplinkMtu, tables };
+};
+
+/** A new instance: no kernel reads (the node and its rules are known from earlier calls). */
+const createInstance = async ({ host, input, namespaceName, vethName }: NewInstance) => {
+  const undo = createUndoStack();
+  const { config, uplinkMtu, tables } = await checkNewInstance({ host, input });
   // What the cache said may be stale (a bridge deleted by hand): a failure makes the next call read again.
   undo.push('forget cached node', async () => forgetNodeConfigs(host));
   await undo.guard(async () => {
@@ -161,12 +166,32 @@ const repairInstance = async ({
   });
 };
 
+/** A new instance alone (a group of one, or a call its group could not take). */
+const setupNewInstance = (instance: NewInstance) =>
+  hasNamespace(instance.namespaceName) ? repairInstance(instance) : createInstance(instance);
+
+/**
+ * New instances of a node go through one group commit (see kernel/group-commit.ts): calls that arrive
+ * while one group is in the kernel are set up together by the bulk path, each caller settled on its own.
+ */
+const getCreateGroup = (host: Host) =>
+  getGroupCommit({
+    host,
+    kind: 'create instance',
+    create: () =>
+      createGroupCommit<NewInstance, void>({
+        runOne: setupNewInstance,
+        schedule: (work) => runExclusive({ host, work }),
+        runMany: (instances) => createInstancesTogether({ instances, runOne: setupNewInstance }),
+      }),
+  });
+
 /**
  * Gives an instance its namespace, a veth pair to the node's bridge, its address, a default route via
  * the node and its port mappings. A new instance takes the fast path: no kernel reads, helper processes
  * reused, the instance's side and its rules applied at once. An existing one is read from the kernel and
  * repaired. An address another instance of the node holds is refused (CONFLICT) before anything changes;
- * a failure rolls back what this call made.
+ * a failure rolls back what this call made. New instances set up at the same time share kernel work.
  */
 export const setupInstance = async ({ host, request }: { host: Host; request: unknown }) => {
   const input = parseInput({ schema: ZSetupInstanceRequest, input: request });
@@ -184,8 +209,13 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
     ],
   });
   try {
-    const setup = input.netns || hasNamespace(names.namespaceName) ? repairInstance : createInstance;
-    await setup({ host, input, ...names });
+    if (input.netns || hasNamespace(names.namespaceName))
+      await runExclusive({ host, work: () => repairInstance({ host, input, ...names }) });
+    else {
+      // Refused on its own, before it joins a group: a bad request never fails the others.
+      await checkNewInstance({ host, input });
+      await getCreateGroup(host).submit({ host, input, ...names });
+    }
   } catch (error) {
     reservation.cancel();
     throw error;

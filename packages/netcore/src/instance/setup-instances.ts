@@ -36,7 +36,7 @@ const splitIntoChunks = <T>({ items }: { items: readonly T[] }) =>
  * transaction, at the same time, sets every port mapping. Instances that exist are converged the same way (their lines are idempotent).
  * All or nothing: a failure rolls back every instance this call created.
  */
-const applyInstances = async ({
+export const applyInstances = async ({
   host,
   input: { nodeId, nodeIpAddr, instances },
 }: {
