@@ -108,9 +108,13 @@ describe('join tokens', () => {
     expect(JSON.stringify(listed)).not.toContain(row.tokenHash);
   });
 
-  it('are for admins only', async () => {
+  it('are made and revoked by admins only; a viewer reads the list (no token in it), an anonymous caller nothing', async () => {
     await expect(plane.viewer.joinToken.create({})).rejects.toThrow(TRPCError);
-    await expect(plane.viewer.joinToken.list()).rejects.toThrow(/viewer/);
+    await expect(plane.viewer.joinToken.revoke({ id: 'any' })).rejects.toThrow(/viewer/);
+    const token = await makeToken();
+    const listed = JSON.stringify(await plane.viewer.joinToken.list());
+    expect(listed).not.toContain(token);
+    expect(listed).not.toContain(hashJoinToken(token));
     await expect(plane.anonymous.joinToken.list()).rejects.toThrow(/sign in/);
   });
 });
