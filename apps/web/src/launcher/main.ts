@@ -81,10 +81,11 @@ const run = async () => {
   }
   log(`dashboard on ${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`);
   const code = await server.exited;
-  // Stopped by a signal: a clean end. Ended by itself: a failure (systemd restarts it), even with code 0.
+  // Stopped by a signal: a clean end, whatever the server's code (Next exits with 143 on SIGTERM). Ended by
+  // itself: a failure, even with code 0 (systemd then starts it again).
   const wasStopped = isStopping;
   await stop();
-  return wasStopped ? code : code || 1;
+  return wasStopped ? 0 : code || 1;
 };
 
 run().then(
