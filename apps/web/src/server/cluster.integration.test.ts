@@ -1,8 +1,8 @@
 import { listNamespaces } from '@kudo/netcore/lab';
 import { ping, request, runIn, startServer } from '@kudo/netcore/testing';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
-import { TRPCError } from '@trpc/server';
 import { beforeAll, expect, it } from 'vitest';
+import { catchTrpc } from './testing/catch-trpc.js';
 import { type TestControlPlane, useTestCluster } from './testing/test-cluster.js';
 
 type Servers = Awaited<ReturnType<typeof startServer>>[];
@@ -17,16 +17,6 @@ const readOurRules = async (namespace: string) =>
 /** Splits an iptables-save rule line into arguments (quoted comments stay one argument). */
 const splitRule = (line: string) =>
   (line.match(/"[^"]*"|\S+/g) ?? []).map((part) => part.replace(/^"(.*)"$/, '$1'));
-
-const catchTrpc = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error('expected a TRPCError');
-};
 
 describeWithNamespaces('control plane driving a lab cluster through real agents', () => {
   const cluster = useTestCluster({ nodeCount: 3 });

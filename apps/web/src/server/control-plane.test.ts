@@ -1,6 +1,7 @@
 import { NetcoreError } from '@kudo/netcore';
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catchTrpc } from './testing/catch-trpc.js';
 import { createFakeAgentGateway } from './testing/fake-agent-gateway.js';
 import { createTestDatabase } from './testing/test-database.js';
 import { createTestControlPlane } from './testing/test-services.js';
@@ -9,15 +10,6 @@ import { createTestControlPlane } from './testing/test-services.js';
  * The services through the web app's router, with agents faked in memory: what the control plane decides
  * and records, and what it asks agents to do. (The lab test proves the same flows with real agents.)
  */
-const catchTrpc = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error('expected a TRPCError');
-};
 
 /** A tracked event: `{ id, data }` over HTTP, but the tuple `[id, data]` from a server-side caller. */
 const readTracked = (value: unknown) =>

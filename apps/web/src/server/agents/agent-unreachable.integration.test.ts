@@ -1,20 +1,10 @@
 import type { AgentProcess } from '@kudo/agent/testing';
 import { ping } from '@kudo/netcore/testing';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
-import { TRPCError } from '@trpc/server';
 import { beforeAll, expect, it } from 'vitest';
+import { catchTrpc } from '../testing/catch-trpc.js';
 import { findDatabaseProblems, findKernelProblems } from '../testing/cluster-audit.js';
 import { type TestControlPlane, useTestCluster } from '../testing/test-cluster.js';
-
-const catchTrpc = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-};
 
 /**
  * node1's agent (the real CLI, in its own process) cannot be reached while the control plane changes

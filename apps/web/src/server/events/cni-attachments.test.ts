@@ -1,7 +1,7 @@
 import { NetcoreError } from '@kudo/netcore';
-import { TRPCError } from '@trpc/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentCniAttachment } from '../agents/agent-gateway.js';
+import { catchTrpc } from '../testing/catch-trpc.js';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
 import { createTestDatabase } from '../testing/test-database.js';
 import { createTestControlPlane } from '../testing/test-services.js';
@@ -10,16 +10,6 @@ import type { AgentEventRelay } from './agent-event-relay.js';
 /** Polls a condition (the relay works asynchronously); the test's own timeout is the limit. */
 const waitUntil = async (isDone: () => Promise<boolean>) => {
   while (!(await isDone())) await new Promise((resolve) => setTimeout(resolve, 5));
-};
-
-const catchTrpc = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to be refused');
 };
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

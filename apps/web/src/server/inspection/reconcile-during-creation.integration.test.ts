@@ -3,20 +3,8 @@ import { runIn } from '@kudo/netcore/testing';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import { beforeAll, expect, it } from 'vitest';
 import { findDatabaseProblems, findKernelProblems } from '../testing/cluster-audit.js';
+import { createGate } from '../testing/gate.js';
 import { type TestControlPlane, useTestCluster } from '../testing/test-cluster.js';
-
-/** A call held at a gate: `reached` resolves when it arrives, `open()` lets it through. */
-const createGate = () => {
-  let open: () => void = () => undefined;
-  let arrive: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const reached = new Promise<void>((resolve) => {
-    arrive = resolve;
-  });
-  return { opened, reached, open, arrive };
-};
 
 /**
  * A reconcile of a whole node holds the node's lock while it fixes drift; an instance created meanwhile

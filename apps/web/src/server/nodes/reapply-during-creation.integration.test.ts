@@ -2,22 +2,9 @@ import { NetcoreError } from '@kudo/netcore';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import { beforeAll, expect, it } from 'vitest';
 import { findDatabaseProblems, findKernelProblems } from '../testing/cluster-audit.js';
+import { createGate, type Gate } from '../testing/gate.js';
 import { type TestControlPlane, useTestCluster } from '../testing/test-cluster.js';
 
-/** A call held at a gate: `reached` resolves when it arrives, `open()` lets it through. */
-const createGate = () => {
-  let open: () => void = () => undefined;
-  let arrive: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const reached = new Promise<void>((resolve) => {
-    arrive = resolve;
-  });
-  return { opened, reached, open, arrive };
-};
-
-type Gate = ReturnType<typeof createGate>;
 type Intercepted = 'newNodeInCluster' | 'setupInstance';
 /** What the next call of an operation (to any agent) does first: fail with `fault`, or wait at `gate`. */
 type Interception = { fault: Error } | { gate: Gate };
