@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { OperationView } from '../../client/trpc';
 import { describeTiming } from './operation-row';
+import { makeOperationView as operation, operationStartedAt as startedAt } from './testing/operation-view';
 
-const startedAt = '2025-01-01T10:00:00.000Z';
 const now = Date.parse(startedAt) + 3_200;
-const operation = (overrides: Partial<OperationView>): OperationView => ({
-  key: 'agent:node1:op',
-  source: 'agent',
-  nodeId: 'node1',
-  nodeName: 'node1',
-  operation: 'setupInstance',
-  subject: 'web-1',
-  actor: null,
-  status: 'running',
-  startedAt,
-  endedAt: null,
-  durationMs: null,
-  waitedMs: 0,
-  progress: null,
-  error: null,
-  ...overrides,
-});
 
 describe('describeTiming', () => {
   it('says how long a running operation has run, and how long it waited in the queue', () => {

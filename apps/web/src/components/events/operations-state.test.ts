@@ -1,23 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { OperationView } from '../../client/trpc';
 import { applyOperationUpdate, emptyOperationsState, groupOperations } from './operations-state';
-
-const operation = (overrides: Partial<OperationView> & Pick<OperationView, 'key'>): OperationView => ({
-  source: 'agent',
-  nodeId: 'node1',
-  nodeName: 'node1',
-  operation: 'setupInstance',
-  subject: 'web-1',
-  actor: null,
-  status: 'running',
-  startedAt: '2025-01-01T10:00:00.000Z',
-  endedAt: null,
-  durationMs: null,
-  waitedMs: 0,
-  progress: null,
-  error: null,
-  ...overrides,
-});
+import { makeOperationView as operation } from './testing/operation-view';
 
 describe('applyOperationUpdate', () => {
   it('replaces an operation by its key with its latest state', () => {
