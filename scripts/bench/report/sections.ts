@@ -166,12 +166,12 @@ export const renderBulk = ({ runs, options }: { runs: readonly BenchRun[]; optio
         (bulk) => bulk.reapplyMs,
       ),
       row(
-        'cleanInstance for all, fired at once',
+        'cleanInstance for all, fired at once (group commit)',
         bulkPhases.concurrentClean,
         (bulk) => bulk.concurrentCleanMs,
       ),
       row(
-        'setupInstance for all, fired at once (netcore queues them per node)',
+        'setupInstance for all, fired at once (group commit)',
         bulkPhases.concurrentSetup,
         (bulk) => bulk.concurrentSetupMs,
       ),

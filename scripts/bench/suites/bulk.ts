@@ -35,7 +35,7 @@ export const bulkPhases = {
 
 /**
  * A node reboot brings all its instances back at once: netcore's setupInstances for all of them, against
- * N setupInstance calls fired together (netcore queues them per node) or one after another; plus
+ * N setupInstance calls fired together (netcore's group commit coalesces them) or one after another; plus
  * setupInstances re-run on a node that still has them (an agent restart), and removing them all at once.
  */
 export const runBulk = async ({
