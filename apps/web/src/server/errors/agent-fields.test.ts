@@ -1,5 +1,4 @@
 import { NetcoreError, ZSetupNodeRequest } from '@kudo/netcore';
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZCreateInstanceRequest } from '../instances/create-instance.js';
 import { ZInstanceIdRequest } from '../instances/delete-instance.js';
@@ -7,10 +6,9 @@ import { ZAddNodeRequest } from '../nodes/add-node.js';
 import { toNodeRequest, toSetupInstanceRequest } from '../nodes/node-model.js';
 import { ZSetPortMappingsRequest } from '../port-mappings/set-port-mappings.js';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
+import { callHttp } from '../testing/http-call.js';
 import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane, testAdmin } from '../testing/test-services.js';
-import { appRouter } from '../trpc/root.js';
-import { createInnerContext } from '../trpc/trpc.js';
+import { createTestControlPlane } from '../testing/test-services.js';
 import { agentFieldMaps, toWebField, toWebTransportField, type WebRequestKind } from './agent-fields.js';
 
 /** Every leaf path of a request (`ports.1.hostPort`), as netcore names a field in its errors. */
@@ -180,16 +178,7 @@ describe('an agent refusal reaches the browser under the form field', () => {
   let plane: ReturnType<typeof createTestControlPlane>;
 
   const call = async ({ path, input }: { path: string; input: unknown }) => {
-    const response = await fetchRequestHandler({
-      endpoint: '/api/trpc',
-      req: new Request(`http://control-plane.test/api/trpc/${path}`, {
-        method: 'POST',
-        body: JSON.stringify(input),
-        headers: { 'content-type': 'application/json' },
-      }),
-      router: appRouter,
-      createContext: () => createInnerContext({ services: plane.services, user: testAdmin }),
-    });
+    const response = await callHttp({ services: plane.services, path, input });
     const body = (await response.json()) as {
       error: { message: string; data: { web: { code: string; field?: string; nodeId?: string } } };
     };

@@ -1,11 +1,8 @@
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionUser } from '../auth/session.js';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
+import { callHttp, type HttpRequest } from '../testing/http-call.js';
 import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane, testAdmin, testViewer } from '../testing/test-services.js';
-import { appRouter } from './root.js';
-import { createInnerContext } from './trpc.js';
+import { createTestControlPlane, testViewer } from '../testing/test-services.js';
 
 /** The router as a browser reaches it: HTTP status, error shape and payloads, through tRPC's fetch adapter. */
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -13,29 +10,8 @@ const fake = createFakeAgentGateway();
 const agent = fake.addAgent({ nodeId: 'node1', token: 'never-show-this-token' });
 let plane: ReturnType<typeof createTestControlPlane>;
 
-const call = async ({
-  path,
-  input,
-  user = testAdmin,
-  method = 'POST',
-}: {
-  path: string;
-  input?: unknown;
-  user?: SessionUser | null;
-  method?: 'GET' | 'POST';
-}) => {
-  const query = method === 'GET' ? `?input=${encodeURIComponent(JSON.stringify(input ?? null))}` : '';
-  const response = await fetchRequestHandler({
-    endpoint: '/api/trpc',
-    req: new Request(`http://control-plane.test/api/trpc/${path}${query}`, {
-      method,
-      ...(method === 'POST'
-        ? { body: JSON.stringify(input), headers: { 'content-type': 'application/json' } }
-        : {}),
-    }),
-    router: appRouter,
-    createContext: () => createInnerContext({ services: plane.services, user }),
-  });
+const call = async (request: HttpRequest) => {
+  const response = await callHttp({ services: plane.services, ...request });
   return { status: response.status, text: await response.text() };
 };
 

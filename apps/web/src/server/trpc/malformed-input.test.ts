@@ -1,11 +1,9 @@
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDatabaseProblems } from '../testing/cluster-audit.js';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
+import { callHttp } from '../testing/http-call.js';
 import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane, testAdmin } from '../testing/test-services.js';
-import { appRouter } from '../trpc/root.js';
-import { createInnerContext } from '../trpc/trpc.js';
+import { createTestControlPlane } from '../testing/test-services.js';
 
 /**
  * The web API under malformed and hostile requests, through tRPC's fetch adapter (what the browser reaches)
@@ -110,16 +108,7 @@ type Answer = {
 };
 
 const call = async ({ path, input }: { path: string; input: unknown }): Promise<Answer> => {
-  const response = await fetchRequestHandler({
-    endpoint: '/api/trpc',
-    req: new Request(`http://control-plane.test/api/trpc/${path}`, {
-      method: 'POST',
-      body: JSON.stringify(input),
-      headers: { 'content-type': 'application/json' },
-    }),
-    router: appRouter,
-    createContext: () => createInnerContext({ services: plane.services, user: testAdmin }),
-  });
+  const response = await callHttp({ services: plane.services, path, input });
   const body = (await response.json()) as { error?: Answer['error'] };
   return { status: response.status, ...(body.error ? { error: body.error } : {}) };
 };
