@@ -6,9 +6,8 @@ import { ZAddNodeRequest } from '../nodes/add-node.js';
 import { toNodeRequest, toSetupInstanceRequest } from '../nodes/node-model.js';
 import { ZSetPortMappingsRequest } from '../port-mappings/set-port-mappings.js';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
+import { createFakeAgentPlane, type FakeAgentPlane } from '../testing/fake-agent-plane.js';
 import { callHttp } from '../testing/http-call.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane } from '../testing/test-services.js';
 import { agentFieldMaps, toWebField, toWebTransportField, type WebRequestKind } from './agent-fields.js';
 
 /** Every leaf path of a request (`ports.1.hostPort`), as netcore names a field in its errors. */
@@ -172,10 +171,10 @@ describe('the agent field map', () => {
 });
 
 describe('an agent refusal reaches the browser under the form field', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: FakeAgentPlane['database'];
   const fake = createFakeAgentGateway();
   const agent = fake.addAgent({ nodeId: 'node1' });
-  let plane: ReturnType<typeof createTestControlPlane>;
+  let plane: FakeAgentPlane['plane'];
 
   const call = async ({ path, input }: { path: string; input: unknown }) => {
     const response = await callHttp({ services: plane.services, path, input });
@@ -186,13 +185,7 @@ describe('an agent refusal reaches the browser under the form field', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    plane = createTestControlPlane({ db: database.db, gateway: fake.gateway });
-    await plane.admin.node.add({
-      agentUrl: agent.url,
-      agentToken: agent.token,
-      externalIpAddr: '198.51.100.11',
-    });
+    ({ database, plane } = await createFakeAgentPlane({ gateway: fake.gateway, nodes: [agent] }));
   });
   afterAll(async () => {
     await database?.remove();

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
+import { createFakeAgentPlane, type FakeAgentPlane } from '../testing/fake-agent-plane.js';
 import { callHttp, type HttpRequest } from '../testing/http-call.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane, testViewer } from '../testing/test-services.js';
+import { testViewer } from '../testing/test-services.js';
 
 /** The router as a browser reaches it: HTTP status, error shape and payloads, through tRPC's fetch adapter. */
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: FakeAgentPlane['database'];
 const fake = createFakeAgentGateway();
 const agent = fake.addAgent({ nodeId: 'node1', token: 'never-show-this-token' });
-let plane: ReturnType<typeof createTestControlPlane>;
+let plane: FakeAgentPlane['plane'];
 
 const call = async (request: HttpRequest) => {
   const response = await callHttp({ services: plane.services, ...request });
@@ -16,13 +16,7 @@ const call = async (request: HttpRequest) => {
 };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  plane = createTestControlPlane({ db: database.db, gateway: fake.gateway });
-  await plane.admin.node.add({
-    agentUrl: agent.url,
-    agentToken: agent.token,
-    externalIpAddr: '198.51.100.11',
-  });
+  ({ database, plane } = await createFakeAgentPlane({ gateway: fake.gateway, nodes: [agent] }));
   await plane.admin.instance.create({
     nodeId: 'node1',
     instanceId: 'web-1',

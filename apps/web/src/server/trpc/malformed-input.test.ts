@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDatabaseProblems } from '../testing/cluster-audit.js';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
+import { createFakeAgentPlane, type FakeAgentPlane } from '../testing/fake-agent-plane.js';
 import { callHttp } from '../testing/http-call.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane } from '../testing/test-services.js';
 
 /**
  * The web API under malformed and hostile requests, through tRPC's fetch adapter (what the browser reaches)
@@ -98,9 +97,9 @@ const replaceAt = (input: Input, path: string, value: unknown): Input => {
 const isRelatedField = ({ field, path }: { field: string; path: string }) =>
   field === path || field.startsWith(`${path}.`) || path.startsWith(`${field}.`);
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: FakeAgentPlane['database'];
 const fake = createFakeAgentGateway();
-let plane: ReturnType<typeof createTestControlPlane>;
+let plane: FakeAgentPlane['plane'];
 
 type Answer = {
   status: number;
@@ -267,14 +266,8 @@ const createTargets = () => {
 };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  plane = createTestControlPlane({ db: database.db, gateway: fake.gateway });
   const node1 = fake.addAgent({ nodeId: 'node1' });
-  await plane.admin.node.add({
-    agentUrl: node1.url,
-    agentToken: node1.token,
-    externalIpAddr: '198.51.100.11',
-  });
+  ({ database, plane } = await createFakeAgentPlane({ gateway: fake.gateway, nodes: [node1] }));
   await plane.admin.instance.create({
     nodeId: 'node1',
     instanceId: 'web-1',
