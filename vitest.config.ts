@@ -29,6 +29,42 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // The control plane's database layer, services and cluster tests again on PostgreSQL (a throwaway
+      // cluster per run: apps/web/src/server/testing/postgres-global-setup.ts; never skipped).
+      {
+        test: {
+          name: 'unit-postgresql',
+          include: [
+            'apps/web/src/server/db/**/*.test.ts',
+            'apps/web/src/server/locks/**/*.test.ts',
+            'apps/web/src/server/control-plane.test.ts',
+          ],
+          exclude: [
+            '**/*.integration.test.ts',
+            '**/node_modules/**',
+            'apps/web/src/server/db/database.test.ts',
+          ],
+          globalSetup: ['apps/web/src/server/testing/postgres-global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration-postgresql',
+          include: [
+            'apps/web/src/server/db/**/*.integration.test.ts',
+            'apps/web/src/server/cluster.integration.test.ts',
+            'apps/web/src/server/replicas.integration.test.ts',
+          ],
+          exclude: ['**/node_modules/**', 'apps/web/src/server/db/apply-migrations.integration.test.ts'],
+          globalSetup: [
+            'packages/netcore/src/testing/global-setup.ts',
+            'apps/web/src/server/testing/postgres-global-setup.ts',
+          ],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

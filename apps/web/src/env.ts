@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
+const ZDatabaseUrl = z
+  .string()
+  .regex(
+    /^(file:.+|postgres(ql)?:\/\/.+)/,
+    'must be a SQLite URL such as file:/var/lib/kudo/kudo.db or a PostgreSQL URL such as postgresql://kudo@db.example/kudo',
+  );
+
 /**
  * The control plane's configuration: the only place that reads `process.env`, validated at start-up.
  * Every variable has a default that works on one machine.
@@ -9,11 +16,13 @@ const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Directory for the embedded database (created if missing). */
   KUDO_DATA_DIR: z.string().min(1).default('data'),
-  /** `file:/path/kudo.db` (SQLite, the default: `file:<KUDO_DATA_DIR>/kudo.db`). See prisma/README.md for PostgreSQL. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^file:.+/, 'must be a SQLite URL such as file:/var/lib/kudo/kudo.db (see prisma/README.md)')
-    .optional(),
+  /**
+   * The database: `file:/path/kudo.db` (SQLite, the default: `file:<KUDO_DATA_DIR>/kudo.db`) or
+   * `postgresql://user:password@host:5432/kudo` (PostgreSQL; several control planes may share it).
+   * KUDO_DATABASE_URL wins over DATABASE_URL. See docs/install.md.
+   */
+  KUDO_DATABASE_URL: ZDatabaseUrl.optional(),
+  DATABASE_URL: ZDatabaseUrl.optional(),
   /**
    * A copy of prisma/migrations that the control plane applies at start without the Prisma CLI (the
    * packaged control plane sets it to its own migrations/). Unset: `prisma migrate deploy` in the repository.
@@ -63,7 +72,18 @@ export type TlsMode =
   | { mode: 'files'; certificateFile: string; keyFile: string }
   | { mode: 'ca'; names: string[] };
 
-export type Env = z.output<typeof ZEnv> & { databaseUrl: string; dataDir: string; tls: TlsMode };
+/** Which database a URL is for (the Prisma client, migrations and locks differ per provider). */
+export type DatabaseProvider = 'sqlite' | 'postgresql';
+
+export const toDatabaseProvider = (databaseUrl: string): DatabaseProvider =>
+  databaseUrl.startsWith('file:') ? 'sqlite' : 'postgresql';
+
+export type Env = z.output<typeof ZEnv> & {
+  databaseUrl: string;
+  databaseProvider: DatabaseProvider;
+  dataDir: string;
+  tls: TlsMode;
+};
 
 const readTlsMode = (env: z.output<typeof ZEnv>): TlsMode => {
   const { KUDO_TLS_CERT_FILE: certificateFile, KUDO_TLS_KEY_FILE: keyFile } = env;
@@ -92,10 +112,13 @@ export const readEnv = (source: Record<string, string | undefined> = process.env
       `invalid environment: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
     );
   const dataDir = resolve(result.data.KUDO_DATA_DIR);
+  const databaseUrl =
+    result.data.KUDO_DATABASE_URL ?? result.data.DATABASE_URL ?? `file:${resolve(dataDir, 'kudo.db')}`;
   return {
     ...result.data,
     dataDir,
-    databaseUrl: result.data.DATABASE_URL ?? `file:${resolve(dataDir, 'kudo.db')}`,
+    databaseUrl,
+    databaseProvider: toDatabaseProvider(databaseUrl),
     KUDO_MIGRATIONS_DIR: result.data.KUDO_MIGRATIONS_DIR && resolve(result.data.KUDO_MIGRATIONS_DIR),
     tls: readTlsMode(result.data),
   };

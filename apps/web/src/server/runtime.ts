@@ -1,8 +1,7 @@
 import { type Env, readEnv } from '../env.js';
 import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
-import { applyMigrations } from './db/apply-migrations.js';
 import { createDatabase } from './db/database.js';
-import { migrateDatabase } from './db/migrate-database.js';
+import { runMigrations } from './db/run-migrations.js';
 import { createEventBus } from './events/event-bus.js';
 import { createOperationFeed } from './events/operation-feed.js';
 import { createKeyedLock } from './locks/keyed-lock.js';
@@ -20,9 +19,8 @@ type Runtime = { env: Env; services: Services; stop: () => Promise<void> };
 const startRuntime = async (): Promise<Runtime> => {
   const env = readEnv();
   const logger = createLogger({ level: env.LOG_LEVEL });
-  if (env.KUDO_MIGRATIONS_DIR)
-    applyMigrations({ databaseUrl: env.databaseUrl, directory: env.KUDO_MIGRATIONS_DIR });
-  else await migrateDatabase({ databaseUrl: env.databaseUrl });
+  // KUDO_MIGRATIONS_DIR: the packaged control plane's copy; unset: the provider's directory in the repository.
+  await runMigrations({ databaseUrl: env.databaseUrl, directory: env.KUDO_MIGRATIONS_DIR });
   const db = createDatabase({ databaseUrl: env.databaseUrl });
   const authority = openClusterAuthority({ directory: env.dataDir });
   const services = createServices({

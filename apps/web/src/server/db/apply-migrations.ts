@@ -1,9 +1,15 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import Sqlite from 'better-sqlite3';
 import { WebError } from '../errors/web-error.js';
 import { ensureDatabaseDirectory, protectDatabaseFile, toSqliteFile } from './database-file.js';
+import {
+  type MigrationRecord,
+  planMigrations,
+  readMigrationFiles,
+  toMigrationError,
+} from './migration-files.js';
+
+export { readMigrationFiles } from './migration-files.js';
 
 /**
  * Prisma's own bookkeeping table, as `prisma migrate deploy` creates it on SQLite: a database migrated
@@ -20,76 +26,75 @@ const createBookkeeping = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
 )`;
 
-type MigrationRow = { migration_name: string; finished_at: string | null; rolled_back_at: string | null };
+type MigrationRow = {
+  migration_name: string;
+  checksum: string;
+  finished_at: string | null;
+  rolled_back_at: string | null;
+};
 
 /** A timestamp as Prisma writes it in `_prisma_migrations` (`2026-12-07T19:08:39.421+00:00`). */
 const toPrismaTimestamp = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
-/** The migrations of a Prisma migrations directory, oldest first: name, SQL and Prisma's checksum of it. */
-export const readMigrationFiles = ({ directory }: { directory: string }) => {
-  if (!existsSync(join(directory, 'migration_lock.toml')))
-    throw new WebError({
-      code: 'INTERNAL',
-      message: `${directory} is not a Prisma migrations directory (no migration_lock.toml)`,
-    });
-  return readdirSync(directory, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(directory, entry.name, 'migration.sql')))
-    .map((entry) => entry.name)
-    .sort()
-    .map((name) => {
-      const sql = readFileSync(join(directory, name, 'migration.sql'));
-      return { name, sql: sql.toString('utf8'), checksum: createHash('sha256').update(sql).digest('hex') };
-    });
-};
+const readRecords = (db: Sqlite.Database): MigrationRecord[] =>
+  (
+    db
+      .prepare('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"')
+      .all() as MigrationRow[]
+  ).map((row) => ({
+    name: row.migration_name,
+    checksum: row.checksum,
+    isFinished: row.finished_at !== null,
+    isRolledBack: row.rolled_back_at !== null,
+  }));
 
 /**
- * Brings a SQLite database to the migrations of `directory` (a copy of prisma/migrations) without the
- * Prisma CLI, as `prisma migrate deploy` does: each migration not yet applied runs once, in name order,
- * recorded in `_prisma_migrations` (checksum, start, end). It never generates or resets anything, and a
- * migration that failed earlier stops it until an admin resolves it. What the packaged control plane runs.
+ * Brings a SQLite database to the migrations of `directory` (prisma/migrations or a copy of it) without
+ * the Prisma CLI: each migration not yet applied runs once, in name order, in a transaction of its own
+ * (BEGIN IMMEDIATE: a second process migrating the same file waits, then finds it done), recorded in
+ * Prisma's `_prisma_migrations` (checksum, start, end). An applied migration whose file changed, or one
+ * that failed earlier, stops it (see planMigrations). Foreign keys are off while a migration runs (SQLite
+ * ignores that pragma inside a transaction, and a table rewrite must not cascade deletes) and checked
+ * before it commits.
  */
 export const applyMigrations = ({ databaseUrl, directory }: { databaseUrl: string; directory: string }) => {
-  const migrations = readMigrationFiles({ directory });
+  const files = readMigrationFiles({ directory });
   ensureDatabaseDirectory({ databaseUrl });
   const db = new Sqlite(toSqliteFile(databaseUrl), { timeout: 10_000 });
   try {
     protectDatabaseFile({ databaseUrl });
     db.exec(createBookkeeping);
-    const rows = db
-      .prepare('SELECT migration_name, finished_at, rolled_back_at FROM "_prisma_migrations"')
-      .all() as MigrationRow[];
-    const failed = rows.find((row) => row.finished_at === null && row.rolled_back_at === null);
-    if (failed)
-      throw new WebError({
-        code: 'INTERNAL',
-        message: `database migration ${failed.migration_name} failed earlier: fix the database and mark it with \`prisma migrate resolve\` (see prisma/README.md) before the control plane starts`,
-      });
-    const done = new Set(
-      rows
-        .filter((row) => row.finished_at !== null && row.rolled_back_at === null)
-        .map((row) => row.migration_name),
-    );
+    db.pragma('foreign_keys = OFF');
     const applied: string[] = [];
-    for (const migration of migrations.filter(({ name }) => !done.has(name))) {
-      const id = randomUUID();
-      db.prepare(
-        'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, ?, 0)',
-      ).run(id, migration.checksum, migration.name, toPrismaTimestamp(new Date()));
+    for (const file of planMigrations({ files, records: readRecords(db) })) {
+      db.exec('BEGIN IMMEDIATE');
       try {
-        db.exec(migration.sql);
+        // Another process may have applied it while this one waited for the write lock.
+        const isPending = planMigrations({ files: [file], records: readRecords(db) }).length > 0;
+        if (isPending) {
+          const id = randomUUID();
+          const startedAt = toPrismaTimestamp(new Date());
+          db.exec(file.sql);
+          const violations = db.pragma('foreign_key_check') as unknown[];
+          if (violations.length > 0)
+            throw new Error(
+              `${violations.length} rows break a foreign key: ${JSON.stringify(violations[0])}`,
+            );
+          db.prepare(
+            'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count) VALUES (?, ?, ?, ?, ?, 1)',
+          ).run(id, file.checksum, file.name, startedAt, toPrismaTimestamp(new Date()));
+          applied.push(file.name);
+        }
+        db.exec('COMMIT');
       } catch (error) {
-        db.prepare('UPDATE "_prisma_migrations" SET logs = ? WHERE id = ?').run(String(error), id);
-        throw new WebError({
-          code: 'INTERNAL',
-          message: `database migration ${migration.name} failed: ${error instanceof Error ? error.message : String(error)}`,
-          cause: error,
-        });
+        if (db.inTransaction) db.exec('ROLLBACK');
+        if (error instanceof WebError) throw error;
+        // Recorded as failed (as Prisma does): the next start stops until an admin has looked at it.
+        db.prepare(
+          'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, logs, started_at, applied_steps_count) VALUES (?, ?, ?, ?, ?, 0)',
+        ).run(randomUUID(), file.checksum, file.name, String(error), toPrismaTimestamp(new Date()));
+        throw toMigrationError({ name: file.name, error });
       }
-      db.prepare('UPDATE "_prisma_migrations" SET finished_at = ?, applied_steps_count = 1 WHERE id = ?').run(
-        toPrismaTimestamp(new Date()),
-        id,
-      );
-      applied.push(migration.name);
     }
     return { applied };
   } finally {

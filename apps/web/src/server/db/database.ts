@@ -1,5 +1,8 @@
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { toDatabaseProvider } from '../../env.js';
 import { PrismaClient } from '../../generated/prisma/client.js';
+import { PrismaClient as PostgresPrismaClient } from '../../generated/prisma-postgresql/client.js';
 import { ensureDatabaseDirectory, protectDatabaseFile } from './database-file.js';
 
 // The file helpers live apart (no Prisma client behind them: the packaged launcher uses them too).
@@ -10,10 +13,16 @@ export type Database = PrismaClient;
 export type DatabaseTransaction = Parameters<Parameters<Database['$transaction']>[0]>[0];
 
 /**
- * A Prisma client on the embedded SQLite database (its directory is created if missing).
- * PostgreSQL: see prisma/README.md (another generated client and the pg adapter, same services).
+ * A Prisma client on the database of `databaseUrl`: the embedded SQLite file (its directory created if
+ * missing) or PostgreSQL. Each provider has its own generated client (the query compiler is per provider),
+ * both from the one schema source (postgres-schema.ts): the same models and queries, so the services see one
+ * type. Only filters we do not use (e.g. case-insensitive `mode`) differ between the two.
  */
 export const createDatabase = ({ databaseUrl }: { databaseUrl: string }): Database => {
+  if (toDatabaseProvider(databaseUrl) === 'postgresql') {
+    const adapter = new PrismaPg({ connectionString: databaseUrl });
+    return new PostgresPrismaClient({ adapter }) as unknown as Database;
+  }
   ensureDatabaseDirectory({ databaseUrl });
   protectDatabaseFile({ databaseUrl });
   // A write waits (up to 10 s) for another one to finish instead of failing at once.
@@ -21,9 +30,12 @@ export const createDatabase = ({ databaseUrl }: { databaseUrl: string }): Databa
   return new PrismaClient({ adapter });
 };
 
+/** PostgreSQL names a mixed-case column quoted (`"ipAddr"`, from its `Key (...)` detail): the bare name. */
+const toColumnName = (field: unknown) => String(field).replace(/^"(.*)"$/, '$1');
+
 const readFields = (value: unknown): string[] | undefined => {
-  if (Array.isArray(value)) return value.map(String);
-  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.map(toColumnName);
+  if (typeof value === 'string') return [toColumnName(value)];
   return undefined;
 };
 
