@@ -7,49 +7,32 @@ type ChainRule = { table: TableName; chain: string; rule: string[] };
 
 const comment = (text: string) => ['-m', 'comment', '--comment', text];
 
+/** Only packets addressed to one of the node's own addresses. */
+const toLocalAddress = ['-m', 'addrtype', '--dst-type', 'LOCAL'];
+
+/** Only packets of connections in a conntrack state (e.g. `RELATED,ESTABLISHED`, `DNAT`). */
+const inState = (state: string) => ['-m', 'conntrack', '--ctstate', state];
+
+/** A jump from a built-in chain into one of ours, tagged with the target so it can be found and removed exactly. */
+const hookInto = ({
+  table,
+  chain,
+  target,
+  match = [],
+}: {
+  table: TableName;
+  chain: string;
+  target: string;
+  match?: readonly string[];
+}): ChainRule => ({ table, chain, rule: [...match, ...comment(comments.hook(target)), '-j', target] });
+
 /** Jumps from the built-in chains into ours, each tagged so it can be found and removed exactly. */
 export const nodeHooks: readonly ChainRule[] = [
-  {
-    table: 'filter',
-    chain: 'FORWARD',
-    rule: [...comment(comments.hook(chains.forward)), '-j', chains.forward],
-  },
-  {
-    table: 'filter',
-    chain: 'INPUT',
-    rule: [...comment(comments.hook(chains.input)), '-j', chains.input],
-  },
-  {
-    table: 'nat',
-    chain: 'PREROUTING',
-    rule: [
-      '-m',
-      'addrtype',
-      '--dst-type',
-      'LOCAL',
-      ...comment(comments.hook(chains.hostPorts)),
-      '-j',
-      chains.hostPorts,
-    ],
-  },
-  {
-    table: 'nat',
-    chain: 'OUTPUT',
-    rule: [
-      '-m',
-      'addrtype',
-      '--dst-type',
-      'LOCAL',
-      ...comment(comments.hook(chains.hostPorts)),
-      '-j',
-      chains.hostPorts,
-    ],
-  },
-  {
-    table: 'nat',
-    chain: 'POSTROUTING',
-    rule: [...comment(comments.hook(chains.postrouting)), '-j', chains.postrouting],
-  },
+  hookInto({ table: 'filter', chain: 'FORWARD', target: chains.forward }),
+  hookInto({ table: 'filter', chain: 'INPUT', target: chains.input }),
+  hookInto({ table: 'nat', chain: 'PREROUTING', target: chains.hostPorts, match: toLocalAddress }),
+  hookInto({ table: 'nat', chain: 'OUTPUT', target: chains.hostPorts, match: toLocalAddress }),
+  hookInto({ table: 'nat', chain: 'POSTROUTING', target: chains.postrouting }),
 ];
 
 /** Chains whose whole content follows from the node config: rewritten by every setupNode/setupIptables. */
@@ -73,98 +56,62 @@ export const renderNodeChainRules = ({
   uplinkInterface: uplink,
   protectedPorts,
 }: NodeConfig): ChainRule[] => {
-  const input = (rule: string[]): ChainRule => ({ table: 'filter', chain: chains.input, rule });
-  const forward = (rule: string[]): ChainRule => ({ table: 'filter', chain: chains.forward, rule });
-  const postrouting = (rule: string[]): ChainRule => ({ table: 'nat', chain: chains.postrouting, rule });
+  /** A rule of one of the node's chains: what it matches, why (its comment), and where it jumps. */
+  const ruleOf =
+    ({ table, chain }: { table: TableName; chain: string }) =>
+    ({
+      match,
+      why,
+      jump,
+    }: {
+      match: readonly string[];
+      why: string;
+      jump: readonly string[];
+    }): ChainRule => ({
+      table,
+      chain,
+      rule: [...match, ...comment(comments.node(why)), '-j', ...jump],
+    });
+  const input = ruleOf({ table: 'filter', chain: chains.input });
+  const forward = ruleOf({ table: 'filter', chain: chains.forward });
+  const postrouting = ruleOf({ table: 'nat', chain: chains.postrouting });
+  const toPorts = ['-p', 'tcp', '-m', 'multiport', '--dports', protectedPorts.join(',')];
   return [
     ...(protectedPorts.length > 0
       ? [
-          input([
-            '-i',
-            bridge,
-            '-p',
-            'tcp',
-            '-m',
-            'multiport',
-            '--dports',
-            protectedPorts.join(','),
-            ...comment(comments.node('instances may not reach node services')),
-            '-j',
-            'REJECT',
-            '--reject-with',
-            'tcp-reset',
-          ]),
+          input({
+            match: ['-i', bridge, ...toPorts],
+            why: 'instances may not reach node services',
+            jump: ['REJECT', '--reject-with', 'tcp-reset'],
+          }),
         ]
       : []),
-    forward(['-i', bridge, '-o', bridge, ...comment(comments.node('instance to instance')), '-j', 'ACCEPT']),
-    forward([
-      '-i',
-      bridge,
-      '!',
-      '-o',
-      bridge,
-      ...comment(comments.node('instance outbound')),
-      '-j',
-      'ACCEPT',
-    ]),
-    forward([
-      '-o',
-      bridge,
-      '-m',
-      'conntrack',
-      '--ctstate',
-      'RELATED,ESTABLISHED',
-      ...comment(comments.node('replies to instances')),
-      '-j',
-      'ACCEPT',
-    ]),
-    forward([
-      '-o',
-      bridge,
-      '-m',
-      'conntrack',
-      '--ctstate',
-      'DNAT',
-      ...comment(comments.node('port mappings')),
-      '-j',
-      'ACCEPT',
-    ]),
-    forward(['-o', bridge, ...comment(comments.node('other nodes')), '-j', chains.clusterForward]),
-    forward(['-o', bridge, ...comment(comments.node('drop unsolicited inbound')), '-j', 'DROP']),
-    postrouting([
-      '-s',
-      subnet,
-      '-d',
-      subnet,
-      '-o',
-      bridge,
-      '-m',
-      'conntrack',
-      '--ctstate',
-      'DNAT',
-      ...comment(comments.node('hairpin port mappings')),
-      '-j',
-      'MASQUERADE',
-    ]),
-    postrouting([
-      '-s',
-      '127.0.0.0/8',
-      '-o',
-      bridge,
-      ...comment(comments.node('port mappings from localhost')),
-      '-j',
-      'MASQUERADE',
-    ]),
-    postrouting([
-      '-s',
-      subnet,
-      '-o',
-      uplink,
-      ...comment(comments.node('cluster traffic keeps its source')),
-      '-j',
-      chains.clusterNat,
-    ]),
-    postrouting(['-s', subnet, '-o', uplink, ...comment(comments.node('outbound nat')), '-j', 'MASQUERADE']),
+    forward({ match: ['-i', bridge, '-o', bridge], why: 'instance to instance', jump: ['ACCEPT'] }),
+    forward({ match: ['-i', bridge, '!', '-o', bridge], why: 'instance outbound', jump: ['ACCEPT'] }),
+    forward({
+      match: ['-o', bridge, ...inState('RELATED,ESTABLISHED')],
+      why: 'replies to instances',
+      jump: ['ACCEPT'],
+    }),
+    forward({ match: ['-o', bridge, ...inState('DNAT')], why: 'port mappings', jump: ['ACCEPT'] }),
+    forward({ match: ['-o', bridge], why: 'other nodes', jump: [chains.clusterForward] }),
+    forward({ match: ['-o', bridge], why: 'drop unsolicited inbound', jump: ['DROP'] }),
+    postrouting({
+      match: ['-s', subnet, '-d', subnet, '-o', bridge, ...inState('DNAT')],
+      why: 'hairpin port mappings',
+      jump: ['MASQUERADE'],
+    }),
+    postrouting({
+      match: ['-s', '127.0.0.0/8', '-o', bridge],
+      why: 'port mappings from localhost',
+      jump: ['MASQUERADE'],
+    }),
+    postrouting({
+      match: ['-s', subnet, '-o', uplink],
+      why: 'cluster traffic keeps its source',
+      jump: [chains.clusterNat],
+    }),
+    postrouting({ match: ['-s', subnet, '-o', uplink], why: 'outbound nat', jump: ['MASQUERADE'] }),
   ];
 };
 

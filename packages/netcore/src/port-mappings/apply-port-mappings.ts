@@ -6,18 +6,14 @@ import type { SavedTables } from '../kernel/saved-rules.js';
 import type { createUndoStack } from '../kernel/undo-stack.js';
 import type { TPort } from '../schemas.js';
 import { flushUdpFlows } from './conntrack.js';
-import { findHostPortConflict, renderPortMappingsScript } from './port-mapping-rules.js';
+import {
+  findHostPortConflict,
+  type HostPortRequest,
+  renderPortMappingsScript,
+} from './port-mapping-rules.js';
 
 /** Refuses, before anything changes, a host port that another instance of the node already maps. */
-export const assertHostPortsFree = ({
-  saved,
-  instanceId,
-  ports,
-}: {
-  saved: SavedTables;
-  instanceId: string;
-  ports: readonly TPort[];
-}) => {
+export const assertHostPortsFree = ({ saved, instanceId, ports }: HostPortRequest) => {
   const conflict = findHostPortConflict({ saved, instanceId, ports });
   if (conflict)
     throw new NetcoreError({

@@ -101,16 +101,11 @@ const listTakenHostPorts = (saved: SavedTables) => {
   return taken;
 };
 
+/** The host ports an instance asks for, and the node's tables they are checked against. */
+export type HostPortRequest = { saved: SavedTables; instanceId: string; ports: readonly TPort[] };
+
 /** The first requested host port already taken by another instance on the node, with its index. */
-export const findHostPortConflict = ({
-  saved,
-  instanceId,
-  ports,
-}: {
-  saved: SavedTables;
-  instanceId: string;
-  ports: readonly TPort[];
-}) => {
+export const findHostPortConflict = ({ saved, instanceId, ports }: HostPortRequest) => {
   const taken = listTakenHostPorts(saved);
   const isTaken = (port: TPort) => {
     const owner = taken.get(formatPortKey(port));
