@@ -13,7 +13,9 @@ export {
   formatFieldIssue,
   hasInputIssues,
   type InputIssue,
+  parseWithSchema,
   readFirstIssue,
+  type SchemaInput,
 } from './validate.js';
 
 /**

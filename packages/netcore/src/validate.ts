@@ -37,15 +37,27 @@ export const readFirstIssue = ({ issues }: { issues: readonly InputIssue[] }): F
 /** `field: reason`, or the reason alone when no field is to blame: how every layer words a refusal. */
 export const formatFieldIssue = ({ field, reason }: FieldIssue) => (field ? `${field}: ${reason}` : reason);
 
-/** Parses an input with its schema; the first problem becomes a NetcoreError naming the field. */
-export const parseInput = <Schema extends z.ZodType>({
+/** An input to parse once, at a boundary, with the schema of what it must be. */
+export type SchemaInput<Schema extends z.ZodType> = { schema: Schema; input: unknown };
+
+/**
+ * Parses an input with its schema; the first problem is thrown as the error of the layer that parses
+ * (`refuse` makes it from the field issue and the ZodError).
+ */
+export const parseWithSchema = <Schema extends z.ZodType>({
   schema,
   input,
-}: {
-  schema: Schema;
-  input: unknown;
-}): z.output<Schema> => {
+  refuse,
+}: SchemaInput<Schema> & { refuse: (refusal: { issue: FieldIssue; cause: z.ZodError }) => Error }) => {
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new NetcoreError({ code: 'INVALID_INPUT', ...readFirstIssue(result.error), cause: result.error });
+  if (result.success) return result.data as z.output<Schema>;
+  throw refuse({ issue: readFirstIssue(result.error), cause: result.error });
 };
+
+/** Parses an input with its schema; the first problem becomes a NetcoreError naming the field. */
+export const parseInput = <Schema extends z.ZodType>({ schema, input }: SchemaInput<Schema>) =>
+  parseWithSchema({
+    schema,
+    input,
+    refuse: ({ issue, cause }) => new NetcoreError({ code: 'INVALID_INPUT', ...issue, cause }),
+  });
