@@ -22,7 +22,8 @@ export default defineConfig({
             'apps/*/src/**/*.integration.test.ts',
             'apps/*/e2e/**/*.integration.test.ts',
           ],
-          exclude: ['**/node_modules/**'],
+          // Replicas need a shared database with locks across processes: integration-postgresql runs it.
+          exclude: ['**/node_modules/**', 'apps/web/src/server/replicas.integration.test.ts'],
           globalSetup: ['packages/netcore/src/testing/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 60_000,

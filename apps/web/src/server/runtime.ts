@@ -2,9 +2,8 @@ import { type Env, readEnv } from '../env.js';
 import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
 import { createDatabase } from './db/database.js';
 import { runMigrations } from './db/run-migrations.js';
-import { createEventBus } from './events/event-bus.js';
 import { createOperationFeed } from './events/operation-feed.js';
-import { createKeyedLock } from './locks/keyed-lock.js';
+import { createCoordination } from './locks/coordination.js';
 import { createLogger } from './logger.js';
 import { isSerialNumberRevoked } from './pki/agent-certificates.js';
 import { openClusterAuthority } from './pki/cluster-authority.js';
@@ -22,6 +21,7 @@ const startRuntime = async (): Promise<Runtime> => {
   // KUDO_MIGRATIONS_DIR: the packaged control plane's copy; unset: the provider's directory in the repository.
   await runMigrations({ databaseUrl: env.databaseUrl, directory: env.KUDO_MIGRATIONS_DIR });
   const db = createDatabase({ databaseUrl: env.databaseUrl });
+  const { nodeLock, events } = await createCoordination({ databaseUrl: env.databaseUrl, logger });
   const authority = openClusterAuthority({ directory: env.dataDir });
   const services = createServices({
     db,
@@ -32,9 +32,9 @@ const startRuntime = async (): Promise<Runtime> => {
         isRevoked: (serialNumber) => isSerialNumberRevoked({ db, serialNumber }),
       },
     }),
-    events: createEventBus(),
+    events,
     operations: createOperationFeed(),
-    nodeLock: createKeyedLock(),
+    nodeLock,
     logger,
     authority,
   });
@@ -55,6 +55,7 @@ const startRuntime = async (): Promise<Runtime> => {
     services,
     stop: async () => {
       await Promise.all([monitor?.stop(), relay.stop(), renewal.stop()]);
+      await Promise.all([nodeLock.close(), events.close()]);
       await db.$disconnect();
     },
   };

@@ -13,15 +13,12 @@ export type ClusterEvent = {
   durationMs: number;
 };
 
-/**
- * In-process fan-out of cluster events. The audit log is the durable record; the bus only tells live
- * subscribers that a new entry exists.
- */
-export const createEventBus = () => {
+/** This process's live subscribers: `deliver` hands an event to each of them. */
+export const createLocalFanOut = () => {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   return {
-    publish: (event: ClusterEvent) => {
+    deliver: (event: ClusterEvent) => {
       emitter.emit('event', event);
     },
     /** Live events until `signal` aborts. */
@@ -36,4 +33,19 @@ export const createEventBus = () => {
   };
 };
 
-export type EventBus = ReturnType<typeof createEventBus>;
+export type EventBus = {
+  /** Tells every live subscriber (of every control plane sharing the database) about a new audit entry. */
+  publish: (event: ClusterEvent) => void;
+  /** Live events until `signal` aborts. */
+  listen: ({ signal }: { signal?: AbortSignal }) => AsyncGenerator<ClusterEvent>;
+  close: () => Promise<void>;
+};
+
+/**
+ * In-process fan-out of cluster events (one control plane: SQLite). The audit log is the durable record;
+ * the bus only tells live subscribers that a new entry exists. PostgreSQL: postgres-event-bus.ts.
+ */
+export const createEventBus = (): EventBus => {
+  const fanOut = createLocalFanOut();
+  return { publish: fanOut.deliver, listen: fanOut.listen, close: async () => {} };
+};

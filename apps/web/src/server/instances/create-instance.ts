@@ -46,6 +46,8 @@ const allocateInstance = async ({
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await deps.db.$transaction(async (tx) => {
+        // Other control planes on the database allocate on this node only after this transaction.
+        await deps.nodeLock.serializeAllocation({ tx, key: `node:${nodeId}` });
         const node = await readNodeRecord({ db: tx, nodeId });
         if (node.removeRequestedAt)
           throw new WebError({

@@ -1,10 +1,23 @@
+import type { DatabaseTransaction } from '../db/database.js';
+
+export type KeyedLock = {
+  /** Runs `work` while no other work holding `key` (a node id) runs, in any control plane. */
+  run: <T>({ key, work }: { key: string; work: () => Promise<T> }) => Promise<T>;
+  /**
+   * Inside an allocating transaction: waits until no other transaction allocating under `key` (addresses
+   * and host ports of a node, the cluster's subnets) is running, until this one ends.
+   */
+  serializeAllocation: ({ tx, key }: { tx: DatabaseTransaction; key: string }) => Promise<void>;
+  close: () => Promise<void>;
+};
+
 /**
  * One queue per key (a node id): work on the same node never interleaves in this process, so a reboot
  * re-apply cannot resurrect an instance being deleted. Work on different nodes runs in parallel.
  */
-export const createKeyedLock = () => {
+export const createQueues = () => {
   const tails = new Map<string, Promise<unknown>>();
-  const run = <T>({ key, work }: { key: string; work: () => Promise<T> }): Promise<T> => {
+  return <T>({ key, work }: { key: string; work: () => Promise<T> }): Promise<T> => {
     const previous = tails.get(key) ?? Promise.resolve();
     const result = previous.then(work, work);
     const tail = result.then(
@@ -17,7 +30,15 @@ export const createKeyedLock = () => {
     });
     return result;
   };
-  return { run };
 };
 
-export type KeyedLock = ReturnType<typeof createKeyedLock>;
+/**
+ * The lock of a control plane alone on its database (SQLite): queues in this process. Allocations need
+ * nothing more: SQLite runs one writing transaction at a time, and a lost race is a unique violation the
+ * allocators retry.
+ */
+export const createKeyedLock = (): KeyedLock => ({
+  run: createQueues(),
+  serializeAllocation: async () => {},
+  close: async () => {},
+});

@@ -113,6 +113,7 @@ export const registerNode = async ({
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await deps.db.$transaction(async (tx) => {
+        await deps.nodeLock.serializeAllocation({ tx, key: 'cluster:subnets' });
         const plan = await readClusterPlan({ db: tx });
         const usedSubnets = (await tx.node.findMany({ select: { subnet: true } })).map(
           ({ subnet }) => subnet,

@@ -32,6 +32,7 @@ const replaceMappings = async ({
 }) => {
   try {
     await deps.db.$transaction(async (tx) => {
+      await deps.nodeLock.serializeAllocation({ tx, key: `node:${nodeId}` });
       const taken = await tx.portMapping.findMany({
         where: { nodeId },
         select: { protocol: true, hostPort: true, instanceId: true },

@@ -5,9 +5,9 @@ import { pino } from 'pino';
 import type { AgentGateway } from '../agents/agent-gateway.js';
 import type { SessionUser } from '../auth/session.js';
 import type { Database } from '../db/database.js';
-import { createEventBus } from '../events/event-bus.js';
+import { createEventBus, type EventBus } from '../events/event-bus.js';
 import { createOperationFeed } from '../events/operation-feed.js';
-import { createKeyedLock } from '../locks/keyed-lock.js';
+import { createKeyedLock, type KeyedLock } from '../locks/keyed-lock.js';
 import { type ClusterAuthority, openClusterAuthority } from '../pki/cluster-authority.js';
 import { createServices } from '../services.js';
 import { createCaller } from '../trpc/root.js';
@@ -24,17 +24,22 @@ export const createTestControlPlane = ({
   db,
   gateway,
   authority = openClusterAuthority({ directory: join(tmpdir(), `kudo-web-test-ca-${randomUUID()}`) }),
+  events = createEventBus(),
+  nodeLock = createKeyedLock(),
 }: {
   db: Database;
   gateway: AgentGateway;
   authority?: ClusterAuthority;
+  /** A replica's bus and lock on a shared database (locks/coordination.ts); default: this process's own. */
+  events?: EventBus;
+  nodeLock?: KeyedLock;
 }) => {
   const deps = {
     db,
     gateway,
-    events: createEventBus(),
+    events,
     operations: createOperationFeed(),
-    nodeLock: createKeyedLock(),
+    nodeLock,
     logger: pino({ level: 'silent' }),
     authority,
   };

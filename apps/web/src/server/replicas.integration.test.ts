@@ -1,0 +1,104 @@
+import { runIn } from '@kudo/netcore/testing';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
+import { pino } from 'pino';
+import { beforeAll, expect, it } from 'vitest';
+import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
+import { createDatabase } from './db/database.js';
+import { createCoordination } from './locks/coordination.js';
+import { useTestCluster } from './testing/test-cluster.js';
+import { createTestControlPlane } from './testing/test-services.js';
+
+/** The node's DNAT rules of our host-ports chain: one per port mapping. */
+const readHostPortRules = async (namespace: string) =>
+  (await runIn({ namespace, command: ['iptables-save', '-t', 'nat'] }))
+    .split('\n')
+    .filter((line) => line.startsWith('-A KUDO-HOSTPORTS') && line.includes('-j DNAT'));
+
+/**
+ * Two control-plane replicas (each with its own Prisma client, advisory locks and LISTEN connection, as two
+ * processes would have) on one PostgreSQL database, driving one 3-node lab through real agents. Only in the
+ * integration-postgresql project: SQLite is one control plane by design.
+ */
+describeWithNamespaces('two control-plane replicas on one PostgreSQL database', () => {
+  const cluster = useTestCluster({ nodeCount: 3 });
+  const replicas: ReturnType<typeof createTestControlPlane>[] = [];
+  const replica = (index: number) => {
+    const found = replicas[index];
+    if (!found) throw new Error(`replica ${index} is not started`);
+    return found;
+  };
+
+  beforeAll(async () => {
+    const { databaseUrl } = cluster().database;
+    for (const _ of [0, 1]) {
+      const db = createDatabase({ databaseUrl });
+      const { nodeLock, events } = await createCoordination({
+        databaseUrl,
+        logger: pino({ level: 'silent' }),
+      });
+      cluster().onStop(async () => {
+        await Promise.all([nodeLock.close(), events.close()]);
+        await db.$disconnect();
+      });
+      // The cluster CA is shared configuration, like the session secret: every replica signs with it.
+      replicas.push(
+        createTestControlPlane({
+          db,
+          gateway: createTrpcAgentGateway({ timeoutMs: 30_000 }),
+          authority: cluster().plane.deps.authority,
+          nodeLock,
+          events,
+        }),
+      );
+    }
+    for (const [index, name] of ['node1', 'node2', 'node3'].entries())
+      await replica(index % 2).admin.node.add(cluster().toAddRequest(name));
+  });
+
+  it('100 concurrent creations split across both replicas: no address or host port given twice', async () => {
+    // Instances i and i+3 (same node, same host port) go to different replicas: exactly one of them wins.
+    const requests = Array.from({ length: 100 }, (_, index) => ({
+      replica: index % 2,
+      request: {
+        nodeId: `node${(index % 3) + 1}`,
+        instanceId: `replica-${index}`,
+        ports: [{ hostPort: 30_000 + Math.floor(index / 6), instancePort: 80, protocol: 'tcp' as const }],
+      },
+    }));
+    const results = await Promise.allSettled(
+      requests.map(({ replica: index, request }) => replica(index).admin.instance.create(request)),
+    );
+    const created = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const refusals = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+    expect(created).toHaveLength(51);
+    expect(refusals.map((error) => (error as { code?: string }).code)).toEqual(Array(49).fill('CONFLICT'));
+    expect(created.every(({ status }) => status === 'running')).toBe(true);
+
+    const instances = await replica(1).viewer.instance.list();
+    expect(instances).toHaveLength(51);
+    expect(new Set(instances.map(({ ipAddr }) => ipAddr)).size).toBe(51);
+    const mappings = await replica(0).viewer.portMapping.list();
+    const hostPorts = mappings.map(({ nodeId, protocol, hostPort }) => `${nodeId}/${protocol}/${hostPort}`);
+    expect(new Set(hostPorts).size).toBe(51);
+    for (const { name, namespace } of cluster().lab.nodes) {
+      const onNode = instances.filter(({ nodeId }) => nodeId === name).map(({ id }) => id);
+      const rules = await readHostPortRules(namespace);
+      expect(rules).toHaveLength(onNode.length);
+      expect(rules.map((rule) => /kudo:instance=([^"\s]+)/.exec(rule)?.[1]).sort()).toEqual(onNode.sort());
+      expect((await replica(0).viewer.inspection.inspect({ nodeId: name })).items).toEqual([]);
+    }
+  });
+
+  it('a change made through replica A reaches a subscriber of replica B live', async () => {
+    const stop = new AbortController();
+    const events = replica(1).services.events.follow({ signal: stop.signal });
+    const first = events.next(); // subscribes now: anything published from here on is queued for us
+    const created = await replica(0).admin.instance.create({ nodeId: 'node2', instanceId: 'seen-by-b' });
+    expect(created.status).toBe('running');
+    let next = await first;
+    while (!next.done && !(next.value.action === 'instance.create' && next.value.targetId === 'seen-by-b'))
+      next = await events.next();
+    stop.abort();
+    expect(next.value).toMatchObject({ action: 'instance.create', targetId: 'seen-by-b', result: 'ok' });
+  });
+});
