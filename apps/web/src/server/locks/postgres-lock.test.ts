@@ -1,0 +1,89 @@
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDatabase } from '../db/database.js';
+import { runMigrations } from '../db/run-migrations.js';
+import { createEmptyTestDatabase, readTestProvider } from '../testing/test-database.js';
+import { createPostgresLock } from './postgres-lock.js';
+
+/** Waits (no deadline of its own: the test's timeout) until a session waits for an advisory lock. */
+const waitForAdvisoryWaiter = async (databaseUrl: string) => {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (;;) {
+      const { rows } = await client.query(
+        "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+      );
+      if (rows[0].waiting > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await client.end();
+  }
+};
+
+/** The lock of two replicas (two lock instances, as two processes have) on one PostgreSQL database. */
+describe.runIf(readTestProvider() === 'postgresql')('the PostgreSQL node lock', () => {
+  let database: Awaited<ReturnType<typeof createEmptyTestDatabase>>;
+  beforeEach(async () => {
+    database = await createEmptyTestDatabase();
+    await runMigrations({ databaseUrl: database.databaseUrl, from: import.meta.dirname });
+  });
+  afterEach(() => database.drop());
+
+  it('keeps work on one node of another replica waiting until the holder is done', async () => {
+    const [a, b] = [database, database].map(({ databaseUrl }) => createPostgresLock({ databaseUrl }));
+    if (!a || !b) throw new Error('two locks expected');
+    const order: string[] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = a.run({
+      key: 'node1',
+      work: async () => {
+        order.push('a starts');
+        await held;
+        order.push('a ends');
+      },
+    });
+    const second = b.run({ key: 'node1', work: async () => order.push('b runs') });
+    await waitForAdvisoryWaiter(database.databaseUrl);
+    expect(order).toEqual(['a starts']);
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['a starts', 'a ends', 'b runs']);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('serialises allocating transactions of two replicas on one key', async () => {
+    const locks = [createPostgresLock(database), createPostgresLock(database)];
+    const dbs = [createDatabase(database), createDatabase(database)];
+    const order: string[] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = dbs[0]?.$transaction(async (tx) => {
+      await locks[0]?.serializeAllocation({ tx, key: 'node:node1' });
+      order.push('a allocates');
+      await held;
+    });
+    await waitForOrder(order);
+    const second = dbs[1]?.$transaction(async (tx) => {
+      await locks[1]?.serializeAllocation({ tx, key: 'node:node1' });
+      order.push('b allocates');
+    });
+    await waitForAdvisoryWaiter(database.databaseUrl);
+    expect(order).toEqual(['a allocates']);
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['a allocates', 'b allocates']);
+    await Promise.all([...locks.map((lock) => lock.close()), ...dbs.map((db) => db.$disconnect())]);
+  });
+});
+
+/** Until the first transaction holds its lock. */
+const waitForOrder = async (order: string[]) => {
+  while (order.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+};
