@@ -1,5 +1,6 @@
 import { ZNodeIdRequest, ZSetupNodeRequest } from '@kudo/netcore';
 import { authedProcedure, createRouter } from '../trpc.js';
+import { netcoreMutation } from './netcore-mutation.js';
 
 /** The node itself: its bridge, forwarding and rules. */
 export const nodeRouter = createRouter({
@@ -14,18 +15,6 @@ export const nodeRouter = createRouter({
         }),
     }),
   ),
-  setupIptables: authedProcedure.input(ZNodeIdRequest).mutation(({ ctx, input }) =>
-    ctx.services.operations.runMutation({
-      operation: 'setupIptables',
-      input,
-      work: () => ctx.services.netcore.setupIptables(input),
-    }),
-  ),
-  cleanNode: authedProcedure.input(ZNodeIdRequest).mutation(({ ctx, input }) =>
-    ctx.services.operations.runMutation({
-      operation: 'cleanNode',
-      input,
-      work: () => ctx.services.netcore.cleanNode(input),
-    }),
-  ),
+  setupIptables: netcoreMutation({ operation: 'setupIptables', schema: ZNodeIdRequest }),
+  cleanNode: netcoreMutation({ operation: 'cleanNode', schema: ZNodeIdRequest }),
 });
