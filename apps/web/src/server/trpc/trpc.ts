@@ -1,5 +1,6 @@
 import { formatFieldIssue, hasInputIssues, readFirstIssue } from '@kudo/netcore';
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from '@trpc/server';
+import type { z } from 'zod';
 import type { SessionUser } from '../auth/session.js';
 import { readSessionUser } from '../auth/session.js';
 import { isWebError, toWebError, type WebErrorCode } from '../errors/web-error.js';
@@ -96,3 +97,19 @@ export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
     });
   return next({ ctx });
 });
+
+/**
+ * An admin's change, as every change procedure is: the request parsed with `schema`, then the service
+ * function `pick` names, called with it and the admin's name (the audit log's actor).
+ */
+export const adminChange = <Schema extends z.ZodType, Result>({
+  schema,
+  pick,
+}: {
+  schema: Schema;
+  pick: (services: Services) => (change: { actor: string; request: z.output<Schema> }) => Promise<Result>;
+}) =>
+  adminProcedure.input(schema).mutation(({ ctx, input }) =>
+    // tRPC infers the input of a generic schema lazily; it is the schema's output.
+    pick(ctx.services)({ actor: ctx.user.name, request: input as z.output<Schema> }),
+  );

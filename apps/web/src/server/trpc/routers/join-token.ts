@@ -1,5 +1,5 @@
 import { ZCreateJoinTokenRequest, ZJoinTokenIdRequest } from '../../join/join-tokens.js';
-import { adminProcedure, createRouter, protectedProcedure } from '../trpc.js';
+import { adminChange, createRouter, protectedProcedure } from '../trpc.js';
 
 /**
  * Join tokens: how a new machine joins the cluster (`kudo-agent join`). Only admins make or revoke one (a
@@ -8,13 +8,9 @@ import { adminProcedure, createRouter, protectedProcedure } from '../trpc.js';
  */
 export const joinTokenRouter = createRouter({
   /** A new token; the answer is the only time the token itself is seen. */
-  create: adminProcedure
-    .input(ZCreateJoinTokenRequest)
-    .mutation(({ ctx, input }) => ctx.services.join.createToken({ actor: ctx.user.name, request: input })),
+  create: adminChange({ schema: ZCreateJoinTokenRequest, pick: (services) => services.join.createToken }),
   list: protectedProcedure.query(({ ctx }) => ctx.services.join.listTokens()),
-  revoke: adminProcedure
-    .input(ZJoinTokenIdRequest)
-    .mutation(({ ctx, input }) => ctx.services.join.revokeToken({ actor: ctx.user.name, request: input })),
+  revoke: adminChange({ schema: ZJoinTokenIdRequest, pick: (services) => services.join.revokeToken }),
   /** The cluster CA's certificate and its fingerprint, for the join command's `--ca-hash`. */
   ca: protectedProcedure.query(({ ctx }) => ctx.services.join.readCa()),
 });
