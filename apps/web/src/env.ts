@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -28,6 +29,11 @@ const ZEnv = z.object({
    * packaged control plane sets it to its own migrations/). Unset: `prisma migrate deploy` in the repository.
    */
   KUDO_MIGRATIONS_DIR: z.string().min(1).optional(),
+  /**
+   * This control plane's name among replicas sharing a PostgreSQL database (the holder of a lease, such as
+   * the health monitor's). Default: the host name and KUDO_DATA_DIR; two replicas on one host need two.
+   */
+  KUDO_REPLICA_ID: z.string().min(1).optional(),
   /** How often every agent is asked for its health (and its node inspected for drift). 0 turns polling off. */
   KUDO_HEALTH_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   /** How long a call to an agent may take before the node counts as unreachable. */
@@ -81,6 +87,8 @@ export const toDatabaseProvider = (databaseUrl: string): DatabaseProvider =>
 export type Env = z.output<typeof ZEnv> & {
   databaseUrl: string;
   databaseProvider: DatabaseProvider;
+  /** KUDO_REPLICA_ID or its default. */
+  replicaId: string;
   dataDir: string;
   tls: TlsMode;
 };
@@ -119,6 +127,7 @@ export const readEnv = (source: Record<string, string | undefined> = process.env
     dataDir,
     databaseUrl,
     databaseProvider: toDatabaseProvider(databaseUrl),
+    replicaId: result.data.KUDO_REPLICA_ID ?? `${hostname()}:${dataDir}`,
     KUDO_MIGRATIONS_DIR: result.data.KUDO_MIGRATIONS_DIR && resolve(result.data.KUDO_MIGRATIONS_DIR),
     tls: readTlsMode(result.data),
   };

@@ -4,6 +4,7 @@ import { createDatabase } from './db/database.js';
 import { runMigrations } from './db/run-migrations.js';
 import { createOperationFeed } from './events/operation-feed.js';
 import { createCoordination } from './locks/coordination.js';
+import { createMonitorDuty } from './locks/lease.js';
 import { createLogger } from './logger.js';
 import { isSerialNumberRevoked } from './pki/agent-certificates.js';
 import { openClusterAuthority } from './pki/cluster-authority.js';
@@ -38,11 +39,19 @@ const startRuntime = async (): Promise<Runtime> => {
     logger,
     authority,
   });
+  // Replicas on PostgreSQL: the one holding the monitor's lease checks the nodes and resumes what a stopped
+  // control plane left; the others take over once it stops renewing (three intervals, at least 30 s).
+  const duty = createMonitorDuty({
+    db,
+    databaseUrl: env.databaseUrl,
+    holder: env.replicaId,
+    ttlMs: Math.max(30_000, 3 * env.KUDO_HEALTH_INTERVAL_MS),
+  });
   // Pending changes (an interrupted addition, creation or deletion) are run by the monitor's first check.
-  await services.resumeInterruptedChanges();
+  if (await duty.isOnDuty()) await services.resumeInterruptedChanges();
   const monitor =
     env.KUDO_HEALTH_INTERVAL_MS > 0
-      ? services.startHealthMonitor({ intervalMs: env.KUDO_HEALTH_INTERVAL_MS })
+      ? services.startHealthMonitor({ intervalMs: env.KUDO_HEALTH_INTERVAL_MS, isOnDuty: duty.isOnDuty })
       : undefined;
   const relay = services.startEventRelay();
   const renewal = services.startCertificateRenewal({ intervalMs: 3_600_000 });
@@ -55,6 +64,7 @@ const startRuntime = async (): Promise<Runtime> => {
     services,
     stop: async () => {
       await Promise.all([monitor?.stop(), relay.stop(), renewal.stop()]);
+      await duty.leave();
       await Promise.all([nodeLock.close(), events.close()]);
       await db.$disconnect();
     },

@@ -94,7 +94,8 @@ export const createServices = (deps: ServiceDeps) => ({
   },
   /** At start, before serving: what a stopped process left half-done becomes pending changes. */
   resumeInterruptedChanges: () => resumeInterruptedChanges({ deps }),
-  startHealthMonitor: ({ intervalMs }: { intervalMs: number }) => startHealthMonitor({ deps, intervalMs }),
+  startHealthMonitor: ({ intervalMs, isOnDuty }: { intervalMs: number; isOnDuty?: () => Promise<boolean> }) =>
+    startHealthMonitor({ deps, intervalMs, isOnDuty }),
   /** Renews agent certificates with a third of their lifetime left, every `intervalMs`, until `stop()`. */
   startCertificateRenewal: ({ intervalMs }: { intervalMs: number }) =>
     startCertificateRenewal({ deps, intervalMs }),

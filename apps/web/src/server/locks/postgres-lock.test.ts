@@ -12,7 +12,7 @@ const waitForAdvisoryWaiter = async (databaseUrl: string) => {
   try {
     for (;;) {
       const { rows } = await client.query(
-        "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
       );
       if (rows[0].waiting > 0) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -47,6 +47,7 @@ describe.runIf(readTestProvider() === 'postgresql')('the PostgreSQL node lock', 
         order.push('a ends');
       },
     });
+    await waitForOrder(order);
     const second = b.run({ key: 'node1', work: async () => order.push('b runs') });
     await waitForAdvisoryWaiter(database.databaseUrl);
     expect(order).toEqual(['a starts']);

@@ -170,12 +170,22 @@ export const checkAllNodes = async ({ deps }: { deps: ServiceDeps }) => {
 };
 
 /** Polls every agent's health every `intervalMs`; a check never overlaps the previous one. */
-export const startHealthMonitor = ({ deps, intervalMs }: { deps: ServiceDeps; intervalMs: number }) => {
+export const startHealthMonitor = ({
+  deps,
+  intervalMs,
+  isOnDuty = async () => true,
+}: {
+  deps: ServiceDeps;
+  intervalMs: number;
+  /** Whether this control plane runs the checks now (replicas: the one holding the lease, locks/lease.ts). */
+  isOnDuty?: () => Promise<boolean>;
+}) => {
   let timer: NodeJS.Timeout | undefined;
   let isStopped = false;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
-    running = checkAllNodes({ deps })
+    running = isOnDuty()
+      .then((isOn) => (isOn ? checkAllNodes({ deps }) : undefined))
       .catch((error) => deps.logger.error({ error: describeError(error) }, 'health check failed'))
       .finally(() => {
         if (!isStopped) timer = setTimeout(tick, intervalMs);
