@@ -2,8 +2,9 @@
 
 import type { UseFormRegisterReturn } from 'react-hook-form';
 import { Button } from '../ui/button';
+import { FieldMessage } from '../ui/field';
 import { PlusIcon, TrashIcon } from '../ui/icons';
-import type { PortDraft } from './form-schemas';
+import { emptyPortDraft, type PortDraft } from './form-schemas';
 
 export type PortFieldName = `ports.${number}.${keyof PortDraft}`;
 
@@ -12,19 +13,19 @@ export type PortFieldName = `ports.${number}.${keyof PortDraft}`;
  * row's problem shows under it and marks its input; a problem of the whole list under the editor.
  */
 export const PortEditor = ({
-  rows,
+  ports: { fields: rows, append, remove },
   register,
   errorOf,
-  onAdd,
-  onRemove,
 }: {
-  rows: readonly { id: string }[];
+  /** The form's `useFieldArray` of `ports`. */
+  ports: {
+    fields: readonly { id: string }[];
+    append: (row: PortDraft) => void;
+    remove: (index: number) => void;
+  };
   register: (name: PortFieldName) => UseFormRegisterReturn;
   errorOf: (name: string) => string | undefined;
-  onAdd: () => void;
-  onRemove: (index: number) => void;
 }) => {
-  const listError = errorOf('ports');
   return (
     <div className="field">
       <span className="field-label">Port mappings</span>
@@ -69,7 +70,7 @@ export const PortEditor = ({
                   size="sm"
                   aria-label={`Remove mapping ${index + 1}`}
                   icon={<TrashIcon />}
-                  onClick={() => onRemove(index)}
+                  onClick={() => remove(index)}
                 />
               </div>
               {rowError ? (
@@ -82,19 +83,14 @@ export const PortEditor = ({
         })}
       </div>
       <div>
-        <Button size="sm" icon={<PlusIcon />} onClick={onAdd} data-testid="add-port">
+        <Button size="sm" icon={<PlusIcon />} onClick={() => append(emptyPortDraft)} data-testid="add-port">
           Add a mapping
         </Button>
       </div>
-      {listError ? (
-        <div className="field-error" role="alert">
-          {listError}
-        </div>
-      ) : (
-        <div className="field-hint">
-          A host port of the node (on its external address) reaches the instance port.
-        </div>
-      )}
+      <FieldMessage
+        error={errorOf('ports')}
+        hint="A host port of the node (on its external address) reaches the instance port."
+      />
     </div>
   );
 };

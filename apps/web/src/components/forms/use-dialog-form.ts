@@ -1,6 +1,7 @@
 'use client';
 
 import { zodResolver } from '@hookform/resolvers/zod';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { type DefaultValues, type FieldValues, get, type Path, useForm } from 'react-hook-form';
 import type { z } from 'zod';
@@ -62,5 +63,19 @@ export const useDialogForm = <TInput extends FieldValues, TOutput>({
       | undefined;
     return error?.message ?? error?.root?.message;
   };
-  return { form, submit, errorOf, serverError, isPending: form.formState.isSubmitting };
+  /** An input's registration and its problem, to spread on an InputField or a SelectField. */
+  const field = (name: Path<TInput>) => ({ ...form.register(name), error: errorOf(name) });
+  return { form, submit, errorOf, field, serverError, isPending: form.formState.isSubmitting };
+};
+
+/** What a dialog returns to its form: submitting it, whether it is pending, and the refusal to show. */
+export type DialogFormState = Pick<ReturnType<typeof useDialogForm>, 'submit' | 'serverError' | 'isPending'>;
+
+/** A dialog's request succeeded: every query is fetched again, then the dialog closes. */
+export const useRefreshThenClose = ({ onClose }: { onClose: () => void }) => {
+  const queryClient = useQueryClient();
+  return async () => {
+    await queryClient.invalidateQueries();
+    onClose();
+  };
 };

@@ -5,8 +5,8 @@ import { useState } from 'react';
 import { pluralize } from '../../client/format';
 import { readError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
-import { ActionButton, Button } from '../ui/button';
-import { Dialog } from '../ui/dialog';
+import { ActionButton } from '../ui/button';
+import { Dialog, DialogActions, type DialogVisibility, Progress } from '../ui/dialog';
 import { ErrorNotice } from '../ui/notice';
 
 /** Deletes instances one after the other after a confirmation; stops at the first failure and says which. */
@@ -15,10 +15,8 @@ export const DeleteInstancesDialog = ({
   isOpen,
   onClose,
   onDeleted,
-}: {
+}: DialogVisibility & {
   instanceIds: readonly string[];
-  isOpen: boolean;
-  onClose: () => void;
   onDeleted?: () => void;
 }) => {
   const trpc = useTRPC();
@@ -56,14 +54,11 @@ export const DeleteInstancesDialog = ({
       description="Their namespaces, veths and port mappings are removed from their nodes, and their addresses are free again."
       testId="delete-instances-dialog"
       footer={
-        <>
-          <Button onClick={onClose} disabled={isRunning}>
-            Cancel
-          </Button>
+        <DialogActions onCancel={onClose} isBusy={isRunning}>
           <ActionButton variant="danger-solid" onClick={run} isBusy={isRunning} data-testid="confirm-delete">
             Delete {pluralize({ count: instanceIds.length, one: 'instance' })}
           </ActionButton>
-        </>
+        </DialogActions>
       }
     >
       <ul className="plan-list">
@@ -74,9 +69,9 @@ export const DeleteInstancesDialog = ({
         ))}
       </ul>
       {isRunning && progress ? (
-        <div className="progress" role="status">
-          <span className="spinner" /> Deleted {progress.done} of {instanceIds.length}…
-        </div>
+        <Progress>
+          Deleted {progress.done} of {instanceIds.length}…
+        </Progress>
       ) : null}
       {progress?.failedId ? (
         <ErrorNotice

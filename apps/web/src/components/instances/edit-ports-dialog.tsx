@@ -1,14 +1,13 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useFieldArray } from 'react-hook-form';
 import { useTRPC } from '../../client/trpc';
-import { emptyPortDraft, toPortDraft, ZEditPortsForm } from '../forms/form-schemas';
+import { FormDialog } from '../forms/form-dialog';
+import { toPortDraft, ZEditPortsForm } from '../forms/form-schemas';
 import { PortEditor } from '../forms/port-editor';
-import { useDialogForm } from '../forms/use-dialog-form';
-import { Button } from '../ui/button';
-import { Dialog } from '../ui/dialog';
-import { FormErrorNotice } from '../ui/notice';
+import { useDialogForm, useRefreshThenClose } from '../forms/use-dialog-form';
+import type { DialogVisibility } from '../ui/dialog';
 
 type Port = { hostPort: number; instancePort: number; protocol: string };
 
@@ -18,63 +17,35 @@ export const EditPortsDialog = ({
   current,
   isOpen,
   onClose,
-}: {
+}: DialogVisibility & {
   instanceId: string;
   current: readonly Port[];
-  isOpen: boolean;
-  onClose: () => void;
 }) => {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const save = useMutation(
-    trpc.portMapping.set.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries();
-        onClose();
-      },
-    }),
-  );
-  const { form, submit, errorOf, serverError, isPending } = useDialogForm({
+  const onSuccess = useRefreshThenClose({ onClose });
+  const save = useMutation(trpc.portMapping.set.mutationOptions({ onSuccess }));
+  const dialogForm = useDialogForm({
     schema: ZEditPortsForm,
     defaultValues: { ports: current.map(toPortDraft) },
     send: ({ ports }) => save.mutateAsync({ instanceId, ports }),
   });
+  const { form, errorOf } = dialogForm;
   const ports = useFieldArray({ control: form.control, name: 'ports' });
   return (
-    <Dialog
+    <FormDialog
+      dialogForm={dialogForm}
       isOpen={isOpen}
       onClose={onClose}
       title={`Port mappings of ${instanceId}`}
       description="The instance's mappings become exactly these, in one change on its node."
       isWide
       testId="edit-ports-dialog"
-      footer={
-        <>
-          <Button onClick={onClose} disabled={isPending}>
-            Cancel
-          </Button>
-          <Button
-            type="submit"
-            form="edit-ports-form"
-            variant="primary"
-            isBusy={isPending}
-            data-testid="save-ports"
-          >
-            Save mappings
-          </Button>
-        </>
-      }
+      formId="edit-ports-form"
+      submitLabel="Save mappings"
+      submitTestId="save-ports"
+      errorTitle="The port mappings were not changed"
     >
-      <form id="edit-ports-form" className="form" onSubmit={submit} noValidate>
-        <PortEditor
-          rows={ports.fields}
-          register={(name) => form.register(name)}
-          errorOf={errorOf}
-          onAdd={() => ports.append(emptyPortDraft)}
-          onRemove={ports.remove}
-        />
-      </form>
-      <FormErrorNotice error={serverError} title="The port mappings were not changed" />
-    </Dialog>
+      <PortEditor ports={ports} register={(name) => form.register(name)} errorOf={errorOf} />
+    </FormDialog>
   );
 };

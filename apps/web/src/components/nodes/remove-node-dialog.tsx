@@ -6,8 +6,8 @@ import { useState } from 'react';
 import { formatPort, pluralize } from '../../client/format';
 import { readError } from '../../client/read-error';
 import { type NodeDetail, useTRPC } from '../../client/trpc';
-import { ActionButton, Button } from '../ui/button';
-import { Dialog } from '../ui/dialog';
+import { ActionButton } from '../ui/button';
+import { Dialog, DialogActions, type DialogVisibility, Progress } from '../ui/dialog';
 import { Field } from '../ui/field';
 import { ErrorNotice } from '../ui/notice';
 import { useElapsedSeconds } from './add-node-dialog';
@@ -21,11 +21,9 @@ export const RemoveNodeDialog = ({
   peerCount,
   isOpen,
   onClose,
-}: {
+}: DialogVisibility & {
   node: NodeDetail;
   peerCount: number;
-  isOpen: boolean;
-  onClose: () => void;
 }) => {
   const trpc = useTRPC();
   const router = useRouter();
@@ -59,10 +57,7 @@ export const RemoveNodeDialog = ({
       description="This cannot be undone. The following will be removed:"
       testId="remove-node-dialog"
       footer={
-        <>
-          <Button onClick={onClose} disabled={remove.isPending}>
-            Cancel
-          </Button>
+        <DialogActions onCancel={onClose} isBusy={remove.isPending}>
           <ActionButton
             variant="danger-solid"
             onClick={() => remove.mutate({ nodeId: node.id, force: isForced })}
@@ -72,7 +67,7 @@ export const RemoveNodeDialog = ({
           >
             Remove node
           </ActionButton>
-        </>
+        </DialogActions>
       }
     >
       <ul className="plan-list" data-testid="removal-plan">
@@ -136,10 +131,9 @@ export const RemoveNodeDialog = ({
         />
       </Field>
       {remove.isPending ? (
-        <div className="progress" role="status" data-testid="operation-progress">
-          <span className="spinner" /> Removing {node.name} and telling{' '}
-          {pluralize({ count: peerCount, one: 'node' })}… {seconds} s
-        </div>
+        <Progress testId="operation-progress">
+          Removing {node.name} and telling {pluralize({ count: peerCount, one: 'node' })}… {seconds} s
+        </Progress>
       ) : null}
       <ErrorNotice error={readError(remove.error)} title="The node was not removed" />
     </Dialog>

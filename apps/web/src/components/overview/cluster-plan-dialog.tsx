@@ -1,13 +1,11 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useTRPC } from '../../client/trpc';
+import { FormDialog } from '../forms/form-dialog';
+import { InputField } from '../forms/form-fields';
 import { ZClusterPlanForm } from '../forms/form-schemas';
-import { useDialogForm } from '../forms/use-dialog-form';
-import { Button } from '../ui/button';
-import { Dialog } from '../ui/dialog';
-import { Field } from '../ui/field';
-import { FormErrorNotice } from '../ui/notice';
+import { useDialogForm, useRefreshThenClose } from '../forms/use-dialog-form';
 
 /** Changes the cluster's address plan: the network node subnets are carved from, and their size. */
 export const ClusterPlanDialog = ({
@@ -18,67 +16,40 @@ export const ClusterPlanDialog = ({
   onClose: () => void;
 }) => {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const save = useMutation(
-    trpc.cluster.updateSettings.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries();
-        onClose();
-      },
-    }),
-  );
-  const { form, submit, errorOf, serverError, isPending } = useDialogForm({
+  const onSuccess = useRefreshThenClose({ onClose });
+  const save = useMutation(trpc.cluster.updateSettings.mutationOptions({ onSuccess }));
+  const dialogForm = useDialogForm({
     schema: ZClusterPlanForm,
     defaultValues: { clusterCidr: current.clusterCidr, nodePrefixLength: String(current.nodePrefixLength) },
     send: save.mutateAsync,
   });
+  const { field } = dialogForm;
   return (
-    <Dialog
-      isOpen
+    <FormDialog
+      dialogForm={dialogForm}
       onClose={onClose}
       title="Address plan"
       description="Every node gets a subnet of this size from the cluster network. It can change only while no node holds a subnet."
-      footer={
-        <>
-          <Button onClick={onClose} disabled={isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" form="cluster-plan-form" variant="primary" isBusy={isPending}>
-            Save
-          </Button>
-        </>
-      }
+      formId="cluster-plan-form"
+      formClassName="form-row"
+      submitLabel="Save"
+      errorTitle="The address plan was not changed"
     >
-      <form id="cluster-plan-form" className="form-row" onSubmit={submit} noValidate>
-        <Field
-          label="Cluster network"
-          htmlFor="cluster-cidr"
-          error={errorOf('clusterCidr')}
-          hint="e.g. 10.0.0.0/16"
-        >
-          <input
-            id="cluster-cidr"
-            className="input mono"
-            aria-invalid={Boolean(errorOf('clusterCidr'))}
-            {...form.register('clusterCidr')}
-          />
-        </Field>
-        <Field
-          label="Subnet size per node"
-          htmlFor="node-prefix"
-          error={errorOf('nodePrefixLength')}
-          hint="prefix length, e.g. 24 (254 instances)"
-        >
-          <input
-            id="node-prefix"
-            className="input mono"
-            inputMode="numeric"
-            aria-invalid={Boolean(errorOf('nodePrefixLength'))}
-            {...form.register('nodePrefixLength')}
-          />
-        </Field>
-      </form>
-      <FormErrorNotice error={serverError} title="The address plan was not changed" />
-    </Dialog>
+      <InputField
+        label="Cluster network"
+        id="cluster-cidr"
+        hint="e.g. 10.0.0.0/16"
+        className="input mono"
+        {...field('clusterCidr')}
+      />
+      <InputField
+        label="Subnet size per node"
+        id="node-prefix"
+        hint="prefix length, e.g. 24 (254 instances)"
+        className="input mono"
+        inputMode="numeric"
+        {...field('nodePrefixLength')}
+      />
+    </FormDialog>
   );
 };

@@ -1,41 +1,31 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { type InstanceView, useTRPC } from '../../client/trpc';
+import { FormDialog } from '../forms/form-dialog';
+import { InputField, SelectField } from '../forms/form-fields';
 import { addPortMappingFormSchema } from '../forms/form-schemas';
-import { useDialogForm } from '../forms/use-dialog-form';
-import { Button } from '../ui/button';
-import { Dialog } from '../ui/dialog';
-import { Field } from '../ui/field';
-import { FormErrorNotice } from '../ui/notice';
+import { useDialogForm, useRefreshThenClose } from '../forms/use-dialog-form';
+import type { DialogVisibility } from '../ui/dialog';
 
 /** Adds one mapping to an instance (its other mappings are kept). */
 export const AddPortMappingDialog = ({
   instances,
   isOpen,
   onClose,
-}: {
+}: DialogVisibility & {
   instances: readonly InstanceView[];
-  isOpen: boolean;
-  onClose: () => void;
 }) => {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const candidates = useMemo(
     () => instances.filter((instance) => instance.status === 'running' || instance.status === 'failed'),
     [instances],
   );
-  const save = useMutation(
-    trpc.portMapping.set.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries();
-        onClose();
-      },
-    }),
-  );
+  const onSuccess = useRefreshThenClose({ onClose });
+  const save = useMutation(trpc.portMapping.set.mutationOptions({ onSuccess }));
   const schema = useMemo(() => addPortMappingFormSchema({ instances: candidates }), [candidates]);
-  const { form, submit, errorOf, serverError, isPending } = useDialogForm({
+  const dialogForm = useDialogForm({
     schema,
     defaultValues: {
       instanceId: candidates[0]?.id ?? '',
@@ -49,72 +39,47 @@ export const AddPortMappingDialog = ({
       return field.startsWith('ports') ? undefined : field;
     },
   });
+  const { field } = dialogForm;
 
   return (
-    <Dialog
+    <FormDialog
+      dialogForm={dialogForm}
       isOpen={isOpen}
       onClose={onClose}
       title="Add a port mapping"
       description="A host port of the instance's node, on its external address, reaches a port of the instance."
       testId="add-port-mapping-dialog"
-      footer={
-        <>
-          <Button onClick={onClose} disabled={isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" form="add-port-mapping-form" variant="primary" isBusy={isPending}>
-            Add mapping
-          </Button>
-        </>
-      }
+      formId="add-port-mapping-form"
+      submitLabel="Add mapping"
+      errorTitle="The mapping was not added"
     >
-      <form id="add-port-mapping-form" className="form" onSubmit={submit} noValidate>
-        <Field label="Instance" htmlFor="mapping-instance" error={errorOf('instanceId')}>
-          <select
-            id="mapping-instance"
-            className="select"
-            aria-invalid={Boolean(errorOf('instanceId'))}
-            {...form.register('instanceId')}
-          >
-            {candidates.map((candidate) => (
-              <option key={candidate.id} value={candidate.id}>
-                {candidate.id} ({candidate.ipAddr} on {candidate.nodeId})
-              </option>
-            ))}
-          </select>
-        </Field>
-        <div className="form-row">
-          <Field label="Host port" htmlFor="mapping-host-port" error={errorOf('mapping.hostPort')}>
-            <input
-              id="mapping-host-port"
-              className="input mono"
-              inputMode="numeric"
-              aria-invalid={Boolean(errorOf('mapping.hostPort'))}
-              {...form.register('mapping.hostPort')}
-            />
-          </Field>
-          <Field
-            label="Instance port"
-            htmlFor="mapping-instance-port"
-            error={errorOf('mapping.instancePort')}
-          >
-            <input
-              id="mapping-instance-port"
-              className="input mono"
-              inputMode="numeric"
-              aria-invalid={Boolean(errorOf('mapping.instancePort'))}
-              {...form.register('mapping.instancePort')}
-            />
-          </Field>
-        </div>
-        <Field label="Protocol" htmlFor="mapping-protocol">
-          <select id="mapping-protocol" className="select" {...form.register('mapping.protocol')}>
-            <option value="tcp">tcp</option>
-            <option value="udp">udp</option>
-          </select>
-        </Field>
-      </form>
-      <FormErrorNotice error={serverError} title="The mapping was not added" />
-    </Dialog>
+      <SelectField label="Instance" id="mapping-instance" {...field('instanceId')}>
+        {candidates.map((candidate) => (
+          <option key={candidate.id} value={candidate.id}>
+            {candidate.id} ({candidate.ipAddr} on {candidate.nodeId})
+          </option>
+        ))}
+      </SelectField>
+      <div className="form-row">
+        <InputField
+          label="Host port"
+          id="mapping-host-port"
+          className="input mono"
+          inputMode="numeric"
+          {...field('mapping.hostPort')}
+        />
+        <InputField
+          label="Instance port"
+          id="mapping-instance-port"
+          className="input mono"
+          inputMode="numeric"
+          {...field('mapping.instancePort')}
+        />
+      </div>
+      <SelectField label="Protocol" id="mapping-protocol" {...field('mapping.protocol')}>
+        <option value="tcp">tcp</option>
+        <option value="udp">udp</option>
+      </SelectField>
+    </FormDialog>
   );
 };

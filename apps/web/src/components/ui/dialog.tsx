@@ -1,11 +1,24 @@
 'use client';
 
 import { type ReactNode, useEffect, useRef } from 'react';
+import { Button } from './button';
 
 /**
  * A modal dialog on the native <dialog> element (focus trap, Escape and backdrop handled by the browser).
  * Rendered only while open, so its form starts fresh each time.
  */
+/** Whether a dialog shows, and what closes it (Escape, the backdrop, Cancel, or its request done). */
+export type DialogVisibility = { isOpen: boolean; onClose: () => void };
+
+export type DialogProps = DialogVisibility & {
+  title: ReactNode;
+  description?: ReactNode;
+  children: ReactNode;
+  footer?: ReactNode;
+  isWide?: boolean;
+  testId?: string;
+};
+
 export const Dialog = ({
   isOpen,
   onClose,
@@ -15,16 +28,7 @@ export const Dialog = ({
   footer,
   isWide = false,
   testId,
-}: {
-  isOpen: boolean;
-  onClose: () => void;
-  title: ReactNode;
-  description?: ReactNode;
-  children: ReactNode;
-  footer?: ReactNode;
-  isWide?: boolean;
-  testId?: string;
-}) => {
+}: DialogProps) => {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
@@ -49,3 +53,29 @@ export const Dialog = ({
     </dialog>
   );
 };
+
+/** A dialog's footer: Cancel (disabled while the action runs), then the dialog's own action. */
+export const DialogActions = ({
+  onCancel,
+  isBusy,
+  children,
+}: {
+  onCancel: () => void;
+  isBusy: boolean;
+  children: ReactNode;
+}) => (
+  <>
+    <Button onClick={onCancel} disabled={isBusy}>
+      Cancel
+    </Button>
+    {children}
+  </>
+);
+
+/** What a long operation is doing while it runs, beside a spinner. */
+export const Progress = ({ children, testId }: { children: ReactNode; testId?: string }) => (
+  <div className="progress" role="status" data-testid={testId}>
+    <span className="spinner" aria-hidden="true" />
+    {children}
+  </div>
+);

@@ -1,5 +1,15 @@
 import type { ReactNode } from 'react';
 
+/** Under an input: the reason it was refused (by the API or the form), or else its hint. */
+export const FieldMessage = ({ id, error, hint }: { id?: string; error?: string; hint?: ReactNode }) =>
+  error ? (
+    <div className="field-error" id={id} role="alert">
+      {error}
+    </div>
+  ) : hint ? (
+    <div className="field-hint">{hint}</div>
+  ) : null;
+
 /** A labelled input with its hint and, when the API or the form refused it, the reason under it. */
 export const Field = ({
   label,
@@ -17,12 +27,6 @@ export const Field = ({
   <div className="field">
     <label htmlFor={htmlFor}>{label}</label>
     {children}
-    {error ? (
-      <div className="field-error" id={`${htmlFor}-error`} role="alert">
-        {error}
-      </div>
-    ) : hint ? (
-      <div className="field-hint">{hint}</div>
-    ) : null}
+    <FieldMessage id={`${htmlFor}-error`} error={error} hint={hint} />
   </div>
 );
