@@ -7,6 +7,7 @@ import { useTRPC } from '../../client/trpc';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { EmptyState } from '../ui/empty-state';
+import { type Filter, FilterSelect } from '../ui/filter-select';
 import { EventsIcon } from '../ui/icons';
 import { ErrorNotice } from '../ui/notice';
 import { PageHeader } from '../ui/page-header';
@@ -14,6 +15,16 @@ import { describeAction, EventRow } from './event-row';
 import { OperationsPanel } from './operations-panel';
 
 const pageSize = 50;
+const targetTypeFilter: Filter = {
+  label: 'Target type',
+  anyLabel: 'Any target',
+  options: { node: 'Nodes', instance: 'Instances', cluster: 'Cluster' },
+};
+const resultFilter: Filter = {
+  label: 'Result',
+  anyLabel: 'Any result',
+  options: { ok: 'Succeeded', error: 'Failed' },
+};
 
 /** What runs in the cluster, live; then the audit log (every change, who, what, how it ended), filterable. */
 export const EventsPage = () => {
@@ -31,7 +42,16 @@ export const EventsPage = () => {
     trpc.event.list.infiniteQueryOptions(input, { getNextPageParam: (page) => page.nextCursor }),
   );
   const entries = useMemo(() => (events.data?.pages ?? []).flatMap((page) => page.entries), [events.data]);
-  const actions = useMemo(() => [...new Set(entries.map((entry) => entry.action))].sort(), [entries]);
+  const actionFilter = useMemo(
+    (): Filter => ({
+      label: 'Action',
+      anyLabel: 'Any action',
+      options: Object.fromEntries(
+        [...new Set(entries.map((entry) => entry.action))].sort().map((name) => [name, describeAction(name)]),
+      ),
+    }),
+    [entries],
+  );
   const shown = entries.filter(
     (entry) => (!result || entry.result === result) && (!action || entry.action === action),
   );
@@ -46,17 +66,7 @@ export const EventsPage = () => {
       <ErrorNotice error={readError(events.error)} title="Could not load the events" />
       <Card isFlush>
         <div className="toolbar">
-          <select
-            className="select"
-            aria-label="Target type"
-            value={targetType}
-            onChange={(event) => setTargetType(event.target.value)}
-          >
-            <option value="">Any target</option>
-            <option value="node">Nodes</option>
-            <option value="instance">Instances</option>
-            <option value="cluster">Cluster</option>
-          </select>
+          <FilterSelect filter={targetTypeFilter} value={targetType} onChange={setTargetType} />
           <input
             className="input mono"
             placeholder="Target id (exact)"
@@ -64,29 +74,8 @@ export const EventsPage = () => {
             value={targetId}
             onChange={(event) => setTargetId(event.target.value)}
           />
-          <select
-            className="select"
-            aria-label="Action"
-            value={action}
-            onChange={(event) => setAction(event.target.value)}
-          >
-            <option value="">Any action</option>
-            {actions.map((name) => (
-              <option key={name} value={name}>
-                {describeAction(name)}
-              </option>
-            ))}
-          </select>
-          <select
-            className="select"
-            aria-label="Result"
-            value={result}
-            onChange={(event) => setResult(event.target.value)}
-          >
-            <option value="">Any result</option>
-            <option value="ok">Succeeded</option>
-            <option value="error">Failed</option>
-          </select>
+          <FilterSelect filter={actionFilter} value={action} onChange={setAction} />
+          <FilterSelect filter={resultFilter} value={result} onChange={setResult} />
         </div>
         {events.data && shown.length === 0 ? (
           <EmptyState

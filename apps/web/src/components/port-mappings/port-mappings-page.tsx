@@ -10,6 +10,7 @@ import { ActionButton } from '../ui/button';
 import { Card } from '../ui/card';
 import { DataTable, DataTablePager, useDataTable } from '../ui/data-table';
 import { EmptyState } from '../ui/empty-state';
+import { FilterSelect, nodeFilterOf } from '../ui/filter-select';
 import { PlusIcon, PortIcon } from '../ui/icons';
 import { ErrorNotice } from '../ui/notice';
 import { PageHeader } from '../ui/page-header';
@@ -90,19 +91,7 @@ export const PortMappingsPage = () => {
       <ErrorNotice error={readError(setPorts.error)} title="The mapping was not removed" />
       <Card isFlush>
         <div className="toolbar">
-          <select
-            className="select"
-            aria-label="Node"
-            value={nodeFilter}
-            onChange={(event) => setNodeFilter(event.target.value)}
-          >
-            <option value="">All nodes</option>
-            {(nodes.data ?? []).map((node) => (
-              <option key={node.id} value={node.id}>
-                {node.name}
-              </option>
-            ))}
-          </select>
+          <FilterSelect filter={nodeFilterOf(nodes.data)} value={nodeFilter} onChange={setNodeFilter} />
         </div>
         {mappings.data && list.length === 0 ? (
           <EmptyState
