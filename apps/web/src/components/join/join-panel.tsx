@@ -7,6 +7,7 @@ import { readError } from '../../client/read-error';
 import { type RouterOutputs, useTRPC } from '../../client/trpc';
 import { ActionButton } from '../ui/button';
 import { ErrorNotice } from '../ui/notice';
+import { EmptyRow, TableHead } from '../ui/plain-table';
 import { StatusBadge } from '../ui/status-badge';
 import { JoinCommand } from './join-command';
 
@@ -67,14 +68,7 @@ export const JoinPanel = () => {
       <ErrorNotice error={readError(create.error ?? revoke.error)} />
       {created ? <JoinCommand token={created.token} caHash={created.caHash} /> : null}
       <table className="table" data-testid="join-tokens">
-        <thead>
-          <tr>
-            <th>Token</th>
-            <th>Made by</th>
-            <th>State</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead columns={['Token', 'Made by', 'State', '']} />
         <tbody>
           {(tokens.data ?? []).map((token) => (
             <tr key={token.id}>
@@ -101,11 +95,9 @@ export const JoinPanel = () => {
             </tr>
           ))}
           {tokens.data?.length === 0 ? (
-            <tr>
-              <td colSpan={4} className="cell-sub">
-                No join tokens yet.
-              </td>
-            </tr>
+            <EmptyRow columnCount={4} className="cell-sub">
+              No join tokens yet.
+            </EmptyRow>
           ) : null}
         </tbody>
       </table>

@@ -4,6 +4,7 @@ import { isIpv4Cidr, toNetwork } from '@kudo/netcore/addressing';
 import { formatPort } from '../../client/format';
 import type { Inspection } from '../../client/trpc';
 import { Card } from '../ui/card';
+import { EmptyRow, TableHead } from '../ui/plain-table';
 
 type Port = { hostPort: number; instancePort: number; protocol: string };
 const describePorts = (ports: readonly Port[] | undefined) =>
@@ -71,16 +72,16 @@ export const KernelStatePanel = ({ inspection }: { inspection: Inspection | unde
       </div>
       <div className="table-wrap" style={{ borderTop: '1px solid var(--border)' }}>
         <table className="table">
-          <thead>
-            <tr>
-              <th>Instance</th>
-              <th>Desired address</th>
-              <th>Actual address</th>
-              <th>Namespace · veth</th>
-              <th>Desired ports</th>
-              <th>Actual ports</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Instance',
+              'Desired address',
+              'Actual address',
+              'Namespace · veth',
+              'Desired ports',
+              'Actual ports',
+            ]}
+          />
           <tbody>
             {(desired.instances ?? []).map((instance) => {
               const seen = actualById.get(instance.instanceId);
@@ -119,25 +120,14 @@ export const KernelStatePanel = ({ inspection }: { inspection: Inspection | unde
               </tr>
             ))}
             {(desired.instances ?? []).length === 0 && strayInstances.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="muted">
-                  No instances on this node.
-                </td>
-              </tr>
+              <EmptyRow columnCount={6}>No instances on this node.</EmptyRow>
             ) : null}
           </tbody>
         </table>
       </div>
       <div className="table-wrap" style={{ borderTop: '1px solid var(--border)' }}>
         <table className="table">
-          <thead>
-            <tr>
-              <th>Route to node</th>
-              <th>Desired</th>
-              <th>Route</th>
-              <th>Rules</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Route to node', 'Desired', 'Route', 'Rules']} />
           <tbody>
             {(desired.peers ?? []).map((peer) => {
               const seen = actualPeers.get(peer.nodeId);
@@ -162,11 +152,7 @@ export const KernelStatePanel = ({ inspection }: { inspection: Inspection | unde
               );
             })}
             {(desired.peers ?? []).length === 0 ? (
-              <tr>
-                <td colSpan={4} className="muted">
-                  No other nodes in the cluster.
-                </td>
-              </tr>
+              <EmptyRow columnCount={4}>No other nodes in the cluster.</EmptyRow>
             ) : null}
           </tbody>
         </table>

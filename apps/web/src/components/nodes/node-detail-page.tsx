@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
-import { formatAgo, formatPort, formatTime, pluralize } from '../../client/format';
+import { formatAgo, formatTime, pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { type Inspection, type NodeDetail, useTRPC } from '../../client/trpc';
@@ -15,6 +15,8 @@ import { EmptyState } from '../ui/empty-state';
 import { InstanceIcon, PlusIcon, RefreshIcon, TrashIcon } from '../ui/icons';
 import { ErrorNotice, Notice } from '../ui/notice';
 import { PageHeader } from '../ui/page-header';
+import { TableHead } from '../ui/plain-table';
+import { PortChips } from '../ui/port-chips';
 import { StatusBadge } from '../ui/status-badge';
 import { DriftPanel } from './drift-panel';
 import { KernelStatePanel } from './kernel-state-panel';
@@ -89,14 +91,7 @@ const NodeInstances = ({ node }: { node: NodeDetail }) => (
     ) : (
       <div className="table-wrap">
         <table className="table">
-          <thead>
-            <tr>
-              <th>Instance</th>
-              <th>Address</th>
-              <th>Port mappings</th>
-              <th>Status</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Instance', 'Address', 'Port mappings', 'Status']} />
           <tbody>
             {node.instances.map((instance) => (
               <tr key={instance.id}>
@@ -108,14 +103,7 @@ const NodeInstances = ({ node }: { node: NodeDetail }) => (
                 </td>
                 <td className="mono">{instance.ipAddr}</td>
                 <td>
-                  <div className="row-wrap">
-                    {instance.portMappings.map((port) => (
-                      <span key={`${port.protocol}:${port.hostPort}`} className="chip chip-port">
-                        {formatPort(port)}
-                      </span>
-                    ))}
-                    {instance.portMappings.length === 0 ? <span className="subtle">none</span> : null}
-                  </div>
+                  <PortChips ports={instance.portMappings} empty="none" />
                 </td>
                 <td>
                   <StatusBadge status={instance.status} title={instance.statusReason} />

@@ -1,7 +1,8 @@
 'use client';
 
 import Link from 'next/link';
-import { formatPort } from '../../client/format';
+import { TableHead } from '../ui/plain-table';
+import { PortChips } from '../ui/port-chips';
 import { StatusBadge } from '../ui/status-badge';
 import type { TopologyInstance, TopologyNode } from './build-topology';
 
@@ -15,17 +16,9 @@ export const TopologyTable = ({
 }) => (
   <div className="table-wrap">
     <table className="table" data-testid="topology-table">
-      <thead>
-        <tr>
-          <th>Node</th>
-          <th>Subnet</th>
-          <th>External address</th>
-          <th>Instance</th>
-          <th>Address</th>
-          <th>Port mappings</th>
-          <th>Status</th>
-        </tr>
-      </thead>
+      <TableHead
+        columns={['Node', 'Subnet', 'External address', 'Instance', 'Address', 'Port mappings', 'Status']}
+      />
       <tbody>
         {nodes.map((node) => {
           const own = instances.filter((instance) => instance.nodeId === node.id);
@@ -57,13 +50,7 @@ export const TopologyTable = ({
                   </td>
                   <td className="mono">{instance.ipAddr}</td>
                   <td>
-                    <div className="row-wrap">
-                      {instance.portMappings.map((port) => (
-                        <span key={`${port.protocol}:${port.hostPort}`} className="chip chip-port">
-                          {formatPort(port)}
-                        </span>
-                      ))}
-                    </div>
+                    <PortChips ports={instance.portMappings} />
                   </td>
                   <td>
                     <StatusBadge status={instance.status} />
