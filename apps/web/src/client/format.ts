@@ -27,16 +27,16 @@ export const formatTime = (at: string | Date) =>
 
 export const formatDuration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
 
+/** A port mapping as the dashboard shows it: a host port reaching an instance port. */
+export type PortView = { hostPort: number; instancePort: number; protocol: string };
+
 /** `8080 → 80/tcp` */
-export const formatPort = ({
-  hostPort,
-  instancePort,
-  protocol,
-}: {
-  hostPort: number;
-  instancePort: number;
-  protocol: string;
-}) => `${hostPort} → ${instancePort}/${protocol}`;
+export const formatPort = ({ hostPort, instancePort, protocol }: PortView) =>
+  `${hostPort} → ${instancePort}/${protocol}`;
+
+/** `8080→80` for TCP (the usual case), `5353→53/udp` otherwise: short enough for two on a tile. */
+export const formatPortShort = ({ hostPort, instancePort, protocol }: PortView) =>
+  `${hostPort}→${instancePort}${protocol === 'tcp' ? '' : `/${protocol}`}`;
 
 export const pluralize = ({ count, one, many = `${one}s` }: { count: number; one: string; many?: string }) =>
   `${count} ${count === 1 ? one : many}`;

@@ -22,6 +22,25 @@ type LiveUpdates = {
 };
 
 const LiveUpdatesContext = createContext<LiveUpdates | null>(null);
+
+/**
+ * What a live stream's user sees: paused by the user, or the state of its subscription (`pending` is
+ * tRPC's word for a subscription that is open and waiting for data).
+ */
+export const toLiveStatus = ({
+  isPaused,
+  subscriptionStatus,
+}: {
+  isPaused: boolean;
+  subscriptionStatus: 'idle' | 'connecting' | 'pending' | 'error';
+}): LiveUpdates['status'] =>
+  isPaused
+    ? 'paused'
+    : subscriptionStatus === 'pending'
+      ? 'live'
+      : subscriptionStatus === 'error'
+        ? 'error'
+        : 'connecting';
 const storageKey = 'kudo.live-updates-paused';
 /** At most one refresh of the page's data per this interval, however many changes arrive. */
 const refreshThrottleMs = 750;
@@ -67,13 +86,7 @@ export const LiveUpdatesProvider = ({ children }: { children: ReactNode }) => {
     }),
   );
 
-  const status: LiveUpdates['status'] = isPaused
-    ? 'paused'
-    : subscription.status === 'pending'
-      ? 'live'
-      : subscription.status === 'error'
-        ? 'error'
-        : 'connecting';
+  const status = toLiveStatus({ isPaused, subscriptionStatus: subscription.status });
 
   const value = useMemo(() => ({ isPaused, setPaused, status }), [isPaused, setPaused, status]);
   return <LiveUpdatesContext.Provider value={value}>{children}</LiveUpdatesContext.Provider>;

@@ -1,18 +1,9 @@
 import Link from 'next/link';
 import { formatAgo, formatDuration, formatTime } from '../../client/format';
+import type { ClusterEvent } from '../../server/events/event-bus';
 
-export type EventLike = {
-  id: number;
-  at: string | Date;
-  actor: string;
-  action: string;
-  targetType: string;
-  targetId: string;
-  result: string;
-  error: string | null;
-  durationMs: number;
-  details?: unknown;
-};
+/** An audit entry as the dashboard receives it: the live event (its time maybe still a string), with details. */
+export type EventLike = Omit<ClusterEvent, 'at'> & { at: string | Date; details?: unknown };
 
 const actionLabels: Record<string, string> = {
   'node.add': 'Added node',

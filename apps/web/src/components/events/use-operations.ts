@@ -2,7 +2,7 @@
 
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useEffect, useState } from 'react';
-import { useLiveUpdates } from '../../client/live-updates';
+import { toLiveStatus, useLiveUpdates } from '../../client/live-updates';
 import { useTRPC } from '../../client/trpc';
 import { applyOperationUpdate, emptyOperationsState } from './operations-state';
 
@@ -28,13 +28,7 @@ export const useOperations = () => {
     }),
   );
 
-  const status = isPaused
-    ? 'paused'
-    : subscription.status === 'pending'
-      ? 'live'
-      : subscription.status === 'error'
-        ? 'error'
-        : 'connecting';
+  const status = toLiveStatus({ isPaused, subscriptionStatus: subscription.status });
   return { operations: state.byKey, status } as const;
 };
 

@@ -2,14 +2,13 @@
 
 import { useMutation } from '@tanstack/react-query';
 import { useFieldArray } from 'react-hook-form';
+import type { PortView } from '../../client/format';
 import { useTRPC } from '../../client/trpc';
 import { FormDialog } from '../forms/form-dialog';
 import { toPortDraft, ZEditPortsForm } from '../forms/form-schemas';
 import { PortEditor } from '../forms/port-editor';
 import { useDialogForm, useRefreshThenClose } from '../forms/use-dialog-form';
 import type { DialogVisibility } from '../ui/dialog';
-
-type Port = { hostPort: number; instancePort: number; protocol: string };
 
 /** Changes a running instance's port mappings to exactly the rows of the form (one atomic change on its node). */
 export const EditPortsDialog = ({
@@ -19,7 +18,7 @@ export const EditPortsDialog = ({
   onClose,
 }: DialogVisibility & {
   instanceId: string;
-  current: readonly Port[];
+  current: readonly PortView[];
 }) => {
   const trpc = useTRPC();
   const onSuccess = useRefreshThenClose({ onClose });

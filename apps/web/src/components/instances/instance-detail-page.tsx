@@ -8,7 +8,7 @@ import { formatPort, formatTime } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
-import { EventRow } from '../events/event-row';
+import { EventHistory } from '../events/event-history';
 import { ActionButton } from '../ui/button';
 import { Card } from '../ui/card';
 import { EditIcon, TrashIcon } from '../ui/icons';
@@ -174,15 +174,7 @@ export const InstanceDetailPage = ({ instanceId }: { instanceId: string }) => {
         </Card>
       </div>
       <Card title="History" isFlush>
-        {events.data?.entries.length === 0 ? (
-          <p className="card-body muted">No changes recorded yet.</p>
-        ) : (
-          <ul className="item-list">
-            {(events.data?.entries ?? []).map((event) => (
-              <EventRow key={event.id} event={event} />
-            ))}
-          </ul>
-        )}
+        <EventHistory entries={events.data?.entries} />
       </Card>
       {isEditing ? (
         <EditPortsDialog

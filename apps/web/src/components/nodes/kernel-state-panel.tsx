@@ -1,16 +1,15 @@
 'use client';
 
 import { isIpv4Cidr, toNetwork } from '@kudo/netcore/addressing';
-import { formatPort } from '../../client/format';
+import { formatPort, type PortView } from '../../client/format';
 import type { Inspection } from '../../client/trpc';
 import { Card } from '../ui/card';
 import { EmptyRow, TableHead } from '../ui/plain-table';
 
-type Port = { hostPort: number; instancePort: number; protocol: string };
-const describePorts = (ports: readonly Port[] | undefined) =>
+const describePorts = (ports: readonly PortView[] | undefined) =>
   ports && ports.length > 0 ? ports.map(formatPort).join(', ') : 'none';
 
-const samePorts = (a: readonly Port[] | undefined, b: readonly Port[] | undefined) =>
+const samePorts = (a: readonly PortView[] | undefined, b: readonly PortView[] | undefined) =>
   describePorts([...(a ?? [])].sort((x, y) => x.hostPort - y.hostPort)) ===
   describePorts([...(b ?? [])].sort((x, y) => x.hostPort - y.hostPort));
 

@@ -7,7 +7,7 @@ import { formatAgo, formatTime, pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { type Inspection, type NodeDetail, useTRPC } from '../../client/trpc';
-import { EventRow } from '../events/event-row';
+import { EventHistory } from '../events/event-history';
 import { NodeCredentialsPanel } from '../join/node-credentials-panel';
 import { ActionButton, ActionLink } from '../ui/button';
 import { Card } from '../ui/card';
@@ -243,15 +243,7 @@ export const NodeDetailPage = ({ nodeId }: { nodeId: string }) => {
         isFlush
         actions={<Link href="/events">All events →</Link>}
       >
-        {events.data?.entries.length === 0 ? (
-          <p className="card-body muted">No changes recorded yet.</p>
-        ) : (
-          <ul className="item-list">
-            {(events.data?.entries ?? []).map((event) => (
-              <EventRow key={event.id} event={event} />
-            ))}
-          </ul>
-        )}
+        <EventHistory entries={events.data?.entries} />
       </Card>
       <RemoveNodeDialog
         node={data}

@@ -12,6 +12,7 @@ import {
 } from '@xyflow/react';
 import Link from 'next/link';
 import { createContext, useContext } from 'react';
+import { formatPortShort } from '../../client/format';
 import { StatusBadge } from '../ui/status-badge';
 import type { GroupData, InstanceData, MoreData } from './build-topology';
 
@@ -78,17 +79,6 @@ export const GroupElement = ({ data }: NodeProps<GroupNode>) => {
 };
 
 const maxPortBadges = 2;
-
-/** `8080→80` for TCP (the usual case), `5353→53/udp` otherwise: two fit on a tile. */
-const formatPortShort = ({
-  hostPort,
-  instancePort,
-  protocol,
-}: {
-  hostPort: number;
-  instancePort: number;
-  protocol: string;
-}) => `${hostPort}→${instancePort}${protocol === 'tcp' ? '' : `/${protocol}`}`;
 
 /** An instance: its id, address and port mappings as badges (host port on the node's external address). */
 export const InstanceElement = ({ data }: NodeProps<InstanceNode>) => {

@@ -1,9 +1,7 @@
-import { formatPort } from '../../client/format';
-
-type Port = { hostPort: number; instancePort: number; protocol: string };
+import { formatPort, type PortView } from '../../client/format';
 
 /** An instance's port mappings as chips (`8080→80`, `/udp` when not tcp), and `empty` when it has none. */
-export const PortChips = ({ ports, empty }: { ports: readonly Port[]; empty?: string }) => (
+export const PortChips = ({ ports, empty }: { ports: readonly PortView[]; empty?: string }) => (
   <div className="row-wrap">
     {ports.map((port) => (
       <span key={`${port.protocol}:${port.hostPort}`} className="chip chip-port">
