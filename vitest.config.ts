@@ -54,6 +54,7 @@ export default defineConfig({
           include: [
             'apps/web/src/server/db/**/*.integration.test.ts',
             'apps/web/src/server/cluster.integration.test.ts',
+            'apps/web/src/server/control-plane-restart.integration.test.ts',
             'apps/web/src/server/replicas.integration.test.ts',
           ],
           exclude: ['**/node_modules/**', 'apps/web/src/server/db/apply-migrations.integration.test.ts'],

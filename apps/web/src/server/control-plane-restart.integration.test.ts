@@ -1,52 +1,12 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { ping, runIn } from '@kudo/netcore/testing';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import { beforeAll, expect, it } from 'vitest';
 import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
 import { createDatabase } from './db/database.js';
 import { findDatabaseProblems, findKernelProblems } from './testing/cluster-audit.js';
+import { crashDuring } from './testing/crash-during.js';
 import { type TestControlPlane, useTestCluster } from './testing/test-cluster.js';
 import { createTestControlPlane } from './testing/test-services.js';
-
-/**
- * Runs `held-change.ts` (a control-plane process making one change) until it holds `heldOperation`, then
- * SIGKILLs it: the control plane dies in the middle of the change.
- */
-const crashDuring = ({
-  databaseUrl,
-  heldOperation,
-  change,
-  input,
-}: {
-  databaseUrl: string;
-  heldOperation: 'setupNode' | 'newNodeInCluster' | 'setupInstance' | 'cleanInstance';
-  change: 'node.add' | 'instance.create' | 'instance.delete';
-  input: Record<string, unknown>;
-}) =>
-  new Promise<string>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(import.meta.dirname, 'testing', 'held-change.ts'),
-        ...[databaseUrl, heldOperation, change, JSON.stringify(input)],
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('"held"')) child.kill('SIGKILL');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (_code, signal) =>
-      signal === 'SIGKILL' ? resolve(output) : reject(new Error(`the process ended by itself: ${output}`)),
-    );
-  });
 
 /**
  * The control plane is killed while it adds a node: once before the new node's agent answered its setup,

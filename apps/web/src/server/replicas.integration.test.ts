@@ -5,6 +5,8 @@ import { beforeAll, expect, it } from 'vitest';
 import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
 import { createDatabase } from './db/database.js';
 import { createCoordination } from './locks/coordination.js';
+import { claimLease } from './locks/lease.js';
+import { crashDuring } from './testing/crash-during.js';
 import { useTestCluster } from './testing/test-cluster.js';
 import { createTestControlPlane } from './testing/test-services.js';
 
@@ -20,7 +22,7 @@ const readHostPortRules = async (namespace: string) =>
  * integration-postgresql project: SQLite is one control plane by design.
  */
 describeWithNamespaces('two control-plane replicas on one PostgreSQL database', () => {
-  const cluster = useTestCluster({ nodeCount: 3 });
+  const cluster = useTestCluster({ nodeCount: 4 });
   const replicas: ReturnType<typeof createTestControlPlane>[] = [];
   const replica = (index: number) => {
     const found = replicas[index];
@@ -80,7 +82,7 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
     const mappings = await replica(0).viewer.portMapping.list();
     const hostPorts = mappings.map(({ nodeId, protocol, hostPort }) => `${nodeId}/${protocol}/${hostPort}`);
     expect(new Set(hostPorts).size).toBe(51);
-    for (const { name, namespace } of cluster().lab.nodes) {
+    for (const { name, namespace } of cluster().lab.nodes.filter(({ name }) => name !== 'node4')) {
       const onNode = instances.filter(({ nodeId }) => nodeId === name).map(({ id }) => id);
       const rules = await readHostPortRules(namespace);
       expect(rules).toHaveLength(onNode.length);
@@ -100,5 +102,39 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
       next = await events.next();
     stop.abort();
     expect(next.value).toMatchObject({ action: 'instance.create', targetId: 'seen-by-b', result: 'ok' });
+  });
+
+  it('a replica SIGKILLed while adding a node: the other completes it once the lease expired', {
+    timeout: 120_000,
+  }, async () => {
+    const { databaseUrl } = cluster().database;
+    const db = replica(1).deps.db;
+    const lease = { db, name: 'health-monitor', ttlMs: 30_000 };
+    const killedAt = new Date();
+    // Replica A is on duty, adds node4 and dies before node4's agent answered its setup.
+    expect(await claimLease({ ...lease, holder: 'replica-a', now: killedAt })).toBe(true);
+    const { url, token, externalIpAddr, namespace } = cluster().agent('node4');
+    await crashDuring({
+      databaseUrl,
+      heldOperation: 'setupNode',
+      change: 'node.add',
+      input: { agentUrl: url, agentToken: token, externalIpAddr },
+    });
+    expect((await replica(1).viewer.node.get({ nodeId: 'node4' })).status).toBe('pending');
+    expect(await runIn({ namespace, command: ['ip', '-o', 'link', 'show', 'type', 'bridge'] })).toBe('');
+
+    // Replica B's monitor: not on duty while A's lease runs; once it expired, B takes over and completes it.
+    expect(await claimLease({ ...lease, holder: 'replica-b', now: killedAt })).toBe(false);
+    const expired = new Date(killedAt.getTime() + lease.ttlMs + 1);
+    expect(await claimLease({ ...lease, holder: 'replica-b', now: expired })).toBe(true);
+    await replica(1).services.nodes.checkAll();
+    const node4 = await replica(1).viewer.node.get({ nodeId: 'node4' });
+    expect(node4).toMatchObject({ status: 'ready', statusReason: null, pendingChanges: [] });
+    expect(await runIn({ namespace, command: ['ip', '-o', 'link', 'show', 'type', 'bridge'] })).not.toBe('');
+    const routes = await runIn({
+      namespace: cluster().agent('node1').namespace,
+      command: ['ip', 'route', 'show', 'proto', '152'],
+    });
+    expect(routes).toContain(node4.subnet);
   });
 });

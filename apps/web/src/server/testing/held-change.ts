@@ -1,6 +1,8 @@
+import { pino } from 'pino';
 import type { AgentConnection, AgentGateway } from '../agents/agent-gateway.js';
 import { createTrpcAgentGateway } from '../agents/trpc-agent-gateway.js';
 import { createDatabase } from '../db/database.js';
+import { createCoordination } from '../locks/coordination.js';
 import { createTestControlPlane } from './test-services.js';
 
 /**
@@ -25,7 +27,14 @@ const gateway: AgentGateway = {
   },
 };
 
-const { admin } = createTestControlPlane({ db: createDatabase({ databaseUrl }), gateway });
+// On PostgreSQL, a replica's advisory locks and bus (they die with the process, as a real replica's do).
+const { nodeLock, events } = await createCoordination({ databaseUrl, logger: pino({ level: 'silent' }) });
+const { admin } = createTestControlPlane({
+  db: createDatabase({ databaseUrl }),
+  gateway,
+  nodeLock,
+  events,
+});
 const changes: Record<string, (request: never) => Promise<unknown>> = {
   'node.add': admin.node.add,
   'instance.create': admin.instance.create,
