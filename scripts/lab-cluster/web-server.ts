@@ -1,56 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { findFreePort, waitUntilAnswering } from '@kudo/web/scripting';
 import { childEnv } from './env.js';
 
-/** A free TCP port on loopback (for tests: the dashboard on an ephemeral port). */
-export const findFreePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+/** A free TCP port on loopback (the control plane's own, shared with its launcher). */
+export { findFreePort };
 
 const waitForExit = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
-
-/** Resolves when `url` answers, rejects when the process ends first or after `timeoutMs`. */
-const waitUntilAnswering = async ({
-  url,
-  child,
-  timeoutMs,
-}: {
-  url: string;
-  child: ChildProcess;
-  timeoutMs: number;
-}) => {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  while (Date.now() < deadline) {
-    if (exited)
-      throw new Error(`the dashboard exited with ${child.exitCode ?? child.signalCode} before answering`);
-    try {
-      const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(5_000) });
-      if (response.status < 500) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`the dashboard did not answer at ${url} within ${timeoutMs / 1000} s`);
-};
 
 /**
  * Runs the built dashboard (`next start`) as a child process on `host:port` with the control plane's

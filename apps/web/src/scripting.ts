@@ -5,6 +5,7 @@
 import type { migrateDatabase as migrate } from './server/db/migrate-database.js';
 
 export { readEnv } from './env.js';
+export { findFreePort, waitUntilAnswering } from './launcher/next-server.js';
 export { getCredentialFile } from './server/auth/auth.js';
 export { describeGeneratedPasswords, loadCredentials } from './server/auth/credentials.js';
 export { readServingCredentials, startTlsFront } from './server/http/tls-front.js';

@@ -17,7 +17,7 @@ export const findFreePort = async () => {
 const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
 /** Resolves when `url` answers (any status below 500); rejects when the server exits first or after `timeoutMs`. */
-const waitUntilAnswering = async ({
+export const waitUntilAnswering = async ({
   url,
   child,
   timeoutMs,
