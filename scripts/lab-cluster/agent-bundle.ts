@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findNewestChange, runBuildCommand } from './web-build.js';
+import { findNewestChange, runBuildCommand, sharedBuildInputs } from './web-build.js';
 
 /** The packaged agent (`npm run build -w @kudo/agent`): what an admin copies to a real machine. */
 export const getAgentBundlePath = ({ root }: { root: string }) =>
@@ -9,12 +9,8 @@ export const getAgentBundlePath = ({ root }: { root: string }) =>
 
 /** What the bundle is made of: a change in any of them makes it out of date. */
 const bundleInputs = ({ root }: { root: string }) => [
-  join(root, 'apps', 'agent', 'src'),
-  join(root, 'apps', 'agent', 'build.mjs'),
-  join(root, 'apps', 'agent', 'package.json'),
-  join(root, 'packages', 'netcore', 'src'),
-  join(root, 'packages', 'pki', 'src'),
-  join(root, 'package-lock.json'),
+  ...['src', 'build.mjs', 'package.json'].map((name) => join(root, 'apps', 'agent', name)),
+  ...sharedBuildInputs({ root }),
 ];
 
 /** Whether the bundle exists and is newer than every source it was made from. */

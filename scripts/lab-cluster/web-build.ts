@@ -3,17 +3,19 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { childEnv } from './env.js';
 
-/** What the dashboard's build is made of: a change in any of them makes the build out of date. */
-const buildInputs = ({ root }: { root: string }) => [
-  join(root, 'apps', 'web', 'src'),
-  join(root, 'apps', 'web', 'public'),
-  join(root, 'apps', 'web', 'next.config.ts'),
-  join(root, 'apps', 'web', 'package.json'),
-  join(root, 'apps', 'agent', 'src'),
+/** What every bundle of ours compiles besides its own app: netcore, pki and the locked dependencies. */
+export const sharedBuildInputs = ({ root }: { root: string }) => [
   join(root, 'packages', 'netcore', 'src'),
   join(root, 'packages', 'pki', 'src'),
-  join(root, 'prisma', 'schema.prisma'),
   join(root, 'package-lock.json'),
+];
+
+/** What the dashboard's build is made of: a change in any of them makes the build out of date. */
+export const webBuildInputs = ({ root }: { root: string }) => [
+  ...['src', 'public', 'next.config.ts', 'package.json'].map((name) => join(root, 'apps', 'web', name)),
+  join(root, 'apps', 'agent', 'src'),
+  join(root, 'prisma', 'schema.prisma'),
+  ...sharedBuildInputs({ root }),
 ];
 
 /** The newest modification time under `path` (0 if missing), skipping dependencies and build output. */
@@ -36,7 +38,7 @@ export const isWebBuildCurrent = ({ root }: { root: string }) => {
   const file = buildIdFile({ root });
   if (!existsSync(file)) return false;
   const builtAt = statSync(file).mtimeMs;
-  return buildInputs({ root }).every((input) => findNewestChange(input) <= builtAt);
+  return webBuildInputs({ root }).every((input) => findNewestChange(input) <= builtAt);
 };
 
 /** Runs a build command, its output logged line by line; rejects with its last lines when it fails. */

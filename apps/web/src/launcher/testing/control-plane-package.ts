@@ -1,7 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrismaClient, runBuildCommand } from '../../../../../scripts/lab-cluster/web-build.js';
+import {
+  ensurePrismaClient,
+  runBuildCommand,
+  webBuildInputs,
+} from '../../../../../scripts/lab-cluster/web-build.js';
 
 /** The packaged control plane that `npm run build` leaves in apps/web (package-control-plane.mjs). */
 export const getPackageDir = ({ root }: { root: string }) =>
@@ -25,16 +29,9 @@ const findNewestSource = (path: string, skip: string[] = []): number => {
 
 /** What the package is made of: the dashboard's sources, the packages it compiles, the migrations. */
 const packageInputs = ({ root }: { root: string }) => [
-  join(root, 'apps', 'web', 'src'),
-  join(root, 'apps', 'web', 'public'),
-  join(root, 'apps', 'web', 'next.config.ts'),
-  join(root, 'apps', 'web', 'package.json'),
+  ...webBuildInputs({ root }),
   join(root, 'apps', 'web', 'package-control-plane.mjs'),
-  join(root, 'apps', 'agent', 'src'),
-  join(root, 'packages', 'netcore', 'src'),
-  join(root, 'packages', 'pki', 'src'),
   join(root, 'prisma'),
-  join(root, 'package-lock.json'),
 ];
 
 /** Whether `file` is newer than the package's sources (but the directories in `skip`). */
