@@ -9,16 +9,22 @@ import { readEnv } from './src/env';
  * or KUDO_DATA_DIR/kudo.db). The JS schema engine runs migrations offline (no engine download).
  * From apps/web: `npm run generate`, `npm run migrate`.
  */
-const { databaseUrl } = readEnv();
+const { databaseUrl, databaseProvider } = readEnv();
 // The schema's datasource names DATABASE_URL: the CLI needs it set to read the schema, even though the
-// adapter below is what connects.
-process.env.DATABASE_URL = databaseUrl;
+// adapter below is what connects. A PostgreSQL URL is not for this schema: the control plane migrates
+// PostgreSQL itself (src/server/db/run-migrations.ts), and its client is generated from
+// prisma.postgresql.config.ts.
+process.env.DATABASE_URL = databaseProvider === 'sqlite' ? databaseUrl : 'file:unused.db';
 
 export default defineConfig({
   schema: '../../prisma/schema.prisma',
   experimental: { adapter: true },
   engine: 'js',
   adapter: async () => {
+    if (databaseProvider !== 'sqlite')
+      throw new Error(
+        'DATABASE_URL is PostgreSQL: the control plane applies its migrations at start (see prisma/README.md)',
+      );
     mkdirSync(dirname(databaseUrl.replace(/^file:/, '')), { recursive: true });
     return new PrismaBetterSQLite3({ url: databaseUrl });
   },

@@ -25,8 +25,8 @@ const ZEnv = z.object({
   KUDO_DATABASE_URL: ZDatabaseUrl.optional(),
   DATABASE_URL: ZDatabaseUrl.optional(),
   /**
-   * A copy of prisma/migrations that the control plane applies at start without the Prisma CLI (the
-   * packaged control plane sets it to its own migrations/). Unset: `prisma migrate deploy` in the repository.
+   * The migrations the control plane applies at start (the packaged control plane sets it to its own
+   * copy). Unset: the provider's directory in the repository (prisma/migrations, prisma/postgresql/migrations).
    */
   KUDO_MIGRATIONS_DIR: z.string().min(1).optional(),
   /**

@@ -58,7 +58,14 @@ const readRecords = (db: Sqlite.Database): MigrationRecord[] =>
  * before it commits.
  */
 export const applyMigrations = ({ databaseUrl, directory }: { databaseUrl: string; directory: string }) => {
-  const files = readMigrationFiles({ directory });
+  if (!databaseUrl.startsWith('file:'))
+    throw new WebError({
+      code: 'INTERNAL',
+      field: 'databaseUrl',
+      message:
+        'applyMigrations takes a SQLite (file:) URL: migrate PostgreSQL with runMigrations (run-migrations.ts)',
+    });
+  const files = readMigrationFiles({ directory, provider: 'sqlite' });
   ensureDatabaseDirectory({ databaseUrl });
   const db = new Sqlite(toSqliteFile(databaseUrl), { timeout: 10_000 });
   try {

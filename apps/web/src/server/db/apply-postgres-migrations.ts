@@ -50,7 +50,7 @@ export const applyPostgresMigrations = async ({
   databaseUrl: string;
   directory: string;
 }) => {
-  const files = readMigrationFiles({ directory });
+  const files = readMigrationFiles({ directory, provider: 'postgresql' });
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {

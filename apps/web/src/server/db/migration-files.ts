@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { DatabaseProvider } from '../../env.js';
 import { WebError } from '../errors/web-error.js';
 
 export type MigrationFile = { name: string; sql: string; checksum: string };
@@ -12,12 +13,29 @@ export type MigrationRecord = {
   isRolledBack: boolean;
 };
 
-/** The migrations of a Prisma migrations directory, oldest first: name, SQL and Prisma's checksum of it. */
-export const readMigrationFiles = ({ directory }: { directory: string }): MigrationFile[] => {
+/**
+ * The migrations of a Prisma migrations directory, oldest first: name, SQL and Prisma's checksum of it.
+ * Refuses a directory written for another provider than `provider` (its migration_lock.toml says which).
+ */
+export const readMigrationFiles = ({
+  directory,
+  provider,
+}: {
+  directory: string;
+  provider?: DatabaseProvider;
+}): MigrationFile[] => {
   if (!existsSync(`${directory}/migration_lock.toml`))
     throw new WebError({
       code: 'INTERNAL',
       message: `${directory} is not a Prisma migrations directory (no migration_lock.toml)`,
+    });
+  const lockedProvider = /provider\s*=\s*"(\w+)"/.exec(
+    readFileSync(`${directory}/migration_lock.toml`, 'utf8'),
+  )?.[1];
+  if (provider && lockedProvider !== provider)
+    throw new WebError({
+      code: 'INTERNAL',
+      message: `${directory} holds migrations for ${lockedProvider ?? 'an unknown provider'}, not ${provider}: use prisma/${provider === 'sqlite' ? 'migrations' : 'postgresql/migrations'} (or the packaged copy of it)`,
     });
   return readdirSync(directory, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(`${directory}/${entry.name}/migration.sql`))

@@ -90,3 +90,19 @@ describe(`the migration runner on ${provider}`, () => {
     await expect(runMigrations({ databaseUrl, directory: copy })).rejects.toThrow(/failed earlier/);
   });
 });
+
+describe('a migrations directory of the other provider', () => {
+  it('is refused before anything is applied', async () => {
+    const database = await createEmptyTestDatabase();
+    try {
+      const other = join(root, 'prisma', provider === 'sqlite' ? 'postgresql/migrations' : 'migrations');
+      await expect(runMigrations({ databaseUrl: database.databaseUrl, directory: other })).rejects.toThrow(
+        new RegExp(
+          `holds migrations for ${provider === 'sqlite' ? 'postgresql' : 'sqlite'}, not ${provider}`,
+        ),
+      );
+    } finally {
+      await database.drop();
+    }
+  });
+});
