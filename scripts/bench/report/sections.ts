@@ -147,39 +147,20 @@ export const renderBulk = ({ runs, options }: { runs: readonly BenchRun[]; optio
         run.bulk.trace.records.filter((record) => record.operation === name && record.isSpawn).length /
           run.bulk.count,
     ).median.toFixed(1);
-  const row = (label: string, name: string, pick: (bulk: NonNullable<BenchRun['bulk']>) => number) => [
+  /** A phase's row: its ms per instance (the result's `<phase>Ms`) and the processes its operation spawned. */
+  const row = (label: string, phase: keyof typeof bulkPhases) => [
     label,
-    formatSpread(spreadOverRuns(runs, (run) => run.bulk && pick(run.bulk))),
-    processes(name),
+    formatSpread(spreadOverRuns(runs, (run) => run.bulk?.[`${phase}Ms`])),
+    processes(bulkPhases[phase]),
   ];
   return renderTable({
     headers: [`netcore, N = ${options.bulkCount}`, 'ms per instance', 'processes spawned per instance'],
     rows: [
-      row(
-        'setupInstances for all (the bulk API), on a node without them (a reboot)',
-        bulkPhases.bulkSetup,
-        (bulk) => bulk.bulkSetupMs,
-      ),
-      row(
-        'setupInstances re-run, all present (an agent restart)',
-        bulkPhases.reapply,
-        (bulk) => bulk.reapplyMs,
-      ),
-      row(
-        'cleanInstance for all, fired at once (group commit)',
-        bulkPhases.concurrentClean,
-        (bulk) => bulk.concurrentCleanMs,
-      ),
-      row(
-        'setupInstance for all, fired at once (group commit)',
-        bulkPhases.concurrentSetup,
-        (bulk) => bulk.concurrentSetupMs,
-      ),
-      row(
-        'setupInstance for all, one after another',
-        bulkPhases.sequentialSetup,
-        (bulk) => bulk.sequentialSetupMs,
-      ),
+      row('setupInstances for all (the bulk API), on a node without them (a reboot)', 'bulkSetup'),
+      row('setupInstances re-run, all present (an agent restart)', 'reapply'),
+      row('cleanInstance for all, fired at once (group commit)', 'concurrentClean'),
+      row('setupInstance for all, fired at once (group commit)', 'concurrentSetup'),
+      row('setupInstance for all, one after another', 'sequentialSetup'),
     ],
   });
 };

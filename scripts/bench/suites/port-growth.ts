@@ -87,27 +87,32 @@ export const runPortGrowth = async ({
     }
 
     await net.setPortMappings({ instanceId: probe.instanceId, ports: [probePort] });
-    const server = await startServer({
-      namespace: net.getNamespaceName(probe.instanceId),
-      port: 8080,
+    /** What a server on port 8080 of the instance answers, from outside, through the node's `hostPort`. */
+    const askThrough = async ({
+      instanceId,
+      hostPort,
+      name,
+    }: {
+      instanceId: string;
+      hostPort: number;
+      name: string;
+    }) => {
+      const server = await startServer({ namespace: net.getNamespaceName(instanceId), port: 8080, name });
+      return request({ from: lab.outside.namespace, host: node.externalIpAddr, port: hostPort }).finally(() =>
+        server.stop(),
+      );
+    };
+    const answer = await askThrough({
+      instanceId: probe.instanceId,
+      hostPort: probePort.hostPort,
       name: 'ports-probe',
     });
-    const answer = await request({
-      from: lab.outside.namespace,
-      host: node.externalIpAddr,
-      port: probePort.hostPort,
-    }).finally(() => server.stop());
     const lastBulk = many.at(-1)?.hostPort ?? 0;
-    const bulkServer = await startServer({
-      namespace: net.getNamespaceName(bulk.instanceId),
-      port: 8080,
+    const bulkAnswer = await askThrough({
+      instanceId: bulk.instanceId,
+      hostPort: lastBulk,
       name: 'ports-bulk',
     });
-    const bulkAnswer = await request({
-      from: lab.outside.namespace,
-      host: node.externalIpAddr,
-      port: lastBulk,
-    }).finally(() => bulkServer.stop());
     await net.cleanInstance({ instanceId: probe.instanceId });
     await net.cleanInstance({ instanceId: bulk.instanceId });
     const leftovers = findLeftovers({
