@@ -30,16 +30,12 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      // The control plane's database layer, services and cluster tests again on PostgreSQL (a throwaway
+      // The control plane's unit tests and its cluster, restart and replica tests again on PostgreSQL (a throwaway
       // cluster per run: apps/web/src/server/testing/postgres-global-setup.ts; never skipped).
       {
         test: {
           name: 'unit-postgresql',
-          include: [
-            'apps/web/src/server/db/**/*.test.ts',
-            'apps/web/src/server/locks/**/*.test.ts',
-            'apps/web/src/server/control-plane.test.ts',
-          ],
+          include: ['apps/web/src/server/**/*.test.ts'],
           exclude: [
             '**/*.integration.test.ts',
             '**/node_modules/**',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Database } from '../db/database.js';
+import { type Database, toStorableText } from '../db/database.js';
 import { toWebError } from '../errors/web-error.js';
 import type { ClusterEvent, EventBus } from '../events/event-bus.js';
 import type { OperationFeed } from '../events/operation-feed.js';
@@ -48,7 +48,7 @@ export const recordAudit = async ({
   const entry = await deps.db.auditEntry.create({
     data: {
       ...record,
-      error: record.error ?? null,
+      error: toStorableText(record.error) ?? null,
       details: record.details === undefined ? null : JSON.stringify(record.details),
     },
     select: auditEntrySelect,

@@ -33,6 +33,13 @@ export const createDatabase = ({ databaseUrl }: { databaseUrl: string }): Databa
 /** PostgreSQL names a mixed-case column quoted (`"ipAddr"`, from its `Key (...)` detail): the bare name. */
 const toColumnName = (field: unknown) => String(field).replace(/^"(.*)"$/, '$1');
 
+/**
+ * `text` as every provider can store it: PostgreSQL's text refuses the NUL character (SQLite keeps it), and
+ * an error message may quote a user's input verbatim. NUL becomes U+FFFD, the replacement character.
+ */
+export const toStorableText = <T extends string | null | undefined>(text: T): T =>
+  (typeof text === 'string' ? text.replaceAll('\u0000', '\ufffd') : text) as T;
+
 const readFields = (value: unknown): string[] | undefined => {
   if (Array.isArray(value)) return value.map(toColumnName);
   if (typeof value === 'string') return [toColumnName(value)];
