@@ -8,6 +8,7 @@ import type { InstanceView } from '../../client/trpc';
 import { ActionButton } from '../ui/button';
 import { createDataColumns } from '../ui/data-table';
 import { EditIcon, TrashIcon } from '../ui/icons';
+import { SelectAllCheckbox, SelectRowCheckbox } from '../ui/selection-checkboxes';
 import { StatusBadge } from '../ui/status-badge';
 import { instanceMatchers } from './filter-instances';
 import { CniSource, findRuntimeLock } from './instance-source';
@@ -32,28 +33,12 @@ const useRowActions = () => {
 
 const SelectAllHeader = () => {
   const { selection } = useRowActions();
-  return (
-    <input
-      type="checkbox"
-      className="checkbox"
-      aria-label="Select all shown instances"
-      checked={selection.isAllSelected}
-      onChange={selection.toggleAll}
-    />
-  );
+  return <SelectAllCheckbox selection={selection} label="Select all shown instances" />;
 };
 
 const SelectCell = ({ id }: { id: string }) => {
   const { selection } = useRowActions();
-  return (
-    <input
-      type="checkbox"
-      className="checkbox"
-      aria-label={`Select ${id}`}
-      checked={selection.isSelected(id)}
-      onChange={() => selection.toggle(id)}
-    />
-  );
+  return <SelectRowCheckbox selection={selection} id={id} name={id} />;
 };
 
 const NodeCell = ({ nodeId }: { nodeId: string }) => {

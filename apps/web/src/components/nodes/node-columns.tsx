@@ -6,6 +6,7 @@ import { formatAgo } from '../../client/format';
 import type { useSelection } from '../../client/selection';
 import type { NodeSummary } from '../../client/trpc';
 import { createDataColumns } from '../ui/data-table';
+import { SelectAllCheckbox, SelectRowCheckbox } from '../ui/selection-checkboxes';
 import { StatusBadge } from '../ui/status-badge';
 
 // The selection reaches the cells through a context, so the columns stay one module-level constant.
@@ -19,28 +20,12 @@ const useNodeSelection = () => {
 
 const SelectAllHeader = () => {
   const selection = useNodeSelection();
-  return (
-    <input
-      type="checkbox"
-      className="checkbox"
-      aria-label="Select all nodes"
-      checked={selection.isAllSelected}
-      onChange={selection.toggleAll}
-    />
-  );
+  return <SelectAllCheckbox selection={selection} label="Select all nodes" />;
 };
 
 const SelectCell = ({ node }: { node: NodeSummary }) => {
   const selection = useNodeSelection();
-  return (
-    <input
-      type="checkbox"
-      className="checkbox"
-      aria-label={`Select ${node.name}`}
-      checked={selection.isSelected(node.id)}
-      onChange={() => selection.toggle(node.id)}
-    />
-  );
+  return <SelectRowCheckbox selection={selection} id={node.id} name={node.name} />;
 };
 
 const column = createDataColumns<NodeSummary>();

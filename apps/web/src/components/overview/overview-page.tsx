@@ -8,6 +8,7 @@ import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
 import { EventRow } from '../events/event-row';
+import { AddNodeLink } from '../nodes/add-node-link';
 import { ActionButton, ActionLink } from '../ui/button';
 import { Card, Stat } from '../ui/card';
 import { EmptyState } from '../ui/empty-state';
@@ -53,9 +54,9 @@ export const OverviewPage = () => {
         description="Your cluster at a glance: its address plan, health and latest changes."
         actions={
           <>
-            <ActionLink href="/nodes?add=1" icon={<NodeIcon />}>
+            <AddNodeLink variant="secondary" icon={<NodeIcon />}>
               Add node
-            </ActionLink>
+            </AddNodeLink>
             <ActionLink variant="primary" href="/instances?create=1" icon={<PlusIcon />}>
               Create instance
             </ActionLink>
@@ -118,11 +119,7 @@ export const OverviewPage = () => {
               icon={<NodeIcon />}
               title="No nodes yet"
               description="Add a node by giving the address and token of its agent."
-              action={
-                <ActionLink variant="primary" href="/nodes?add=1">
-                  Add a node
-                </ActionLink>
-              }
+              action={<AddNodeLink />}
             />
           ) : (
             <div className="stack" style={{ gap: 16 }}>

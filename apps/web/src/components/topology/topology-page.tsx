@@ -9,7 +9,8 @@ import { pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
-import { ActionLink, Button } from '../ui/button';
+import { AddNodeLink } from '../nodes/add-node-link';
+import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { EmptyState } from '../ui/empty-state';
 import { TopologyIcon } from '../ui/icons';
@@ -155,11 +156,7 @@ export const TopologyPage = () => {
             icon={<TopologyIcon />}
             title="The cluster has no nodes yet"
             description="Once nodes are added, they appear here with their instances and the routes between them."
-            action={
-              <ActionLink variant="primary" href="/nodes?add=1">
-                Add a node
-              </ActionLink>
-            }
+            action={<AddNodeLink />}
           />
         </Card>
       ) : (
