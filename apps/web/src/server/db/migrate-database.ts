@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { toDatabaseProvider } from '../../env.js';
 import { WebError } from '../errors/web-error.js';
+import { applyPostgresMigrations } from './apply-postgres-migrations.js';
 import { ensureDatabaseDirectory, protectDatabaseFile } from './database.js';
 
 const run = promisify(execFile);
@@ -35,9 +37,10 @@ export const findRepositoryRoot = ({ from }: { from: string }) => {
 };
 
 /**
- * Brings the database to the committed schema with `prisma migrate deploy` (creating the SQLite file if
- * needed). Only committed migrations run; it never generates or resets anything. Offline: the JS schema
- * engine and the better-sqlite3 adapter come from prisma.config.ts in apps/web.
+ * Brings the database to the committed schema: SQLite with `prisma migrate deploy` (creating the file if
+ * needed; offline: the JS schema engine and the better-sqlite3 adapter come from prisma.config.ts in
+ * apps/web), PostgreSQL with our runner (the CLI cannot, prisma/orm#27403). Only committed migrations run;
+ * it never generates or resets anything. The control plane itself uses run-migrations.ts for both.
  */
 export const migrateDatabase = async ({
   databaseUrl,
@@ -46,8 +49,15 @@ export const migrateDatabase = async ({
   databaseUrl: string;
   from?: string;
 }) => {
-  ensureDatabaseDirectory({ databaseUrl });
   const root = findRepositoryRoot({ from });
+  if (toDatabaseProvider(databaseUrl) === 'postgresql') {
+    const directory = join(root, 'prisma', 'postgresql', 'migrations');
+    const { applied } = await applyPostgresMigrations({ databaseUrl, directory });
+    return {
+      output: applied.length > 0 ? `applied: ${applied.join(', ')}` : 'No pending migrations to apply.',
+    };
+  }
+  ensureDatabaseDirectory({ databaseUrl });
   const webRoot = join(root, 'apps', 'web');
   const cli = findPrismaCli({ root });
   try {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmptyTestDatabase, readTestProvider } from '../testing/test-database.js';
 import { createDatabase } from './database.js';
-import { findRepositoryRoot } from './migrate-database.js';
+import { findRepositoryRoot, migrateDatabase } from './migrate-database.js';
 import { readMigrationFiles } from './migration-files.js';
 import { findMigrationsDirectory, runMigrations } from './run-migrations.js';
 
@@ -46,6 +46,15 @@ describe(`the migration runner on ${provider}`, () => {
     const db = createDatabase({ databaseUrl });
     expect(await db.node.count()).toBe(0);
     await db.$disconnect();
+  });
+
+  it("agrees with the scripts' migrateDatabase (npm run web, the lab cluster)", {
+    timeout: 60_000,
+  }, async () => {
+    const { databaseUrl } = database;
+    await migrateDatabase({ databaseUrl, from: root });
+    expect(await runMigrations({ databaseUrl, from: root })).toEqual({ applied: [] });
+    expect(await readBookkeeping(databaseUrl)).toHaveLength(names().length);
   });
 
   it('migrates once when two control planes start together', async () => {
