@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const bin = '/usr/lib/postgresql/15/bin';
-const port = 55432;
 
 /**
  * A PostgreSQL cluster of its own for a test run (the verified recipe in ../shared/recipes): Debian's
@@ -18,6 +18,8 @@ export const startThrowawayPostgres = async () => {
   if (!existsSync(join(bin, 'initdb')))
     throw new Error(`${bin}/initdb is missing: install postgresql-15 (scripts/setup/system-packages.json)`);
   const directory = mkdtempSync(join(tmpdir(), 'kudo-pg-'));
+  // Only the socket's name (no TCP): distinct per cluster, so two test projects' clusters never meet.
+  const port = 20_000 + randomInt(40_000);
   const asPostgres = (command: string, args: string[]) =>
     run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args], { timeout: 60_000 });
   const stop = async () => {
