@@ -130,6 +130,30 @@ describeWithNamespaces(
       }
     });
 
+    it('knows the addresses of instances another process made after its first read', async () => {
+      // This process's map is read already; another netcore (a fresh module graph, as another process)
+      // then makes an instance with the address.
+      await net().setupInstance({ ...node, instanceId: 'addr-b', instanceIpCidr: '10.72.0.61/24' });
+      await net().cleanInstance({ instanceId: 'addr-b' });
+      vi.resetModules();
+      const { createNetcore } = await import('../netcore.js');
+      const other = createNetcore({ hostNamespace: namespace() });
+      try {
+        await other.setupInstance({ ...node, instanceId: 'addr-a', instanceIpCidr: address });
+      } finally {
+        other.close();
+      }
+      const before = await snapshot();
+      await expectNetcoreError(
+        net().setupInstance({ ...node, instanceId: 'addr-b', instanceIpCidr: address }),
+        {
+          code: 'CONFLICT',
+          field: 'instanceIpCidr',
+        },
+      );
+      expect(await snapshot()).toEqual(before);
+    });
+
     it('refuses a bulk request that gives one address twice, naming the second, and changes nothing', async () => {
       const before = await snapshot();
       await expectNetcoreError(

@@ -8,15 +8,16 @@ import { isInstanceNamespaceName } from '../names.js';
 
 /**
  * Which instance holds which address on a node, so that two instances never share one (two ports of one
- * bridge answering for the same address). Kept in memory per host namespace: read from the kernel once
- * per process (every instance namespace's eth0), then kept up to date by setupInstance(s) and
- * cleanInstance, so the check costs a map lookup. An address is reserved before the first change to the
- * kernel and in the same synchronous step as the check, so calls that race cannot both take it.
+ * bridge answering for the same address). Kept in memory per host namespace and kept up to date by
+ * setupInstance(s) and cleanInstance; before each check, the instance namespaces it has not seen yet
+ * (made before this process started, or by another process: a script, a second netcore) are read from
+ * the kernel, so the check costs a directory listing and a map lookup. An address is reserved before the
+ * first change to the kernel and in the same synchronous step as the check, so calls that race cannot
+ * both take it.
  *
  * What the map says is confirmed against the kernel before a request is refused (the holder's namespace
  * must exist and hold the address): an instance removed behind netcore's back (cleanOrphans, a lab torn
- * down, `ip netns del` by hand) frees its address. Instances another process makes after the first read
- * are not seen: one process (the agent) acts on a node.
+ * down, `ip netns del` by hand) frees its address.
  */
 type Registry = {
   /** Address (without prefix) -> namespace of the instance holding it. */
@@ -32,8 +33,14 @@ type Registry = {
   externalPaths: Map<string, string>;
   /** Namespaces whose setup is under way: their address is held although the namespace may not exist yet. */
   pending: Map<string, number>;
-  loaded: Promise<void> | undefined;
+  /** Instance namespaces already read (or made by this process) -> when; one without an address is read again later. */
+  seen: Map<string, number>;
+  /** The read of unseen namespaces under way: reads run one after another, so none misses another's. */
+  refreshing: Promise<void> | undefined;
 };
+
+/** How long an instance namespace that had no address yet (another process is setting it up) is left unread. */
+const unaddressedRecheckMs = 1_000;
 
 /** At most this many instance namespaces are read at once when the map is first filled. */
 const readParallelism = 8;
@@ -48,7 +55,8 @@ const getRegistry = (host: Host) => {
     instanceIds: new Map(),
     externalPaths: new Map(),
     pending: new Map(),
-    loaded: undefined,
+    seen: new Map(),
+    refreshing: undefined,
   };
   registries.set(key, registry);
   return registry;
@@ -70,34 +78,45 @@ const setAddress = ({
     registry.addresses.delete(namespaceName);
     registry.instanceIds.delete(namespaceName);
     registry.externalPaths.delete(namespaceName);
+    // A namespace of that name made again (by anyone) is read again.
+    registry.seen.delete(namespaceName);
     return;
   }
+  registry.seen.set(namespaceName, Number.POSITIVE_INFINITY);
   registry.addresses.set(namespaceName, address);
   registry.holders.set(address, namespaceName);
 };
 
-/** Reads every instance namespace of the host once; a failed read is tried again by the next call. */
-const loadRegistry = ({ host, registry }: { host: Host; registry: Registry }) => {
-  registry.loaded ??= (async () => {
-    const namespaces = (await listNamespaces()).filter((name) =>
-      isInstanceNamespaceName({ name, prefix: host.namespacePrefix }),
-    );
-    const addresses = await mapWithLimit({
-      items: namespaces,
-      limit: readParallelism,
-      work: (namespaceName) => readInstanceAddress({ host, namespaceName }).catch(() => undefined),
-    });
-    namespaces.forEach((namespaceName, index) => {
-      const cidr = addresses[index];
-      // A call that ran meanwhile knows better than this read.
-      if (cidr && !registry.addresses.has(namespaceName))
-        setAddress({ registry, namespaceName, address: parseHostCidr(cidr).address });
-    });
-  })().catch((error: unknown) => {
-    registry.loaded = undefined;
-    throw error;
+/** Reads the instance namespaces of the host that the map has not seen yet (all of them, the first time). */
+const readUnseenNamespaces = async ({ host, registry }: { host: Host; registry: Registry }) => {
+  const now = Date.now();
+  const unseen = (await listNamespaces()).filter(
+    (name) =>
+      isInstanceNamespaceName({ name, prefix: host.namespacePrefix }) &&
+      !registry.pending.has(name) &&
+      now - (registry.seen.get(name) ?? Number.NEGATIVE_INFINITY) >= unaddressedRecheckMs,
+  );
+  if (unseen.length === 0) return;
+  const addresses = await mapWithLimit({
+    items: unseen,
+    limit: readParallelism,
+    work: (namespaceName) => readInstanceAddress({ host, namespaceName }).catch(() => undefined),
   });
-  return registry.loaded;
+  unseen.forEach((namespaceName, index) => {
+    const cidr = addresses[index];
+    // A call that ran meanwhile knows better than this read.
+    if (registry.addresses.has(namespaceName) || registry.pending.has(namespaceName)) return;
+    if (cidr) setAddress({ registry, namespaceName, address: parseHostCidr(cidr).address });
+    else registry.seen.set(namespaceName, now);
+  });
+};
+
+/** Brings the map up to date with the kernel's instance namespaces; one read at a time per host. */
+const refreshRegistry = ({ host, registry }: { host: Host; registry: Registry }) => {
+  const read = () => readUnseenNamespaces({ host, registry });
+  const refreshing = (registry.refreshing ?? Promise.resolve()).then(read, read);
+  registry.refreshing = refreshing.catch(() => undefined);
+  return refreshing;
 };
 
 export type AddressClaim = {
@@ -171,7 +190,7 @@ export const reserveInstanceAddresses = async ({
   claims: readonly AddressClaim[];
 }) => {
   const registry = getRegistry(host);
-  await loadRegistry({ host, registry });
+  await refreshRegistry({ host, registry });
   for (let clash = findClash({ registry, claims }); clash; clash = findClash({ registry, claims })) {
     const { claim, address, holder } = clash;
     if (clash.isConfirmed || (await confirmHolder({ host, registry, holder, address })))
