@@ -162,7 +162,9 @@ export const listAuditEntries = async ({
 
 /**
  * Every event after `lastEventId` from the audit log, then live ones as they happen, without a gap or a
- * duplicate.
+ * duplicate. Live events are told apart from the backlog by id, not by order: replicas on one PostgreSQL
+ * database commit (and announce) their entries in any order, so a live id below the last one yielded is
+ * still news.
  */
 export async function* followEvents({
   deps,
@@ -181,7 +183,7 @@ export async function* followEvents({
   try {
     // The first next() subscribes at once: what is published while the backlog is read waits in the queue.
     const first = live.next();
-    let last = lastEventId ?? 0;
+    const fromBacklog = new Set<number>();
     const backlog =
       lastEventId === undefined
         ? []
@@ -192,14 +194,12 @@ export async function* followEvents({
             select: auditEntrySelect,
           });
     for (const { details: _details, ...event } of backlog) {
-      last = event.id;
+      fromBacklog.add(event.id);
       yield event;
     }
     for (let next = await first; !next.done; next = await live.next())
-      if (next.value.id > last) {
-        last = next.value.id;
-        yield next.value;
-      }
+      // Only the backlog can repeat a live event (one published while it was read).
+      if (!fromBacklog.has(next.value.id)) yield next.value;
   } finally {
     signal?.removeEventListener('abort', onAbort);
     stop.abort();
