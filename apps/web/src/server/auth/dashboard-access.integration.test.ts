@@ -57,6 +57,7 @@ const inputs: Record<string, unknown> = {
   'joinToken.revoke': { id: 'no-such-token' },
   'nodeCredentials.get': { nodeId: 'node1' },
   'nodeCredentials.rotate': { nodeId: 'node1' },
+  'search.query': { text: '8080' },
 };
 
 /**

@@ -6,6 +6,7 @@ import { joinTokenRouter } from './routers/join-token.js';
 import { nodeRouter } from './routers/node.js';
 import { nodeCredentialsRouter } from './routers/node-credentials.js';
 import { portMappingRouter } from './routers/port-mapping.js';
+import { searchRouter } from './routers/search.js';
 import { createCallerFactory, createRouter } from './trpc.js';
 
 /** The web app's API: one router per domain. The dashboard imports `AppRouter` (a type only). */
@@ -18,6 +19,7 @@ export const appRouter = createRouter({
   event: eventRouter,
   joinToken: joinTokenRouter,
   nodeCredentials: nodeCredentialsRouter,
+  search: searchRouter,
 });
 
 export type AppRouter = typeof appRouter;
