@@ -392,4 +392,56 @@ describeWithNamespaces('dashboard access control', () => {
     expect(audit).toContain('node.add');
     expect(audit).not.toContain(agentToken);
   });
+
+  it('every response carries the security headers; a page runs its scripts only with its own nonce', {
+    timeout: 120_000,
+  }, async () => {
+    const expectCommonHeaders = (path: string, response: Response) =>
+      expect({
+        path,
+        nosniff: response.headers.get('x-content-type-options'),
+        referrer: response.headers.get('referrer-policy'),
+        frame: response.headers.get('x-frame-options'),
+        poweredBy: response.headers.get('x-powered-by'),
+      }).toEqual({ path, nosniff: 'nosniff', referrer: 'same-origin', frame: 'DENY', poweredBy: null });
+    const nonces = new Set<string>();
+    let scriptUrl = '';
+    for (const [page, cookie] of [
+      ...pages.map((page) => [toUrl(page), adminCookie] as const),
+      ['/sign-in', undefined] as const,
+      ['/sign-in', undefined] as const,
+    ]) {
+      const response = await send({ path: page, cookie });
+      const html = await response.text();
+      expect({ page, status: response.status }).toEqual({ page, status: 200 });
+      expectCommonHeaders(page, response);
+      const policy = response.headers.get('content-security-policy') ?? '';
+      expect(policy).toContain("frame-ancestors 'none'");
+      expect(policy).toContain("object-src 'none'");
+      expect(policy).not.toContain('unsafe-eval');
+      const nonce = /script-src [^;]*'nonce-([^']+)'/.exec(policy)?.[1] ?? '';
+      expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      nonces.add(nonce);
+      const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const script of scripts)
+        expect({ page, script }).toEqual({ page, script: expect.stringContaining(`nonce="${nonce}"`) });
+      scriptUrl ||= /<script\b[^>]*src="(\/_next\/static\/[^"]+)"/.exec(html)?.[1] ?? '';
+    }
+    // A nonce of its own for every response (the sign-in page was asked twice).
+    expect(nonces.size).toBe(pages.length + 2);
+    expect(scriptUrl).not.toBe('');
+    for (const [path, cookie] of [
+      ['/api/trpc/node.list', adminCookie],
+      ['/api/trpc/node.list', undefined],
+      ['/api/join/ca', undefined],
+      [scriptUrl, undefined],
+      ['/favicon.svg', undefined],
+      ['/no-such-page', adminCookie],
+    ] as const) {
+      const response = await send({ path, cookie });
+      await response.arrayBuffer();
+      expectCommonHeaders(path, response);
+    }
+  });
 });
