@@ -74,3 +74,29 @@ export const signInThroughForm = async ({
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('user-name').waitFor();
 };
+
+/**
+ * Every Content-Security-Policy violation (and uncaught page error) on any page of `context` from now on:
+ * the browser reports a violation as a `securitypolicyviolation` event, which an init script (run by the
+ * browser's debugger protocol, not under the page's policy) writes to the console, where it is collected
+ * with the browser's own "Refused to ..." messages.
+ */
+export const collectSecurityViolations = async ({ context }: { context: BrowserContext }) => {
+  const violations: string[] = [];
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(
+        `securitypolicyviolation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'} at ${event.sourceFile}:${event.lineNumber}`,
+      );
+    });
+  });
+  context.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' && /securitypolicyviolation|Content Security Policy/i.test(text))
+      violations.push(`${message.page()?.url() ?? ''}: ${text}`);
+  });
+  context.on('weberror', (error) =>
+    violations.push(`${error.page()?.url() ?? ''}: ${error.error().message}`),
+  );
+  return { list: () => [...violations] };
+};

@@ -64,6 +64,7 @@ export const portMappingColumns = column.columns([
   column.accessor('hostPort', {
     header: 'Host port',
     sortFn: 'basic',
+    filterFn: (row, _columnId, hostPort: number) => row.original.hostPort === hostPort,
     meta: { className: 'mono cell-title' },
   }),
   column.accessor('protocol', { header: 'Protocol', sortFn: 'alphanumeric' }),

@@ -1,6 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSearchParams } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { pluralize } from '../../client/format';
 import { useLiveRefresh } from '../../client/live-updates';
@@ -19,6 +20,16 @@ import { PortMappingRowContext, portMappingColumns } from './port-mapping-column
 
 const noMappings: PortMappingView[] = [];
 
+/** The host port a lookup names (1-65535), or undefined while it names none. */
+const readHostPort = (text: string) => {
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text) : Number.NaN;
+  return port >= 1 && port <= 65535 ? port : undefined;
+};
+
+/** The answer to "who holds host port X (on node Y)" when nobody does. */
+const describeFreePort = ({ hostPort, nodeName }: { hostPort: number; nodeName: string | undefined }) =>
+  nodeName ? `Host port ${hostPort} is free on ${nodeName}` : `Host port ${hostPort} is free on every node`;
+
 /** Every port mapping of the cluster in one list: which host port of which node reaches which instance port. */
 export const PortMappingsPage = () => {
   const trpc = useTRPC();
@@ -28,7 +39,11 @@ export const PortMappingsPage = () => {
   const instances = useQuery({ ...trpc.instance.list.queryOptions(), ...refresh });
   const nodes = useQuery({ ...trpc.node.list.queryOptions(), ...refresh });
   const [isAdding, setAdding] = useState(false);
-  const [nodeFilter, setNodeFilter] = useState('');
+  // `?node=node1&hostPort=8080` opens the page on that lookup (a link can answer "who holds port X on Y").
+  const searchParams = useSearchParams();
+  const [nodeFilter, setNodeFilter] = useState(searchParams.get('node') ?? '');
+  const [hostPortText, setHostPortText] = useState(searchParams.get('hostPort') ?? '');
+  const hostPort = readHostPort(hostPortText);
   const [removingId, setRemovingId] = useState<number | undefined>();
   const setPorts = useMutation(
     trpc.portMapping.set.mutationOptions({
@@ -39,7 +54,13 @@ export const PortMappingsPage = () => {
     }),
   );
   const nodesById = useMemo(() => new Map((nodes.data ?? []).map((node) => [node.id, node])), [nodes.data]);
-  const columnFilters = useMemo(() => (nodeFilter ? [{ id: 'node', value: nodeFilter }] : []), [nodeFilter]);
+  const columnFilters = useMemo(
+    () => [
+      ...(nodeFilter ? [{ id: 'node', value: nodeFilter }] : []),
+      ...(hostPort ? [{ id: 'hostPort', value: hostPort }] : []),
+    ],
+    [nodeFilter, hostPort],
+  );
   const table = useDataTable({
     data: mappings.data ?? noMappings,
     columns: portMappingColumns,
@@ -92,11 +113,27 @@ export const PortMappingsPage = () => {
       <Card isFlush>
         <div className="toolbar">
           <FilterSelect filter={nodeFilterOf(nodes.data)} value={nodeFilter} onChange={setNodeFilter} />
+          <input
+            className="input input-sm"
+            type="text"
+            inputMode="numeric"
+            placeholder="Host port"
+            aria-label="Host port"
+            value={hostPortText}
+            onChange={(event) => setHostPortText(event.target.value)}
+            data-testid="host-port-filter"
+          />
         </div>
         {mappings.data && list.length === 0 ? (
           <EmptyState
             icon={<PortIcon />}
-            title={nodeFilter ? 'No mapping on this node' : 'No port mappings yet'}
+            title={
+              hostPort
+                ? describeFreePort({ hostPort, nodeName: nodesById.get(nodeFilter)?.name })
+                : nodeFilter
+                  ? 'No mapping on this node'
+                  : 'No port mappings yet'
+            }
             description="Map a host port of a node to a port of one of its instances to reach it from outside."
           />
         ) : (

@@ -16,6 +16,7 @@ import {
   PortIcon,
   TopologyIcon,
 } from '../ui/icons';
+import { SearchBox } from './search-box';
 
 const isCurrent = ({ pathname, href }: { pathname: string; href: string }) =>
   href === '/' ? pathname === '/' : pathname === href || pathname.startsWith(`${href}/`);
@@ -100,6 +101,7 @@ export const Sidebar = () => {
           <small>Cluster control plane</small>
         </div>
       </div>
+      <SearchBox />
       <nav className="nav" aria-label="Main">
         <div className="nav-section">Cluster</div>
         {links.map((link) => (
