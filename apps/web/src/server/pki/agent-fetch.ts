@@ -9,11 +9,8 @@ export type AgentTls = {
   isRevoked: (serialNumber: string) => Promise<boolean>;
 };
 
-/** How long a "not revoked" answer is trusted for a kept-alive connection before the database is asked again. */
-const revocationRecheckMs = 1_000;
-
 /** The verified certificate of the kept-alive connections to one agent (by host:port). */
-type VerifiedPeer = { serialNumber: string; sockets: Set<TLSSocket>; checkedAt: number };
+type VerifiedPeer = { serialNumber: string; sockets: Set<TLSSocket> };
 
 const toPeerKey = ({ hostname, port }: { hostname: string; port: string | number }) =>
   `${hostname.replace(/^\[|\]$/g, '')}:${port}`;
@@ -39,6 +36,11 @@ const refuseRevoked =
       const tlsSocket = socket as TLSSocket;
       const serialNumber = tlsSocket.getPeerCertificate().serialNumber?.toUpperCase() ?? '';
       const peerKey = toPeerKey({ hostname: options.hostname, port: options.port });
+      // Fail closed: a handshake that shows no certificate (as a resumed TLS session may) is not trusted.
+      if (!serialNumber) {
+        socket.destroy();
+        return callback(new Error(`the agent at ${peerKey} showed no certificate to check`), null);
+      }
       isRevoked(serialNumber).then(
         (isRefused) => {
           if (isRefused) {
@@ -47,7 +49,7 @@ const refuseRevoked =
           }
           const peer = peers.get(peerKey);
           if (peer?.serialNumber === serialNumber) peer.sockets.add(tlsSocket);
-          else peers.set(peerKey, { serialNumber, sockets: new Set([tlsSocket]), checkedAt: Date.now() });
+          else peers.set(peerKey, { serialNumber, sockets: new Set([tlsSocket]) });
           tlsSocket.once('close', () => peers.get(peerKey)?.sockets.delete(tlsSocket));
           callback(null, socket);
         },
@@ -59,8 +61,8 @@ const refuseRevoked =
     });
 
 /**
- * Before a request reuses a kept-alive connection, asks again (at most once a second per agent) whether the
- * certificate that connection verified has been revoked since: removing a node must shut out its agent at
+ * Before a request may reuse a kept-alive connection, asks again whether the certificate that connection
+ * verified has been revoked since (one lookup by primary key): removing a node must shut out its agent at
  * once, not when the pool happens to open a new connection. A revoked peer's connections are destroyed.
  */
 const checkKeptAlivePeer = async ({
@@ -74,11 +76,7 @@ const checkKeptAlivePeer = async ({
 }) => {
   const peerKey = toPeerKey({ hostname: url.hostname, port: url.port || '443' });
   const peer = peers.get(peerKey);
-  if (!peer || peer.sockets.size === 0 || Date.now() - peer.checkedAt < revocationRecheckMs) return;
-  if (!(await isRevoked(peer.serialNumber))) {
-    peer.checkedAt = Date.now();
-    return;
-  }
+  if (!peer || peer.sockets.size === 0 || !(await isRevoked(peer.serialNumber))) return;
   peers.delete(peerKey);
   for (const socket of peer.sockets) socket.destroy();
   throw new Error(describeRevoked({ peerKey, serialNumber: peer.serialNumber }));
@@ -102,6 +100,9 @@ export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
         new Agent({
           connect: refuseRevoked({
             connect: buildConnector({
+              // Every connection makes a full handshake: a resumed session shows no certificate to check
+              // for revocation.
+              maxCachedSessions: 0,
               ca: caCertificatePem,
               cert: certificatePem,
               key: privateKeyPem,
