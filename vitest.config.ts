@@ -11,7 +11,12 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
-          exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
+          // PostgreSQL's own locks are tested in unit-postgresql only (nothing is skipped here).
+          exclude: [
+            '**/*.integration.test.ts',
+            '**/node_modules/**',
+            'apps/web/src/server/locks/postgres-lock.test.ts',
+          ],
         },
       },
       {

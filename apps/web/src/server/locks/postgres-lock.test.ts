@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase } from '../db/database.js';
 import { runMigrations } from '../db/run-migrations.js';
-import { createEmptyTestDatabase, readTestProvider } from '../testing/test-database.js';
+import { createEmptyTestDatabase } from '../testing/test-database.js';
 import { createPostgresLock } from './postgres-lock.js';
 
 /** Waits (no deadline of its own: the test's timeout) until a session waits for an advisory lock. */
@@ -23,7 +23,7 @@ const waitForAdvisoryWaiter = async (databaseUrl: string) => {
 };
 
 /** The lock of two replicas (two lock instances, as two processes have) on one PostgreSQL database. */
-describe.runIf(readTestProvider() === 'postgresql')('the PostgreSQL node lock', () => {
+describe('the PostgreSQL node lock', () => {
   let database: Awaited<ReturnType<typeof createEmptyTestDatabase>>;
   beforeEach(async () => {
     database = await createEmptyTestDatabase();
