@@ -91,9 +91,11 @@ describe('join', async () => {
     await new Promise<void>((resolve) => controlPlane.listen(0, '127.0.0.1', resolve));
     server = `https://127.0.0.1:${(controlPlane.address() as { port: number }).port}`;
   });
+  /** Every scratch directory a test made (a test may ask for options more than once). */
+  const directories: string[] = [];
   afterEach(async () => {
     for (const stop of stops.splice(0)) await stop();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    for (const made of directories.splice(0)) await rm(made, { recursive: true, force: true });
   });
   afterAll(async () => {
     await new Promise((resolve) => controlPlane?.close(resolve));
@@ -101,6 +103,7 @@ describe('join', async () => {
 
   const options = async (change: Partial<JoinClusterOptions> = {}): Promise<JoinClusterOptions> => {
     directory = await mkdtemp(join(tmpdir(), 'kudo-join-'));
+    directories.push(directory);
     return {
       server,
       token: 'kudo_join_good',
