@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describeGeneratedPasswords, loadCredentials } from '../server/auth/credentials.js';
 import { applyMigrations } from '../server/db/apply-migrations.js';
 import { readServingCredentials, startTlsFront } from '../server/http/tls-front.js';
+import { redactSecrets } from '../server/logger.js';
 import { openClusterAuthority } from '../server/pki/cluster-authority.js';
 import { childEnv, readLauncherEnv } from './env.js';
 import { findFreePort, startNextServer } from './next-server.js';
@@ -23,7 +24,8 @@ const run = async () => {
   const migrations = join(packageDir, 'migrations');
   const { applied } = applyMigrations({ databaseUrl: web.databaseUrl, directory: migrations });
   log(
-    `database ${web.databaseUrl}: ${applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'up to date'}`,
+    // The URL as the logger would write it: a password in it never reaches the journal.
+    `database ${redactSecrets(web.databaseUrl)}: ${applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'up to date'}`,
   );
   const credentials = await loadCredentials({
     file: join(web.dataDir, 'auth.json'),
