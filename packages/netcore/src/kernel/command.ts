@@ -2,11 +2,11 @@
  * What a command is, said where it is built; the runner chooses how to run it from this alone:
  * - `command`: a program with plain arguments, spawned from Node (entered into its namespace, if any);
  * - `ip-batch`: `ip` lines on standard input, for a place that gets one batch (an instance, a lab host);
- *   in a named namespace a long-lived `ip` starts `ip -force -batch FILE` there;
+ *   in a named namespace a long-lived starter runs `ip -force -batch FILE` there (see exec-sessions.ts);
  * - `ip-session`: `ip` lines for a place that gets batch after batch (a node, the machine's list of
  *   namespaces), written to the long-lived `ip` kept for that place;
  * - `reads-input-file`: a program that reads its input from a file named as its last argument as well as
- *   from standard input (iptables-restore); in a named namespace a long-lived `ip` starts it.
+ *   from standard input (iptables-restore); a long-lived starter runs it.
  */
 export type CommandKind = 'command' | 'ip-batch' | 'ip-session' | 'reads-input-file';
 
@@ -24,7 +24,10 @@ export type Command = {
 export type CommandResult = {
   stdout: string;
   stderr: string;
-  /** How it ran: a process spawned from Node for it, or written to / started by a long-lived `ip`. */
+  /**
+   * How it ran: a process spawned from Node for it, written to a long-lived `ip`, or started by a
+   * long-lived starter (`started-by-ip`: the name kept from when `ip netns exec` started them).
+   */
   process?: 'spawned' | 'long-lived' | 'started-by-ip';
 };
 

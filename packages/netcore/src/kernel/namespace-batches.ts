@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NetcoreError } from '../errors.js';
+import { namespacePath } from './command.js';
 import type { Host } from './host.js';
 import { makeScratchDirectory } from './scratch-directory.js';
 
@@ -13,8 +14,10 @@ const defaultParallelism = 4;
 
 /**
  * Runs one `ip` batch in each of many namespaces, with a single process spawned from Node: `xargs`
- * starts `ip -n NS -force -batch FILE` for each, a few at a time (no shell: the arguments are passed as
- * they are). A failure names the first batch that failed by its `index`, as `instances.INDEX`.
+ * starts `nsenter --net=/run/netns/NS -- ip -force -batch FILE` for each, a few at a time (no shell: the
+ * arguments are passed as they are). `nsenter --net` only switches the network namespace, where `ip -n`
+ * also copies the mount table, which grows with every named namespace. A failure names the first batch
+ * that failed by its `index`, as `instances.INDEX`.
  */
 export const runBatchesInNamespaces = async ({
   host,
@@ -32,8 +35,9 @@ export const runBatchesInNamespaces = async ({
       writeFileSync(join(directory, String(index)), `${lines.map((line) => line.join(' ')).join('\n')}\n`);
     const input = batches
       .flatMap(({ index, namespace }) => [
-        '-n',
-        namespace,
+        `--net=${namespacePath(namespace)}`,
+        '--',
+        'ip',
         '-force',
         '-batch',
         join(directory, String(index)),
@@ -42,7 +46,7 @@ export const runBatchesInNamespaces = async ({
     await host.runner
       .run({
         file: 'xargs',
-        args: ['-0', '-P', String(parallelism), '-n', '5', 'ip'],
+        args: ['-0', '-P', String(parallelism), '-n', '6', 'nsenter'],
         input: `${input}\0`,
       })
       .catch((error: unknown) => {

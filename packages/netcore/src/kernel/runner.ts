@@ -7,7 +7,7 @@ import {
   formatCommand,
   toCommandLine,
 } from './command.js';
-import { canTravelOnBatchLine, createExecSessions } from './exec-sessions.js';
+import { canStartLiterally, createExecSessions } from './exec-sessions.js';
 import { createIpSession, type IpSession } from './ip-session.js';
 
 const classifyFailure = ({
@@ -91,31 +91,35 @@ const sessionIdleMs = 60_000;
 const toLines = (input: string | undefined) => (input ?? '').split('\n').filter((line) => line.trim() !== '');
 
 /**
- * What a long-lived `ip` can start in a named namespace: a one-off batch (run as `ip -force -batch FILE`),
- * or a program that reads its input from a file whose arguments can travel on a batch line.
+ * What a long-lived starter can run (see exec-sessions.ts): a one-off `ip` batch in a named namespace (run
+ * as `ip -force -batch FILE` there), or a program that reads its input from a file, in a named namespace
+ * or the runner's own; only when every word of it is plain.
  */
 const toExecForm = ({ kind, namespace, file, args }: Command) => {
-  if (!namespace) return undefined;
-  if (kind === 'ip-batch') return { namespace, file: 'ip', args: ['-force', '-batch'] };
-  if (kind === 'reads-input-file' && canTravelOnBatchLine([file, ...args])) return { namespace, file, args };
-  return undefined;
+  const form =
+    kind === 'ip-batch' && namespace
+      ? { namespace, file: 'ip', args: ['-force', '-batch'] }
+      : kind === 'reads-input-file'
+        ? { namespace, file, args }
+        : undefined;
+  return form && canStartLiterally(form) ? form : undefined;
 };
 
 /**
  * Runs commands; a failure becomes a NetcoreError that keeps the command and its stderr. Node spawns as
  * little as it can, since each spawn blocks its event loop for milliseconds, and chooses how from the
  * command's kind and namespace (see command.ts): `ip-session` batches go to a long-lived process per place
- * (see ip-session.ts), and one-off batches or input-reading commands in a named namespace are started by
- * long-lived `ip` processes with `netns exec` (see exec-sessions.ts). Only the rest (reads, commands in
- * the runner's own namespace) spawn, through execa.
+ * (see ip-session.ts), and one-off batches in a named namespace and input-reading commands are started by
+ * long-lived starters, with `nsenter --net` in a named namespace (see exec-sessions.ts). Only the rest
+ * (reads, other commands) spawn, through execa.
  */
 export const createExecaRunner = ({
   timeoutMs = 30_000,
-  isExecThroughIp = true,
+  isExecThroughStarters = true,
 }: {
   timeoutMs?: number;
   /** False: every command but an `ip-session` batch is spawned from Node (for comparison). */
-  isExecThroughIp?: boolean;
+  isExecThroughStarters?: boolean;
 } = {}): CommandRunner => {
   const sessions = new Map<string, IpSession>();
   const execSessions = createExecSessions({ idleMs: sessionIdleMs });
@@ -165,27 +169,27 @@ export const createExecaRunner = ({
     });
   };
 
-  const runThroughIp = async ({
+  const runThroughStarter = async ({
     command,
     form,
   }: {
     command: Command;
-    form: { namespace: string; file: string; args: readonly string[] };
+    form: { namespace: string | undefined; file: string; args: readonly string[] };
   }): Promise<CommandResult> => {
     const outcome = await execSessions.run({ ...form, input: command.input ?? '' }).then(
-      ({ errors }) => ({ errors, failure: undefined }),
-      (failure: unknown) => ({ errors: [], failure }),
+      (result) => ({ result, failure: undefined }),
+      (failure: unknown) => ({ result: undefined, failure }),
     );
-    // A long-lived `ip` that died takes its work with it: the command runs again, spawned.
-    if (outcome.failure !== undefined) return runOnce({ command, timeoutMs });
-    if (outcome.errors.length === 0) return { stdout: '', stderr: '', process: 'started-by-ip' };
-    const stderr = outcome.errors.join('; ').replace(/^line \d+: /, '');
+    // A starter that died takes its work with it: the command runs again, spawned.
+    if (!outcome.result) return runOnce({ command, timeoutMs });
+    const { exitCode, output } = outcome.result;
+    if (exitCode === 0) return { stdout: '', stderr: output, process: 'started-by-ip' };
     throw toCommandError({
       command,
-      stderr,
-      isMissingBinary: /exec of "[^"]*" failed: No such file or directory/.test(stderr),
+      stderr: output.replace(/\nCommand failed \S+:\d+$/, ''),
+      isMissingBinary: exitCode === 127 || /failed to execute [^:]*: No such file or directory/.test(output),
       isTimedOut: false,
-      message: '',
+      message: `exit status ${exitCode}`,
       cause: undefined,
     });
   };
@@ -193,8 +197,8 @@ export const createExecaRunner = ({
   return {
     run: (command) => {
       if (command.kind === 'ip-session') return runInSession(command);
-      const form = isExecThroughIp ? toExecForm(command) : undefined;
-      if (form) return runThroughIp({ command, form });
+      const form = isExecThroughStarters ? toExecForm(command) : undefined;
+      if (form) return runThroughStarter({ command, form });
       return runOnce({ command, timeoutMs });
     },
     close: () => {
