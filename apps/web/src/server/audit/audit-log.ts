@@ -6,6 +6,7 @@ import type { ClusterEvent, EventBus } from '../events/event-bus.js';
 import type { OperationFeed } from '../events/operation-feed.js';
 import { runReportingProgress } from '../events/operation-progress.js';
 import type { ControlPlanePhase } from '../events/operation-view.js';
+import { timePhase } from '../http/server-timing.js';
 
 /** Who made a change: a user's name, or `system` for the health monitor and reboot re-applies. */
 export type Actor = string;
@@ -45,13 +46,17 @@ export const recordAudit = async ({
   deps: Pick<AuditDeps, 'db' | 'events'>;
   record: AuditRecord;
 }) => {
-  const entry = await deps.db.auditEntry.create({
-    data: {
-      ...record,
-      error: toStorableText(record.error) ?? null,
-      details: record.details === undefined ? null : JSON.stringify(record.details),
-    },
-    select: auditEntrySelect,
+  const entry = await timePhase({
+    phase: 'db',
+    work: () =>
+      deps.db.auditEntry.create({
+        data: {
+          ...record,
+          error: toStorableText(record.error) ?? null,
+          details: record.details === undefined ? null : JSON.stringify(record.details),
+        },
+        select: auditEntrySelect,
+      }),
   });
   const { details: _details, ...event } = entry;
   deps.events.publish(event satisfies ClusterEvent);

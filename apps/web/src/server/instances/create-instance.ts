@@ -4,6 +4,7 @@ import { type Actor, runAudited } from '../audit/audit-log.js';
 import { readUniqueViolation } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { isAgentRefusal, toWebError, WebError } from '../errors/web-error.js';
+import { timePhase } from '../http/server-timing.js';
 import { findFreeInstanceAddress, validateRequestedAddress } from '../ipam/ipam.js';
 import { toSetupInstanceRequest } from '../nodes/node-model.js';
 import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
@@ -45,50 +46,54 @@ const allocateInstance = async ({
 }) => {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await deps.db.$transaction(async (tx) => {
-        // Other control planes on the database allocate on this node only after this transaction.
-        await deps.nodeLock.serializeAllocation({ tx, key: `node:${nodeId}` });
-        const node = await readNodeRecord({ db: tx, nodeId });
-        if (node.removeRequestedAt)
-          throw new WebError({
-            code: 'PRECONDITION_FAILED',
-            field: 'nodeId',
-            message: `node ${nodeId} is being removed`,
-          });
-        if (await tx.instance.findUnique({ where: { id: instanceId }, select: { id: true } }))
-          throw new WebError({
-            code: 'CONFLICT',
-            field: 'instanceId',
-            message: `there is already an instance '${instanceId}'`,
-          });
-        const usedAddresses = (
-          await tx.instance.findMany({ where: { nodeId }, select: { ipAddr: true } })
-        ).map(({ ipAddr }) => ipAddr);
-        const ipAddr = requestedAddr
-          ? validateRequestedAddress({ ipAddr: requestedAddr, subnet: node.subnet, usedAddresses })
-          : findFreeInstanceAddress({ subnet: node.subnet, usedAddresses });
-        if (!ipAddr)
-          throw new WebError({
-            code: 'CONFLICT',
-            field: 'nodeId',
-            message: `node ${nodeId} has no free address left in ${node.subnet}`,
-          });
-        const taken = await tx.portMapping.findMany({
-          where: { nodeId },
-          select: { protocol: true, hostPort: true, instanceId: true },
-        });
-        const conflict = findPortConflict({ ports, taken, instanceId, nodeId });
-        if (conflict) throw conflict;
-        await tx.instance.create({
-          data: {
-            id: instanceId,
-            nodeId,
-            ipAddr,
-            status: 'pending',
-            portMappings: { create: ports.map((port) => ({ ...port, nodeId })) },
-          },
-        });
-        return { node, ipAddr };
+      return await timePhase({
+        phase: 'db',
+        work: () =>
+          deps.db.$transaction(async (tx) => {
+            // Other control planes on the database allocate on this node only after this transaction.
+            await deps.nodeLock.serializeAllocation({ tx, key: `node:${nodeId}` });
+            const node = await readNodeRecord({ db: tx, nodeId });
+            if (node.removeRequestedAt)
+              throw new WebError({
+                code: 'PRECONDITION_FAILED',
+                field: 'nodeId',
+                message: `node ${nodeId} is being removed`,
+              });
+            if (await tx.instance.findUnique({ where: { id: instanceId }, select: { id: true } }))
+              throw new WebError({
+                code: 'CONFLICT',
+                field: 'instanceId',
+                message: `there is already an instance '${instanceId}'`,
+              });
+            const usedAddresses = (
+              await tx.instance.findMany({ where: { nodeId }, select: { ipAddr: true } })
+            ).map(({ ipAddr }) => ipAddr);
+            const ipAddr = requestedAddr
+              ? validateRequestedAddress({ ipAddr: requestedAddr, subnet: node.subnet, usedAddresses })
+              : findFreeInstanceAddress({ subnet: node.subnet, usedAddresses });
+            if (!ipAddr)
+              throw new WebError({
+                code: 'CONFLICT',
+                field: 'nodeId',
+                message: `node ${nodeId} has no free address left in ${node.subnet}`,
+              });
+            const taken = await tx.portMapping.findMany({
+              where: { nodeId },
+              select: { protocol: true, hostPort: true, instanceId: true },
+            });
+            const conflict = findPortConflict({ ports, taken, instanceId, nodeId });
+            if (conflict) throw conflict;
+            await tx.instance.create({
+              data: {
+                id: instanceId,
+                nodeId,
+                ipAddr,
+                status: 'pending',
+                portMappings: { create: ports.map((port) => ({ ...port, nodeId })) },
+              },
+            });
+            return { node, ipAddr };
+          }),
       });
     } catch (error) {
       const columns = readUniqueViolation(error);
@@ -143,9 +148,10 @@ export const createInstance = ({
       return deps.nodeLock.run({
         key: node.id,
         work: async () => {
-          const current = await deps.db.instance.findUnique({
-            where: { id: request.instanceId },
-            select: { status: true },
+          const current = await timePhase({
+            phase: 'db',
+            work: () =>
+              deps.db.instance.findUnique({ where: { id: request.instanceId }, select: { status: true } }),
           });
           if (current?.status !== 'pending')
             throw new WebError({
@@ -154,21 +160,29 @@ export const createInstance = ({
               message: `instance '${request.instanceId}' was deleted while it was being created`,
             });
           try {
-            const result = await connectAgent({ deps, node }).setupInstance(
-              toSetupInstanceRequest({
-                node,
-                instance: { id: request.instanceId, ipAddr, portMappings: request.ports },
-              }),
-            );
-            return await deps.db.instance.update({
-              where: { id: request.instanceId },
-              data: {
-                status: 'running',
-                namespaceName: result.namespaceName,
-                interfaceName: result.interfaceName,
-                hostInterfaceName: result.hostInterfaceName,
-              },
-              select: publicInstanceSelect,
+            const result = await timePhase({
+              phase: 'agent',
+              work: () =>
+                connectAgent({ deps, node }).setupInstance(
+                  toSetupInstanceRequest({
+                    node,
+                    instance: { id: request.instanceId, ipAddr, portMappings: request.ports },
+                  }),
+                ),
+            });
+            return await timePhase({
+              phase: 'db',
+              work: () =>
+                deps.db.instance.update({
+                  where: { id: request.instanceId },
+                  data: {
+                    status: 'running',
+                    namespaceName: result.namespaceName,
+                    interfaceName: result.interfaceName,
+                    hostInterfaceName: result.hostInterfaceName,
+                  },
+                  select: publicInstanceSelect,
+                }),
             });
           } catch (error) {
             const isRefused = isAgentRefusal(error);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
 import { toWebError, WebError } from '../errors/web-error.js';
+import { timePhase } from '../http/server-timing.js';
 import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
 import { recordPendingChange } from '../nodes/pending-changes.js';
 import { refuseRuntimeOwned } from './runtime-owned.js';
@@ -33,9 +34,13 @@ export const deleteInstance = ({
     targetId: request.instanceId,
     work: async (note) => {
       const { instanceId } = request;
-      const instance = await deps.db.instance.findUnique({
-        where: { id: instanceId },
-        select: { nodeId: true, ipAddr: true, source: true, runtime: true },
+      const instance = await timePhase({
+        phase: 'db',
+        work: () =>
+          deps.db.instance.findUnique({
+            where: { id: instanceId },
+            select: { nodeId: true, ipAddr: true, source: true, runtime: true },
+          }),
       });
       if (!instance)
         throw new WebError({
@@ -45,13 +50,22 @@ export const deleteInstance = ({
         });
       refuseRuntimeOwned({ instanceId, instance, change: 'delete' });
       note.details = { nodeId: instance.nodeId, ipAddr: instance.ipAddr };
-      const node = await readNodeRecord({ db: deps.db, nodeId: instance.nodeId });
-      await deps.db.instance.update({ where: { id: instanceId }, data: { status: 'deleting' } });
+      const node = await timePhase({
+        phase: 'db',
+        work: async () => {
+          const record = await readNodeRecord({ db: deps.db, nodeId: instance.nodeId });
+          await deps.db.instance.update({ where: { id: instanceId }, data: { status: 'deleting' } });
+          return record;
+        },
+      });
       return deps.nodeLock.run({
         key: node.id,
         work: async () => {
           try {
-            await connectAgent({ deps, node }).cleanInstance({ instanceId });
+            await timePhase({
+              phase: 'agent',
+              work: () => connectAgent({ deps, node }).cleanInstance({ instanceId }),
+            });
           } catch (error) {
             const webError = toWebError(error, {
               nodeId: node.id,
@@ -71,7 +85,10 @@ export const deleteInstance = ({
             });
             throw webError;
           }
-          await deps.db.instance.delete({ where: { id: instanceId } });
+          await timePhase({
+            phase: 'db',
+            work: () => deps.db.instance.delete({ where: { id: instanceId } }),
+          });
           return { instanceId, releasedIpAddr: instance.ipAddr };
         },
       });

@@ -1,4 +1,5 @@
 import type { DatabaseTransaction } from '../db/database.js';
+import { recordPhase } from '../http/server-timing.js';
 
 export type KeyedLock = {
   /** Runs `work` while no other work holding `key` (a node id) runs, in any control plane. */
@@ -19,7 +20,12 @@ export const createQueues = () => {
   const tails = new Map<string, Promise<unknown>>();
   return <T>({ key, work }: { key: string; work: () => Promise<T> }): Promise<T> => {
     const previous = tails.get(key) ?? Promise.resolve();
-    const result = previous.then(work, work);
+    const queuedAt = performance.now();
+    const start = () => {
+      recordPhase({ phase: 'lock', ms: performance.now() - queuedAt });
+      return work();
+    };
+    const result = previous.then(start, start);
     const tail = result.then(
       () => undefined,
       () => undefined,
