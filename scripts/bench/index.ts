@@ -13,6 +13,7 @@ import { guardLab } from './lab-guard.js';
 import { describeMachine, readLoad } from './machine.js';
 import { docsPath, parseOptions } from './options.js';
 import { renderReport } from './report/render-report.js';
+import { runControlPlaneSection } from './suites/control-plane-section.js';
 
 const options = parseOptions(process.argv.slice(2));
 if (process.getuid?.() !== 0) {
@@ -28,12 +29,18 @@ const guard = guardLab({ prefix, ipamDirectory });
 
 const machine = await describeMachine();
 const runs: BenchRun[] = [];
+const controlPlane = await runControlPlaneSection({
+  options,
+  labPrefix: prefix,
+  isStopping: guard.isStopping,
+});
 try {
   console.log(`[bench] lab ${prefix} (${options.isQuick ? 'quick' : `${options.runs} runs`})`);
   const lab = await createLab({ prefix, nodeCount: 4 });
   for (let run = 1; run <= options.runs; run += 1) {
     console.log(`[bench] run ${run}/${options.runs}`);
     runs.push(await runBench({ lab, options, ipamDirectory, isStopping: guard.isStopping }));
+    await controlPlane.run({ peerNode: lab.nodes[0] });
   }
 } finally {
   await guard.remove();
@@ -41,19 +48,19 @@ try {
 
 const remaining = guard.listRemaining();
 const previous = await readFile(docsPath, 'utf8').catch(() => '');
-const markdown = renderReport({
+const markdown = `${renderReport({
   machine,
   options,
   runs,
   previous,
   remainingNamespaces: remaining,
   loadAtEnd: readLoad(),
-});
+})}\n${controlPlane.render()}`;
 await writeFile(options.outputPath, markdown);
 console.log(`\n${markdown}`);
 console.log(`[bench] written to ${options.outputPath}`);
 
-const failed = runs.flatMap((run) => run.checks).filter((check) => !check.isOk);
+const failed = [...runs.flatMap((run) => run.checks), ...controlPlane.checks].filter((check) => !check.isOk);
 if (remaining.length > 0 || failed.length > 0) {
   for (const check of failed)
     console.error(`[bench] FAILED ${check.scope}: ${check.label} (${check.detail})`);

@@ -18,6 +18,8 @@ export type LabAgent = {
   url: string;
   /** A bearer token the agent also accepts, over TLS only: for an admin's scripts. */
   token: string;
+  /** The agent's process (nsenter execs node): what a benchmark stops if it must exit at once. */
+  pid: number | undefined;
 };
 
 /** One `ip -n NAMESPACE ...` in a lab namespace (never this machine's own). */
@@ -201,6 +203,7 @@ export const startLabCluster = async ({
         externalIpAddr: node.externalIpAddr,
         url: joined.agent.url,
         token: joined.adminToken,
+        pid: joined.agent.pid,
       });
     }
     signal?.throwIfAborted();
