@@ -36,6 +36,8 @@ const ZEnv = z.object({
   KUDO_REPLICA_ID: z.string().min(1).optional(),
   /** How often every agent is asked for its health (and its node inspected for drift). 0 turns polling off. */
   KUDO_HEALTH_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  /** How often every agent's metrics are scraped for the charts (a bounded history in memory). 0 turns it off. */
+  KUDO_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
   /** How long a call to an agent may take before the node counts as unreachable. */
   KUDO_AGENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -55,6 +55,10 @@ const startRuntime = async (): Promise<Runtime> => {
       : undefined;
   const relay = services.startEventRelay();
   const renewal = services.startCertificateRenewal({ intervalMs: 3_600_000 });
+  const scraper =
+    env.KUDO_METRICS_INTERVAL_MS > 0
+      ? services.metrics.startScraper({ intervalMs: env.KUDO_METRICS_INTERVAL_MS })
+      : undefined;
   logger.info(
     { database: env.databaseUrl, healthIntervalMs: env.KUDO_HEALTH_INTERVAL_MS },
     'control plane started',
@@ -63,7 +67,7 @@ const startRuntime = async (): Promise<Runtime> => {
     env,
     services,
     stop: async () => {
-      await Promise.all([monitor?.stop(), relay.stop(), renewal.stop()]);
+      await Promise.all([monitor?.stop(), relay.stop(), renewal.stop(), scraper?.stop()]);
       await duty.leave();
       await Promise.all([nodeLock.close(), events.close()]);
       await db.$disconnect();

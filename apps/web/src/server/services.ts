@@ -15,6 +15,7 @@ import { createInstance, type TCreateInstanceRequest } from './instances/create-
 import { deleteInstance, type TInstanceIdRequest } from './instances/delete-instance.js';
 import { getInstance, listInstances } from './instances/read-instances.js';
 import { createJoinServices } from './join/join-services.js';
+import { createMetricsServices } from './metrics/metrics-services.js';
 import { addNode, type TAddNodeRequest } from './nodes/add-node.js';
 import { checkAllNodes, checkNode, startHealthMonitor } from './nodes/check-node.js';
 import { getNode, listNodes } from './nodes/read-nodes.js';
@@ -56,6 +57,8 @@ export const createServices = (deps: ServiceDeps) => ({
     checkAll: () => checkAllNodes({ deps }),
   },
   join: createJoinServices(deps),
+  /** The charts: agents' metrics scraped into series per node and for the cluster. */
+  metrics: createMetricsServices(deps),
   credentials: {
     /** A node's certificate (serial, expiry, renewal due) and its agent's API version. */
     get: ({ nodeId }: { nodeId: string }) => readNodeCredentials({ deps, nodeId }),

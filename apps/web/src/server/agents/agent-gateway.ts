@@ -84,6 +84,8 @@ export type AgentConnection = {
   listCniAttachments: () => Promise<AgentOutputs['cni']['listAttachments']>;
   /** Removes the CNI attachments whose namespace is gone (their container is gone): the orphans' GC. */
   removeStaleCniAttachments: () => Promise<AgentOutputs['cni']['removeStale']>;
+  /** The agent's Prometheus metrics (`GET /metrics`, text exposition format), for the charts. */
+  readMetrics: () => Promise<string>;
 };
 
 /** What a method of AgentConnection answers. */

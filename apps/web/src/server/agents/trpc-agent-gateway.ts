@@ -1,5 +1,10 @@
 import { EventEmitter, on } from 'node:events';
-import { type AgentClient, createAgentClient, readAgentCallError } from '@kudo/agent/client';
+import {
+  type AgentClient,
+  AgentTransportError,
+  createAgentClient,
+  readAgentCallError,
+} from '@kudo/agent/client';
 import { type AgentTls, createAgentFetch } from '../pki/agent-fetch.js';
 import { findAgentUrlProblem } from '../pki/agent-url.js';
 import type {
@@ -56,6 +61,34 @@ async function* followAgentEvents({
     subscription.unsubscribe();
   }
 }
+
+/**
+ * The agent's `/metrics` (Prometheus text), through the same connection and credentials as its procedures
+ * (the mTLS fetch for an https:// agent, the bearer token when the node has one).
+ */
+const readAgentMetrics = async ({
+  url,
+  token,
+  send,
+  signal,
+}: {
+  url: string;
+  token: string;
+  send: typeof fetch;
+  signal: AbortSignal;
+}) => {
+  const response = await send(`${url.replace(/\/+$/, '')}/metrics`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal,
+  });
+  if (response.ok) return response.text();
+  await response.body?.cancel();
+  throw new AgentTransportError({
+    kind: response.status === 401 || response.status === 403 ? 'unauthorised' : 'incompatible',
+    reason: `the agent at ${url} answered /metrics with HTTP ${response.status}`,
+    url,
+  });
+};
 
 /**
  * Agents reached with `@kudo/agent/client` (the one file that depends on it). Each call has a deadline:
@@ -134,6 +167,18 @@ export const createTrpcAgentGateway = ({
           call('cni.listAttachments', (signal) => client.cni.listAttachments.query(undefined, { signal })),
         removeStaleCniAttachments: () =>
           call('cni.removeStale', (signal) => client.cni.removeStale.mutate(undefined, { signal })),
+        readMetrics: () =>
+          call(
+            'metrics',
+            (signal) =>
+              readAgentMetrics({
+                url,
+                token,
+                send: (url.startsWith('https:') && agentFetch) || fetch,
+                signal,
+              }),
+            healthTimeoutMs,
+          ),
       } satisfies AgentConnection;
     },
   };

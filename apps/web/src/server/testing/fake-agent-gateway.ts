@@ -8,6 +8,7 @@ import type {
   AgentOutputsOf,
 } from '../agents/agent-gateway.js';
 import { createFakeEventLog, type FakeEventLog, followFakeEvents } from './fake-agent-events.js';
+import { renderFakeAgentMetrics } from './fake-agent-metrics.js';
 
 type FakeAgent = {
   nodeId: string;
@@ -32,6 +33,7 @@ const queries = new Set([
   'cni.setRange',
   'cni.listAttachments',
   'cni.removeStale',
+  'metrics',
 ]);
 
 /** A call that does not get through, as the real gateway reports it. */
@@ -168,6 +170,15 @@ export const createFakeAgentGateway = () => {
           for (const { instanceId } of stale) detach({ url, instanceId });
           return { removed: stale.map(({ instanceId }) => instanceId) };
         }),
+      readMetrics: () =>
+        call('metrics', undefined, () =>
+          renderFakeAgentMetrics({
+            nodeId: getAgent(url).nodeId,
+            operations: calls
+              .filter((recorded) => recorded.url === url && recorded.operation !== 'metrics')
+              .map(({ operation }) => ({ operation, isError: false })),
+          }),
+        ),
       followEvents: async function* (request) {
         const agent = agents.get(url);
         if (!agent || agent.isDown) throw refuse({ url, kind: 'unreachable' });

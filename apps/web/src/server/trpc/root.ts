@@ -3,6 +3,7 @@ import { eventRouter } from './routers/event.js';
 import { inspectionRouter } from './routers/inspection.js';
 import { instanceRouter } from './routers/instance.js';
 import { joinTokenRouter } from './routers/join-token.js';
+import { metricsRouter } from './routers/metrics.js';
 import { nodeRouter } from './routers/node.js';
 import { nodeCredentialsRouter } from './routers/node-credentials.js';
 import { portMappingRouter } from './routers/port-mapping.js';
@@ -20,6 +21,7 @@ export const appRouter = createRouter({
   joinToken: joinTokenRouter,
   nodeCredentials: nodeCredentialsRouter,
   search: searchRouter,
+  metrics: metricsRouter,
 });
 
 export type AppRouter = typeof appRouter;
