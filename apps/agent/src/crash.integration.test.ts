@@ -51,7 +51,7 @@ const normalize = ({
 
 /**
  * The agent CLI, in its own process, gets a burst of concurrent changes from many clients (setups and
- * deletions queued inside the agent) and is SIGKILLed as one of them starts. Restarted on its port, the
+ * deletions that reach netcore together) and is SIGKILLed as they run. Restarted on its port, the
  * drift its own `diff` reports, fixed with the calls each item names (what the control plane's reconcile
  * does), must leave the node identical to a twin node that was given the same desired state cleanly, with
  * no orphan left.
@@ -122,7 +122,8 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
     const startedBefore = countStarted();
     const killed = new Promise<void>((resolve) => {
       const onData = () => {
-        // Killed as the 6th change of the burst starts: 5 done, one cut short, the rest queued.
+        // Killed once 6 changes of the burst have started: instance changes run together, so at most
+        // 5 are done and the others are cut short inside one of netcore's groups, or never started.
         if (countStarted() < startedBefore + 6) return;
         first.agent.child.stdout?.off('data', onData);
         first.agent.child.kill('SIGKILL');
@@ -130,7 +131,7 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
       };
       first.agent.child.stdout?.on('data', onData);
     });
-    // One client per call: every change is its own HTTP request, queued by the agent in arrival order.
+    // One client per call: every change is its own HTTP request; the agent lets them reach netcore together.
     const changes = [
       ...burst.slice(0, 4).map((request) => ({ kind: 'setupInstance', request })),
       ...deleted.map((instanceId) => ({ kind: 'cleanInstance', request: { instanceId } })),

@@ -103,4 +103,68 @@ describe('createOperationQueue', () => {
     expect(log).toEqual(['slow end', 'next start']);
     expect(outcomes).toEqual([true]);
   });
+
+  it('runs shared operations together, and an exclusive one alone: after those before it, before those after it', async () => {
+    const queue = createOperationQueue();
+    const log: string[] = [];
+    const gates = { a: createGate(), b: createGate(), node: createGate(), c: createGate() };
+    const run = (name: keyof typeof gates, access: Parameters<typeof queue.enqueue>[0]['access']) =>
+      queue.enqueue({
+        operation: name,
+        timeoutMs: 60_000,
+        access,
+        work: async () => {
+          log.push(`${name} start`);
+          await gates[name].opened;
+          log.push(`${name} end`);
+        },
+      });
+    const runs = [
+      run('a', { mode: 'shared', keys: ['instance:a'] }),
+      run('b', { mode: 'shared', keys: ['instance:b'] }),
+      run('node', { mode: 'exclusive' }),
+      run('c', { mode: 'shared', keys: ['instance:c'] }),
+    ];
+    await flushMicrotasks();
+    expect(log).toEqual(['a start', 'b start']);
+    expect(queue.getDepth()).toBe(4);
+    gates.b.open();
+    await flushMicrotasks();
+    expect(log).toEqual(['a start', 'b start', 'b end']);
+    gates.a.open();
+    await flushMicrotasks();
+    expect(log).toEqual(['a start', 'b start', 'b end', 'a end', 'node start']);
+    gates.node.open();
+    gates.c.open();
+    await Promise.all(runs);
+    expect(log.slice(5)).toEqual(['node end', 'c start', 'c end']);
+    expect(queue.getDepth()).toBe(0);
+  });
+
+  it('runs shared operations on the same key one after the other, in arrival order, while other keys pass', async () => {
+    const queue = createOperationQueue();
+    const log: string[] = [];
+    const first = createGate();
+    const run = (name: string, key: string, gate?: Promise<void>) =>
+      queue.enqueue({
+        operation: name,
+        timeoutMs: 60_000,
+        access: { mode: 'shared', keys: [key] },
+        work: async () => {
+          log.push(`${name} start`);
+          await gate;
+          log.push(`${name} end`);
+        },
+      });
+    const runs = [
+      run('setup x', 'instance:x', first.opened),
+      run('clean x', 'instance:x'),
+      run('setup y', 'instance:y'),
+    ];
+    await flushMicrotasks();
+    expect(log).toEqual(['setup x start', 'setup y start', 'setup y end']);
+    first.open();
+    await Promise.all(runs);
+    expect(log.slice(3)).toEqual(['setup x end', 'clean x start', 'clean x end']);
+  });
 });

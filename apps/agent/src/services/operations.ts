@@ -3,6 +3,7 @@ import { isNetcoreError } from '@kudo/netcore';
 import type { Logger } from 'pino';
 import type { EventLog, OperationErrorData } from './event-log.js';
 import type { AgentMetrics } from './metrics.js';
+import { toOperationAccess } from './operation-access.js';
 import { createOperationQueue, type QueueOutcome, raceTimeout } from './operation-queue.js';
 
 /** What a failure tells a caller and the event stream: netcore's code, field and reason when it has them. */
@@ -18,8 +19,9 @@ export const toOperationErrorData = (error: unknown): OperationErrorData => {
 const secondsSince = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
 /**
- * How every procedure runs: mutations one at a time through the node's queue, with a time-out, a started
- * and a finished/failed event, a log line and metrics; queries alongside them, with a time-out and metrics.
+ * How every procedure runs: mutations through the node's queue (instance changes together, each instance's
+ * in order, node changes alone: see operation-access.ts), with a time-out, a started and a finished/failed
+ * event, a log line and metrics; queries alongside them, with a time-out and metrics.
  */
 export const createOperations = ({
   nodeId,
@@ -75,6 +77,7 @@ export const createOperations = ({
       .enqueue({
         operation,
         timeoutMs,
+        access: toOperationAccess({ operation, input }),
         work,
         onStart: () => {
           startedAt = process.hrtime.bigint();
@@ -82,7 +85,8 @@ export const createOperations = ({
           events.append({ phase: 'started', nodeId, operationId, operation, input, waitedMs });
           log.info({ waitedMs }, 'operation started');
         },
-        // Recorded as the work ends, before the next operation may start: events never interleave.
+        // Recorded as the work ends, before the slot is released: nothing starts after a node change
+        // before its end is told.
         onSettled: (outcome) => {
           isSettled = true;
           if (!isTimedOut) {
