@@ -118,8 +118,11 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
     for (const request of base)
       await first.client.setupInstance.mutate({ nodeId: 'node1', nodeIpAddr: '10.0.0.1', ...request });
 
-    const countStarted = () => first.agent.getStdout().split('"msg":"operation started"').length - 1;
+    const countLines = (message: string) => first.agent.getStdout().split(`"msg":"${message}"`).length - 1;
+    const countStarted = () => countLines('operation started');
+    const countEnded = () => countLines('operation finished') + countLines('operation failed');
     const startedBefore = countStarted();
+    let inFlightAtKill = 0;
     const killed = new Promise<void>((resolve) => {
       const onData = () => {
         // Killed once 6 changes of the burst have started: instance changes run together, so at most
@@ -127,6 +130,7 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
         if (countStarted() < startedBefore + 6) return;
         first.agent.child.stdout?.off('data', onData);
         first.agent.child.kill('SIGKILL');
+        inFlightAtKill = countStarted() - countEnded();
         resolve();
       };
       first.agent.child.stdout?.on('data', onData);
@@ -151,6 +155,8 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
     );
     await killed;
     expect(await first.agent.exited).toBe('SIGKILL');
+    // Killed in the middle of a group: several changes were inside netcore together.
+    expect(inFlightAtKill).toBeGreaterThan(1);
     const failed = outcomes.filter(({ status }) => status === 'rejected').length;
     // At most 6 ended before the kill (the 6th may finish before the signal lands); the rest never will.
     expect(failed).toBeGreaterThanOrEqual(changes.length - 6);
@@ -164,7 +170,7 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
     };
     const fixed = await reconcile({ client: second.client, desired });
     console.log(
-      `[crash] ${changes.length} concurrent changes, agent SIGKILLed as the 6th started: ${failed} failed, ${fixed.length} drift items fixed after the restart`,
+      `[crash] ${changes.length} concurrent changes, agent SIGKILLed as the 6th started (${inFlightAtKill} in netcore together): ${failed} failed, ${fixed.length} drift items fixed after the restart`,
     );
     expect(fixed.length).toBeGreaterThan(0);
     expect((await second.client.diff.query({ desired })).drift).toEqual([]);
