@@ -145,6 +145,11 @@ export const startLabCluster = async ({
   signal?: AbortSignal;
 }) => {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  /** Every secret this cluster was given or made, for a test that checks none of them is in a log. */
+  const usedSecrets: { label: string; value: string }[] = [
+    { label: 'admin password', value: adminPassword },
+    { label: 'viewer password', value: viewerPassword },
+  ];
   const cleanup: (() => Promise<unknown>)[] = [];
   const stop = () => runAll([...cleanup].reverse());
   const step = (line: string) => {
@@ -187,6 +192,21 @@ export const startLabCluster = async ({
 
     const cookie = await signIn({ baseUrl: controlPlane.url, name: 'admin', password: adminPassword });
     const api: ApiClient = createApiClient({ baseUrl: controlPlane.url, cookie });
+    usedSecrets.push({
+      label: 'session cookie of the lab API client',
+      value: cookie.slice(cookie.indexOf('=') + 1),
+    });
+    const rememberJoin = ({
+      nodeName,
+      joined,
+    }: {
+      nodeName: string;
+      joined: { joinToken: string; adminToken: string };
+    }) =>
+      usedSecrets.push(
+        { label: `join token of ${nodeName}`, value: joined.joinToken },
+        { label: `agent bearer token of ${nodeName}`, value: joined.adminToken },
+      );
     const agents: LabAgent[] = [];
     const joinCommands: string[] = [];
     // The agent serving on each machine (a machine that joins again gets a new one).
@@ -196,6 +216,7 @@ export const startLabCluster = async ({
       step(`joining ${node.name} (${node.externalIpAddr}): kudo-agent.mjs join in ${node.namespace}`);
       const joined = await joinLabNode({ api, controlPlane, node, bundle, dataDir });
       runningAgents.set(node.name, joined.agent);
+      rememberJoin({ nodeName: node.name, joined });
       joinCommands.push(joined.command);
       agents.push({
         nodeName: node.name,
@@ -215,6 +236,11 @@ export const startLabCluster = async ({
       joinCommands,
       api,
       credentials: { admin: adminPassword, viewer: viewerPassword },
+      /** The secrets of this cluster so far; a test adds those it makes (API tokens, browser cookies). */
+      usedSecrets,
+      rememberSecret: (secret: { label: string; value: string }) => usedSecrets.push(secret),
+      /** Where the control plane (`next start`, its host) and the agents write their output. */
+      logFiles: [controlPlane.logFile, join(dataDir, 'agents.log')],
       dataDir,
       /**
        * A machine joins again, as an admin re-installs a removed node: its agent stops, and the packaged
@@ -246,6 +272,7 @@ export const startLabCluster = async ({
           isReadyAwaited: false,
         });
         runningAgents.set(nodeName, joined.agent);
+        rememberJoin({ nodeName, joined });
         return joined;
       },
       /** Runs a teardown step with the others (e.g. demo servers), before the agents and the lab go. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { type LabCluster, startLabCluster } from '../../../../../scripts/lab-cluster/lab-cluster.js';
 import { ensureWebBuild } from '../../../../../scripts/lab-cluster/web-build.js';
 import { findFreePort } from '../../../../../scripts/lab-cluster/web-server.js';
+import { checkLogsForSecrets } from './log-secrets.js';
 
 export const repositoryRoot = resolve(import.meta.dirname, '..', '..', '..', '..', '..');
 
@@ -14,7 +15,10 @@ export const repositoryRoot = resolve(import.meta.dirname, '..', '..', '..', '..
  * `describeWithNamespaces`): the production build (built when out of date), a lab of `nodeCount` nodes
  * named after the run and `tag`, an agent per node, `next start` on a free loopback port with a data
  * directory of its own, every node registered. Stopped after the file's tests whatever happened, the data
- * directory removed last. Give the test's own teardown (browser, servers) to `cluster.onStop`, not to an
+ * directory removed last. Then the logs of the control plane and the agents are searched for every secret
+ * the run used (`cluster.usedSecrets`: passwords, session cookies, join and agent tokens, and what the test
+ * added with `cluster.rememberSecret`, e.g. API tokens): one found fails the file; clean logs are kept in
+ * `artifacts/e2e-logs/TAG/`. Give the test's own teardown (browser, servers) to `cluster.onStop`, not to an
  * `afterAll` of its own: one that fails skips the `afterAll` hooks registered before it, this one included.
  */
 export const useDashboardCluster = ({ nodeCount, tag }: { nodeCount: number; tag: string }) => {
@@ -36,6 +40,12 @@ export const useDashboardCluster = ({ nodeCount, tag }: { nodeCount: number; tag
   afterAll(async () => {
     try {
       await cluster?.stop();
+      if (cluster)
+        await checkLogsForSecrets({
+          files: cluster.logFiles,
+          secrets: cluster.usedSecrets,
+          keepIn: join(repositoryRoot, 'artifacts', 'e2e-logs', tag),
+        });
     } finally {
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
     }
