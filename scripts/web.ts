@@ -1,19 +1,22 @@
 /**
  * `npm run web`: the dashboard and control plane for a real deployment (production `next start`).
- * Builds when needed, migrates the database, creates the dashboard accounts at first start (their
- * passwords are printed once), then serves on KUDO_WEB_HOST:KUDO_WEB_PORT until stopped. With KUDO_TLS
- * (see apps/web/src/env.ts) it serves HTTPS there, and the dashboard itself listens on loopback behind it.
+ * Builds when needed, migrates the database, prepares the dashboard's users (at the first start on a
+ * terminal: the user `admin`, its one-time password printed there, never into a log), then serves on
+ * KUDO_WEB_HOST:KUDO_WEB_PORT until stopped. With KUDO_TLS (see apps/web/src/env.ts) it serves HTTPS there,
+ * and the dashboard itself listens on loopback behind it.
+ * `npm run web -- create-admin NAME`: makes an admin and prints its one-time password (a service's install).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  describeGeneratedPasswords,
-  getCredentialFile,
-  loadCredentials,
+  createAdmin,
+  describeNoUsers,
+  describeOneTimePassword,
   migrateDatabase,
   openClusterAuthority,
   readEnv,
   readServingCredentials,
+  setUpUsers,
   startTlsFront,
 } from '@kudo/web/scripting';
 import { childEnv, readScriptEnv } from './lab-cluster/env.js';
@@ -27,14 +30,24 @@ const webEnv = readEnv();
 await ensureWebBuild({ root, log: (line) => console.log(`  ${line}`) });
 // After the build step, which generates the Prisma client the migration loads (a fresh clone has none).
 await migrateDatabase({ databaseUrl: webEnv.databaseUrl, from: root });
-const credentials = await loadCredentials({
-  file: getCredentialFile({ dataDir: webEnv.dataDir }),
+const [command, name] = process.argv.slice(2);
+if (command === 'create-admin') {
+  console.log(
+    describeOneTimePassword(await createAdmin({ databaseUrl: webEnv.databaseUrl, name: name ?? '' })),
+  );
+  process.exit(0);
+}
+if (command !== undefined) throw new Error(`unknown command ${command}: npm run web [-- create-admin NAME]`);
+// A terminal is not a log: only there is a first admin's password printed (a service: create-admin).
+const users = await setUpUsers({
+  databaseUrl: webEnv.databaseUrl,
+  dataDir: webEnv.dataDir,
   adminPassword: webEnv.KUDO_ADMIN_PASSWORD,
   viewerPassword: webEnv.KUDO_VIEWER_PASSWORD,
-  sessionSecret: webEnv.KUDO_SESSION_SECRET,
+  isFirstAdminShown: process.stdout.isTTY === true,
 });
-const banner = describeGeneratedPasswords(credentials);
-if (banner) console.log(`\n${banner}\n`);
+if (users.firstAdmin) console.log(`\n${describeOneTimePassword(users.firstAdmin)}\n`);
+else if (!users.hasUsers) console.log(describeNoUsers({ command: 'npm run web --' }));
 
 // With HTTPS, the dashboard listens on a loopback port and the TLS front on KUDO_WEB_HOST:KUDO_WEB_PORT.
 const tls = webEnv.tls.mode === 'off' ? undefined : webEnv.tls;

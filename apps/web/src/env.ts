@@ -41,13 +41,15 @@ const ZEnv = z.object({
   /** How long a call to an agent may take before the node counts as unreachable. */
   KUDO_AGENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Dashboard sign-in (issue 6; apps/web/src/server/auth).
-  /** The admin's password; unset: generated at first start, printed once, kept hashed in KUDO_DATA_DIR/auth.json. */
+  // Dashboard users and sessions (issues 6 and 17; apps/web/src/server/auth, src/server/users).
+  /**
+   * Seeds the user `admin` (role admin) with this password, for tests and automation: created if missing,
+   * re-hashed only when it changed. Unset: the first admin comes from `npm run web` on a terminal or
+   * `npm run web -- create-admin NAME`.
+   */
   KUDO_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
-  /** The read-only viewer's password; unset: generated like the admin's. */
+  /** Seeds the user `viewer` (role viewer) the same way. */
   KUDO_VIEWER_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
-  /** Key that seals session cookies (32+ characters); unset: generated into KUDO_DATA_DIR/auth.json. */
-  KUDO_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** How long a sign-in lasts. */
   KUDO_SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(43_200).default(480),
   /** The cookie's Secure flag: `auto` sets it for HTTPS requests (directly or per X-Forwarded-Proto). */

@@ -3,11 +3,10 @@
  * control plane, so that they reach it through this one entry and not through its inner paths.
  */
 import type { migrateDatabase as migrate } from './server/db/migrate-database.js';
+import type { createAdmin as create, setUpUsers as setUp } from './server/users/user-setup.js';
 
 export { readEnv } from './env.js';
 export { findFreePort, waitUntilAnswering } from './launcher/next-server.js';
-export { getCredentialFile } from './server/auth/auth.js';
-export { describeGeneratedPasswords, loadCredentials } from './server/auth/credentials.js';
 export { readServingCredentials, startTlsFront } from './server/http/tls-front.js';
 export { openClusterAuthority } from './server/pki/cluster-authority.js';
 export type { AppRouter } from './server/trpc/root.js';
@@ -20,3 +19,20 @@ export const migrateDatabase = async (options: Parameters<typeof migrate>[0]) =>
   const { migrateDatabase: run } = await import('./server/db/migrate-database.js');
   return run(options);
 };
+
+/**
+ * The dashboard's users at a script's start (see users/user-setup.ts), loaded on the first call like
+ * migrateDatabase (the Prisma client).
+ */
+export const setUpUsers = async (options: Parameters<typeof setUp>[0]) => {
+  const { setUpUsers: run } = await import('./server/users/user-setup.js');
+  return run(options);
+};
+
+/** `create-admin NAME`: an admin with a one-time password (loaded on the first call, like migrateDatabase). */
+export const createAdmin = async (options: Parameters<typeof create>[0]) => {
+  const { createAdmin: run } = await import('./server/users/user-setup.js');
+  return run(options);
+};
+
+export { describeNoUsers, describeOneTimePassword } from './server/users/describe-users.js';

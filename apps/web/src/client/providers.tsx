@@ -3,7 +3,7 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchStreamLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { type ReactNode, useState } from 'react';
-import type { SessionUser } from '../server/auth/session';
+import type { DashboardUser } from '../server/auth/context-user';
 import type { AppRouter } from '../server/trpc/root';
 import { LiveUpdatesProvider } from './live-updates';
 import { SessionProvider } from './session-context';
@@ -37,7 +37,7 @@ const createQueryClient = () =>
   });
 
 /** Everything client components need: the signed-in user, the query cache, the typed API and live updates. */
-export const Providers = ({ user, children }: { user: SessionUser; children: ReactNode }) => {
+export const Providers = ({ user, children }: { user: DashboardUser; children: ReactNode }) => {
   const [queryClient] = useState(createQueryClient);
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({

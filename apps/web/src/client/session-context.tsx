@@ -1,11 +1,11 @@
 'use client';
 
 import { createContext, type ReactNode, useContext } from 'react';
-import type { SessionUser } from '../server/auth/session';
+import { type DashboardUser, hasRole, type UserRole } from '../server/auth/context-user';
 
-const SessionContext = createContext<SessionUser | null>(null);
+const SessionContext = createContext<DashboardUser | null>(null);
 
-export const SessionProvider = ({ user, children }: { user: SessionUser; children: ReactNode }) => (
+export const SessionProvider = ({ user, children }: { user: DashboardUser; children: ReactNode }) => (
   <SessionContext.Provider value={user}>{children}</SessionContext.Provider>
 );
 
@@ -17,11 +17,21 @@ export const useSessionUser = () => {
 };
 
 export const viewerReason = 'Read-only: viewers cannot change the cluster. Sign in as admin to do this.';
+export const operatorReason =
+  'Operators manage instances and port mappings: nodes, cleanup, settings and users need an admin.';
 
-/** Whether the user may change the cluster, and if not, why (shown next to every disabled action). */
-export const usePermission = () => {
+export const roleLabels: Record<UserRole, string> = {
+  admin: 'Administrator',
+  operator: 'Operator',
+  viewer: 'Read-only',
+};
+
+/**
+ * Whether the user may make a change that needs role `least` (default: admin), and if not, why (shown next
+ * to every disabled action). The server refuses it anyway.
+ */
+export const usePermission = (least: UserRole = 'admin') => {
   const user = useSessionUser();
-  return user.role === 'admin'
-    ? { canChange: true as const, reason: undefined }
-    : { canChange: false as const, reason: viewerReason };
+  if (hasRole({ role: user.role, least })) return { canChange: true as const, reason: undefined };
+  return { canChange: false as const, reason: user.role === 'viewer' ? viewerReason : operatorReason };
 };

@@ -2,13 +2,13 @@
  * `node kudo-control-plane.mjs`: the packaged control plane (apps/web/dist/kudo-control-plane/, made by
  * `npm run build`), run with plain node 20+ from wherever it was copied (/opt/kudo/control-plane). It reads
  * the environment `npm run web` reads, migrates the database with the package's migrations/, creates the
- * dashboard accounts and the cluster CA at the first start (passwords printed once, the CA's fingerprint at
- * every start), then runs the standalone Next.js server: on KUDO_WEB_HOST:KUDO_WEB_PORT, or with KUDO_TLS on
+ * cluster CA at the first start (its fingerprint printed at every start; KUDO_ADMIN_PASSWORD seeds the
+ * dashboard's `admin`, see the README's Users section), then runs the standalone Next.js server: on
+ * KUDO_WEB_HOST:KUDO_WEB_PORT, or with KUDO_TLS on
  * a loopback port behind the TLS front there. SIGTERM or SIGINT stops both; it exits with the server's code.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeGeneratedPasswords, loadCredentials } from '../server/auth/credentials.js';
 import { applyMigrations } from '../server/db/apply-migrations.js';
 import { readServingCredentials, startTlsFront } from '../server/http/tls-front.js';
 import { redactSecrets } from '../server/logger.js';
@@ -27,14 +27,6 @@ const run = async () => {
     // The URL as the logger would write it: a password in it never reaches the journal.
     `database ${redactSecrets(web.databaseUrl)}: ${applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'up to date'}`,
   );
-  const credentials = await loadCredentials({
-    file: join(web.dataDir, 'auth.json'),
-    adminPassword: web.KUDO_ADMIN_PASSWORD,
-    viewerPassword: web.KUDO_VIEWER_PASSWORD,
-    sessionSecret: web.KUDO_SESSION_SECRET,
-  });
-  const banner = describeGeneratedPasswords(credentials);
-  if (banner) console.log(`\n${banner}\n`);
   const authority = openClusterAuthority({ directory: web.dataDir });
   log(`cluster CA ${await authority.readFingerprint()} (${join(web.dataDir, 'ca.crt')})`);
 

@@ -9,6 +9,8 @@ import { createLogger } from './logger.js';
 import { isSerialNumberRevoked } from './pki/agent-certificates.js';
 import { openClusterAuthority } from './pki/cluster-authority.js';
 import { createServices, type Services } from './services.js';
+import { describeNoUsers } from './users/describe-users.js';
+import { prepareUsers } from './users/user-setup.js';
 
 type Runtime = { env: Env; services: Services; stop: () => Promise<void> };
 
@@ -24,6 +26,15 @@ const startRuntime = async (): Promise<Runtime> => {
   const db = createDatabase({ databaseUrl: env.databaseUrl });
   const { nodeLock, events } = await createCoordination({ databaseUrl: env.databaseUrl, logger });
   const authority = openClusterAuthority({ directory: env.dataDir });
+  const users = await prepareUsers({
+    db,
+    dataDir: env.dataDir,
+    adminPassword: env.KUDO_ADMIN_PASSWORD,
+    viewerPassword: env.KUDO_VIEWER_PASSWORD,
+  });
+  if (users.migrated.length + users.seeded.length > 0)
+    logger.info({ migrated: users.migrated, seeded: users.seeded }, 'dashboard users prepared');
+  if (!users.hasUsers) logger.warn(describeNoUsers({ command: 'npm run web --' }));
   const services = createServices({
     db,
     gateway: createTrpcAgentGateway({

@@ -1,6 +1,7 @@
 import type { ZNodeIdRequest } from '@kudo/netcore';
 import type { z } from 'zod';
 import { type Actor, followEvents, listAuditEntries } from './audit/audit-log.js';
+import { createSessionServices } from './auth/session-services.js';
 import {
   readClusterPlan,
   type TUpdateClusterSettingsRequest,
@@ -30,6 +31,7 @@ import {
 } from './pki/node-credentials.js';
 import { listPortMappings } from './port-mappings/read-port-mappings.js';
 import { setPortMappings, type TSetPortMappingsRequest } from './port-mappings/set-port-mappings.js';
+import { createUserServices } from './users/user-services.js';
 
 type Change<Request> = { actor: Actor; request: Request };
 
@@ -57,6 +59,8 @@ export const createServices = (deps: ServiceDeps) => ({
     checkAll: () => checkAllNodes({ deps }),
   },
   join: createJoinServices(deps),
+  users: createUserServices(deps),
+  sessions: createSessionServices(deps),
   /** The charts: agents' metrics scraped into series per node and for the cluster. */
   metrics: createMetricsServices(deps),
   credentials: {

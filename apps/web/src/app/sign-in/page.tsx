@@ -3,13 +3,13 @@ import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { SignInForm } from '../../components/auth/sign-in-form';
 import { KudoMark } from '../../components/ui/icons';
-import { readSessionUser } from '../../server/auth/session';
+import { readDashboardUser } from '../../server/auth/dashboard-user';
 
 export const metadata: Metadata = { title: 'Sign in' };
 export const dynamic = 'force-dynamic';
 
 export default async function SignInPage() {
-  if (await readSessionUser({ headers: await headers() })) redirect('/');
+  if (await readDashboardUser({ headers: await headers() })) redirect('/');
   return (
     <main className="sign-in">
       <div className="sign-in-card card">
@@ -22,9 +22,9 @@ export default async function SignInPage() {
         </div>
         <SignInForm />
         <p className="sign-in-help">
-          <strong>admin</strong> may change the cluster; <strong>viewer</strong> sees everything, read-only.
-          The passwords were printed when the control plane first started (or come from KUDO_ADMIN_PASSWORD
-          and KUDO_VIEWER_PASSWORD).
+          Sign in with the name and password your admin gave you (or set through your invite link). The first
+          admin&apos;s one-time password was printed when the control plane first started, or by{' '}
+          <code>create-admin</code>.
         </p>
       </div>
     </main>

@@ -55,7 +55,13 @@ export const DeleteInstancesDialog = ({
       testId="delete-instances-dialog"
       footer={
         <DialogActions onCancel={onClose} isBusy={isRunning}>
-          <ActionButton variant="danger-solid" onClick={run} isBusy={isRunning} data-testid="confirm-delete">
+          <ActionButton
+            least="operator"
+            variant="danger-solid"
+            onClick={run}
+            isBusy={isRunning}
+            data-testid="confirm-delete"
+          >
             Delete {pluralize({ count: instanceIds.length, one: 'instance' })}
           </ActionButton>
         </DialogActions>

@@ -51,6 +51,7 @@ const ActionsCell = ({ instance }: { instance: InstanceView }) => {
   return (
     <div className="row" style={{ justifyContent: 'flex-end' }}>
       <ActionButton
+        least="operator"
         size="sm"
         icon={<EditIcon />}
         onClick={() => onEdit(instance)}
@@ -64,6 +65,7 @@ const ActionsCell = ({ instance }: { instance: InstanceView }) => {
         Ports
       </ActionButton>
       <ActionButton
+        least="operator"
         size="sm"
         variant="danger"
         icon={<TrashIcon />}

@@ -68,6 +68,7 @@ export const InstanceDetailPage = ({ instanceId }: { instanceId: string }) => {
         actions={
           <>
             <ActionButton
+              least="operator"
               icon={<EditIcon />}
               onClick={() => setEditing(true)}
               data-testid="edit-ports"
@@ -76,6 +77,7 @@ export const InstanceDetailPage = ({ instanceId }: { instanceId: string }) => {
               Edit port mappings
             </ActionButton>
             <ActionButton
+              least="operator"
               variant="danger"
               icon={<TrashIcon />}
               onClick={() => setDeleting(true)}

@@ -71,6 +71,7 @@ export const InstancesPage = () => {
         description="Each instance has its own network namespace, an address of its node's subnet, and port mappings."
         actions={
           <ActionButton
+            least="operator"
             variant="primary"
             icon={<PlusIcon />}
             onClick={() => setCreating(true)}
@@ -141,6 +142,7 @@ export const InstancesPage = () => {
           <span className="spacer" />
           {selection.selected.length > 0 ? (
             <ActionButton
+              least="operator"
               size="sm"
               variant="danger"
               icon={<TrashIcon />}
@@ -157,7 +159,12 @@ export const InstancesPage = () => {
             title="No instances yet"
             description="Create one: it gets an address, a namespace and the port mappings you choose."
             action={
-              <ActionButton variant="primary" icon={<PlusIcon />} onClick={() => setCreating(true)}>
+              <ActionButton
+                least="operator"
+                variant="primary"
+                icon={<PlusIcon />}
+                onClick={() => setCreating(true)}
+              >
                 Create instance
               </ActionButton>
             }

@@ -38,6 +38,7 @@ const RemoveCell = ({ mapping }: { mapping: PortMappingView }) => {
   const { removingId, onRemove } = useRowActions();
   return (
     <ActionButton
+      least="operator"
       size="sm"
       variant="danger"
       icon={<TrashIcon />}

@@ -96,6 +96,7 @@ export const PortMappingsPage = () => {
         description="Host ports of the nodes, on their external addresses, forwarded into instances."
         actions={
           <ActionButton
+            least="operator"
             variant="primary"
             icon={<PlusIcon />}
             onClick={() => setAdding(true)}

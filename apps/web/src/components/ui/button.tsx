@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import type { ButtonHTMLAttributes, ReactNode } from 'react';
 import { usePermission } from '../../client/session-context';
+import type { UserRole } from '../../server/auth/context-user';
 import { LockIcon } from './icons';
 
 type Variant = 'primary' | 'secondary' | 'danger' | 'danger-solid' | 'ghost';
@@ -46,11 +47,16 @@ export const Button = ({
 );
 
 /**
- * A button that changes the cluster. For a viewer it is disabled, shows a lock, and says why (on hover,
- * on focus, and to screen readers); the server refuses the change anyway.
+ * A button that changes the cluster, for users of role `least` or above (default: admin). For others it is
+ * disabled, shows a lock, and says why (on hover, on focus, and to screen readers); the server refuses the
+ * change anyway.
  */
-export const ActionButton = ({ disabledReason, ...props }: ButtonProps & { disabledReason?: string }) => {
-  const { canChange, reason } = usePermission();
+export const ActionButton = ({
+  disabledReason,
+  least,
+  ...props
+}: ButtonProps & { disabledReason?: string; least?: UserRole }) => {
+  const { canChange, reason } = usePermission(least);
   const why = canChange ? disabledReason : reason;
   if (canChange && !disabledReason) return <Button {...props} data-action-button="true" />;
   return (
@@ -75,17 +81,20 @@ export const ActionLink = ({
   children,
   variant = 'secondary',
   size = 'md',
+  least,
 }: {
   href: string;
+  /** The role the change needs (default: admin). */
+  least?: UserRole;
   icon?: ReactNode;
   children: ReactNode;
   variant?: 'primary' | 'secondary';
   size?: 'md' | 'sm';
 }) => {
-  const { canChange } = usePermission();
+  const { canChange } = usePermission(least);
   if (!canChange)
     return (
-      <ActionButton icon={icon} variant={variant} size={size}>
+      <ActionButton icon={icon} variant={variant} size={size} least={least}>
         {children}
       </ActionButton>
     );

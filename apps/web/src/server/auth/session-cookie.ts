@@ -1,70 +1,8 @@
-import { sealData, unsealData } from 'iron-session';
-import { z } from 'zod';
-import { type AccountName, accountNames, type Credentials } from './credentials.js';
-import type { SessionUser } from './session-user.js';
-
-export const sessionCookieName = 'kudo_session';
-
-/** What the sealed cookie carries: who, and the fingerprint of the password they signed in with. */
-const ZSessionData = z.object({
-  name: z.enum(accountNames),
-  fingerprint: z.string(),
-  issuedAt: z.number(),
-});
-type SessionData = z.infer<typeof ZSessionData>;
-
-const roleByAccount: Record<AccountName, SessionUser['role']> = { admin: 'admin', viewer: 'viewer' };
-
-/** The sealed (encrypted and signed) cookie value for an account; it expires after `ttlSeconds`. */
-export const sealSession = ({
-  credentials,
-  account,
-  ttlSeconds,
-  now = Date.now(),
-}: {
-  credentials: Credentials;
-  account: AccountName;
-  ttlSeconds: number;
-  now?: number;
-}) =>
-  sealData(
-    {
-      name: account,
-      fingerprint: credentials.accounts[account].fingerprint,
-      issuedAt: now,
-    } satisfies SessionData,
-    { password: credentials.sessionSecret, ttl: ttlSeconds },
-  );
-
 /**
- * The user of a sealed cookie value, or null when it is missing, forged, expired (by its seal or by
- * `issuedAt`), or from before a password change.
+ * The session cookie carries a random value only (the Session table keeps its SHA-256, see sessions.ts),
+ * httpOnly, SameSite=Lax, Secure on HTTPS.
  */
-export const unsealSession = async ({
-  credentials,
-  sealed,
-  ttlSeconds,
-  now = Date.now(),
-}: {
-  credentials: Credentials;
-  sealed: string | undefined;
-  ttlSeconds: number;
-  now?: number;
-}): Promise<SessionUser | null> => {
-  if (!sealed) return null;
-  let data: unknown;
-  try {
-    data = await unsealData(sealed, { password: credentials.sessionSecret, ttl: ttlSeconds });
-  } catch {
-    return null;
-  }
-  const session = ZSessionData.safeParse(data);
-  if (!session.success) return null;
-  const { name, fingerprint, issuedAt } = session.data;
-  if (now - issuedAt > ttlSeconds * 1000 || issuedAt > now + 60_000) return null;
-  if (credentials.accounts[name].fingerprint !== fingerprint) return null;
-  return { name, role: roleByAccount[name] };
-};
+export const sessionCookieName = 'kudo_session';
 
 /** One cookie's value from a Cookie header. */
 export const readCookie = ({ header, name }: { header: string | null; name: string }) => {

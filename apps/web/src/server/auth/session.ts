@@ -1,11 +1,18 @@
-import { readSessionUserFromHeaders } from './auth.js';
-import type { SessionUser } from './session-user.js';
-
-export type { SessionUser };
+import type { Services } from '../services.js';
+import type { ContextUser } from './context-user.js';
+import { readCookie, sessionCookieName } from './session-cookie.js';
 
 /**
- * The signed-in user of an HTTP request, or null: the sealed, httpOnly session cookie set by
- * /api/auth/sign-in, verified and unexpired, from an account whose password has not changed since.
+ * The signed-in user of a request's session cookie, or null: a session that exists, is neither revoked nor
+ * expired, of a user who is not disabled.
  */
-export const readSessionUser = (request: { headers: Headers }): Promise<SessionUser | null> =>
-  readSessionUserFromHeaders(request);
+export const readSessionUser = async ({
+  services,
+  headers,
+}: {
+  services: Pick<Services, 'sessions'>;
+  headers: Headers;
+}): Promise<ContextUser | null> => {
+  const token = readCookie({ header: headers.get('cookie'), name: sessionCookieName });
+  return token ? services.sessions.findUser({ token }) : null;
+};

@@ -1,5 +1,5 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import type { SessionUser } from '../auth/session.js';
+import type { ContextUser } from '../auth/context-user.js';
 import type { Services } from '../services.js';
 import { appRouter } from '../trpc/root.js';
 import { createInnerContext } from '../trpc/trpc.js';
@@ -9,7 +9,7 @@ import { testAdmin } from './test-services.js';
 export type HttpRequest = {
   path: string;
   input?: unknown;
-  user?: SessionUser | null;
+  user?: ContextUser | null;
   method?: 'GET' | 'POST';
 };
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { AgentGateway } from '../agents/agent-gateway.js';
-import type { SessionUser } from '../auth/session.js';
+import type { ContextUser } from '../auth/context-user.js';
 import type { Database } from '../db/database.js';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
 import { createOperationFeed } from '../events/operation-feed.js';
@@ -13,8 +13,9 @@ import { createServices } from '../services.js';
 import { createCaller } from '../trpc/root.js';
 import { createInnerContext } from '../trpc/trpc.js';
 
-export const testAdmin: SessionUser = { name: 'alice', role: 'admin' };
-export const testViewer: SessionUser = { name: 'victor', role: 'viewer' };
+export const testAdmin: ContextUser = { id: 'test-alice', name: 'alice', role: 'admin', via: 'session' };
+export const testOperator: ContextUser = { id: 'test-olga', name: 'olga', role: 'operator', via: 'session' };
+export const testViewer: ContextUser = { id: 'test-victor', name: 'victor', role: 'viewer', via: 'session' };
 
 /**
  * The control plane over a test database and gateway, and its router as each kind of user calls it. The
@@ -48,6 +49,7 @@ export const createTestControlPlane = ({
     deps,
     services,
     admin: createCaller(createInnerContext({ services, user: testAdmin })),
+    operator: createCaller(createInnerContext({ services, user: testOperator })),
     viewer: createCaller(createInnerContext({ services, user: testViewer })),
     anonymous: createCaller(createInnerContext({ services, user: null })),
   };

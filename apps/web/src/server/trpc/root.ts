@@ -8,6 +8,8 @@ import { nodeRouter } from './routers/node.js';
 import { nodeCredentialsRouter } from './routers/node-credentials.js';
 import { portMappingRouter } from './routers/port-mapping.js';
 import { searchRouter } from './routers/search.js';
+import { sessionRouter } from './routers/session.js';
+import { userRouter } from './routers/user.js';
 import { createCallerFactory, createRouter } from './trpc.js';
 
 /** The web app's API: one router per domain. The dashboard imports `AppRouter` (a type only). */
@@ -21,6 +23,8 @@ export const appRouter = createRouter({
   joinToken: joinTokenRouter,
   nodeCredentials: nodeCredentialsRouter,
   search: searchRouter,
+  user: userRouter,
+  session: sessionRouter,
   metrics: metricsRouter,
 });
 

@@ -1,23 +1,22 @@
 import { formatFieldIssue, hasInputIssues, readFirstIssue } from '@kudo/netcore';
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from '@trpc/server';
 import type { z } from 'zod';
-import type { SessionUser } from '../auth/session.js';
-import { readSessionUser } from '../auth/session.js';
+import { type ContextUser, formatActor, hasRole, type UserRole } from '../auth/context-user.js';
+import { readRequestUser } from '../auth/request-user.js';
 import { isWebError, toWebError, type WebErrorCode } from '../errors/web-error.js';
 import { getServices } from '../runtime.js';
 import type { Services } from '../services.js';
 
 /** The context without HTTP: what `createCaller` gets in tests and server code. */
-export type InnerContext = { services: Services; user: SessionUser | null };
+export type InnerContext = { services: Services; user: ContextUser | null };
 
 export const createInnerContext = ({ services, user }: InnerContext): InnerContext => ({ services, user });
 
 /** The context of an HTTP request: the process's services and the request's signed-in user. */
-export const createHttpContext = async ({ req }: { req: Request }): Promise<InnerContext> =>
-  createInnerContext({
-    services: await getServices(),
-    user: await readSessionUser({ headers: req.headers }),
-  });
+export const createHttpContext = async ({ req }: { req: Request }): Promise<InnerContext> => {
+  const services = await getServices();
+  return createInnerContext({ services, user: await readRequestUser({ services, headers: req.headers }) });
+};
 
 /** How each WebError reaches a client; the one place control-plane codes meet tRPC/HTTP codes. */
 export const trpcCodeByWebCode = {
@@ -82,34 +81,65 @@ const mapErrors = t.middleware(async ({ ctx, next }) => {
 /** Anyone, signed in or not (only what is safe to show to the world). */
 export const publicProcedure = t.procedure.use(mapErrors);
 
-/** A signed-in user (viewer or admin): every read of the cluster. */
-export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+/**
+ * A signed-in user of any role: every read of the cluster, and what concerns one's own account. A token
+ * of scope `read` is refused every change.
+ */
+export const protectedProcedure = publicProcedure.use(({ ctx, type, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
+  if (type === 'mutation' && ctx.user.scope === 'read')
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `token ${ctx.user.tokenName ?? ''} has scope read: changes need a token of scope write`,
+    });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
-/** An admin: every change of the cluster. */
-export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin')
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `${ctx.user.name} is a viewer: changes need an admin`,
-    });
-  return next({ ctx });
-});
+const roleNouns: Record<UserRole, string> = {
+  admin: 'an admin',
+  operator: 'an operator',
+  viewer: 'a viewer',
+};
 
-/**
- * An admin's change, as every change procedure is: the request parsed with `schema`, then the service
- * function `pick` names, called with it and the admin's name (the audit log's actor).
- */
-export const adminChange = <Schema extends z.ZodType, Result>({
-  schema,
-  pick,
-}: {
+/** Procedures for users of at least role `least` (admin > operator > viewer). */
+const requireRole = (least: UserRole) =>
+  protectedProcedure.use(({ ctx, next }) => {
+    if (!hasRole({ role: ctx.user.role, least }))
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `${ctx.user.name} is ${roleNouns[ctx.user.role]}: this needs ${least === 'admin' ? 'an admin' : 'an operator or an admin'}`,
+      });
+    return next({ ctx });
+  });
+
+/** An operator or an admin: instances and port mappings. */
+export const operatorProcedure = requireRole('operator');
+
+/** An admin: nodes, joins, orphan cleanup, cluster settings, users, and other users' sessions. */
+export const adminProcedure = requireRole('admin');
+
+type ChangeOptions<Schema extends z.ZodType, Result> = {
   schema: Schema;
   pick: (services: Services) => (change: { actor: string; request: z.output<Schema> }) => Promise<Result>;
-}) =>
-  adminProcedure.input(schema).mutation(({ ctx, input }) =>
+};
+
+/**
+ * A change, as every change procedure is: the request parsed with `schema`, then the service function `pick`
+ * names, called with it and the user as the audit log's actor (their name, and the token's if through one).
+ */
+const createChange = <Schema extends z.ZodType, Result>(
+  procedure: typeof operatorProcedure,
+  { schema, pick }: ChangeOptions<Schema, Result>,
+) =>
+  procedure.input(schema).mutation(({ ctx, input }) =>
     // tRPC infers the input of a generic schema lazily; it is the schema's output.
-    pick(ctx.services)({ actor: ctx.user.name, request: input as z.output<Schema> }),
+    pick(ctx.services)({ actor: formatActor({ user: ctx.user }), request: input as z.output<Schema> }),
   );
+
+/** An admin's change (see createChange). */
+export const adminChange = <Schema extends z.ZodType, Result>(options: ChangeOptions<Schema, Result>) =>
+  createChange(adminProcedure, options);
+
+/** An operator's (or admin's) change: instances and port mappings (see createChange). */
+export const operatorChange = <Schema extends z.ZodType, Result>(options: ChangeOptions<Schema, Result>) =>
+  createChange(operatorProcedure, options);

@@ -2,7 +2,7 @@ import { ZId } from '@kudo/netcore';
 import { z } from 'zod';
 import { ZCreateInstanceRequest } from '../../instances/create-instance.js';
 import { ZInstanceIdRequest } from '../../instances/delete-instance.js';
-import { adminChange, createRouter, protectedProcedure } from '../trpc.js';
+import { createRouter, operatorChange, protectedProcedure } from '../trpc.js';
 
 /** Instances: an address from their node's subnet, a namespace, port mappings. */
 export const instanceRouter = createRouter({
@@ -12,6 +12,6 @@ export const instanceRouter = createRouter({
   get: protectedProcedure
     .input(ZInstanceIdRequest)
     .query(({ ctx, input }) => ctx.services.instances.get(input)),
-  create: adminChange({ schema: ZCreateInstanceRequest, pick: (services) => services.instances.create }),
-  delete: adminChange({ schema: ZInstanceIdRequest, pick: (services) => services.instances.delete }),
+  create: operatorChange({ schema: ZCreateInstanceRequest, pick: (services) => services.instances.create }),
+  delete: operatorChange({ schema: ZInstanceIdRequest, pick: (services) => services.instances.delete }),
 });

@@ -1,22 +1,32 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { getAuthConfig } from '../../../../server/auth/auth';
-import { findAccount } from '../../../../server/auth/credentials';
-import { isSecureCookie, sealSession, sessionCookieName } from '../../../../server/auth/session-cookie';
+import { readAuthSettings } from '../../../../server/auth/auth';
+import { readClientAddress } from '../../../../server/auth/client-address';
+import { isSecureCookie, sessionCookieName } from '../../../../server/auth/session-cookie';
 import { findCrossSiteRefusal } from '../../../../server/http/cross-site';
+import { getServices } from '../../../../server/runtime';
 
 const ZSignInRequest = z.object({
   name: z.string().trim().min(1, 'enter a user name').max(64),
   password: z.string().min(1, 'enter the password').max(1024),
 });
 
-/** Failed sign-ins wait this long before answering, to slow down guessing. */
-const failureDelayMs = 400;
+const refuse = ({
+  status,
+  field,
+  message,
+  headers,
+}: {
+  status: number;
+  field?: string;
+  message: string;
+  headers?: Record<string, string>;
+}) => NextResponse.json({ error: { field, message } }, { status, headers });
 
-const refuse = ({ status, field, message }: { status: number; field?: string; message: string }) =>
-  NextResponse.json({ error: { field, message } }, { status });
-
-/** Signs in with `{ name, password }` (JSON): sets the sealed, httpOnly session cookie. */
+/**
+ * Signs in with `{ name, password }` (JSON): starts a session and sets its id in an httpOnly cookie. Too many
+ * failures for the name or the client address: 429 with "try again in N s" (and Retry-After).
+ */
 export const POST = async (request: Request) => {
   // Another site may not sign a browser in to an account of its choosing.
   const crossSite = findCrossSiteRefusal({
@@ -35,14 +45,25 @@ export const POST = async (request: Request) => {
       message: issue?.message ?? 'invalid',
     });
   }
-  const { credentials, ttlSeconds, cookieSecure } = await getAuthConfig();
-  const account = await findAccount({ credentials, ...parsed.data });
-  if (!account) {
-    await new Promise((resolve) => setTimeout(resolve, failureDelayMs));
+  const { ttlSeconds, cookieSecure } = readAuthSettings();
+  const services = await getServices();
+  const result = await services.sessions.signIn({
+    ...parsed.data,
+    clientAddress: readClientAddress({ headers: request.headers }),
+    userAgent: request.headers.get('user-agent') ?? undefined,
+    ttlSeconds,
+  });
+  if (result.outcome === 'throttled')
+    return refuse({
+      status: 429,
+      field: 'password',
+      message: result.message,
+      headers: { 'retry-after': String(result.retryAfterSeconds) },
+    });
+  if (result.outcome === 'wrong')
     return refuse({ status: 401, field: 'password', message: 'wrong user name or password' });
-  }
-  const response = NextResponse.json({ user: { name: account, role: account } });
-  response.cookies.set(sessionCookieName, await sealSession({ credentials, account, ttlSeconds }), {
+  const response = NextResponse.json({ user: result.user });
+  response.cookies.set(sessionCookieName, result.token, {
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
