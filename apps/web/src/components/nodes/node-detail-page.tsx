@@ -9,6 +9,7 @@ import { readError } from '../../client/read-error';
 import { type Inspection, type NodeDetail, useTRPC } from '../../client/trpc';
 import { EventHistory } from '../events/event-history';
 import { NodeCredentialsPanel } from '../join/node-credentials-panel';
+import { MetricsCharts } from '../metrics/metrics-charts';
 import { ActionButton, ActionLink } from '../ui/button';
 import { Card } from '../ui/card';
 import { EmptyState } from '../ui/empty-state';
@@ -135,6 +136,7 @@ export const NodeDetailPage = ({ nodeId }: { nodeId: string }) => {
     ...trpc.event.list.queryOptions({ targetType: 'node', targetId: nodeId, limit: 10 }),
     ...refresh,
   });
+  const metrics = useQuery({ ...trpc.metrics.series.queryOptions({ nodeId }), ...refresh });
   const [isRemoving, setRemoving] = useState(false);
   const afterChange = { onSettled: () => queryClient.invalidateQueries() };
   const check = useMutation(trpc.node.check.mutationOptions(afterChange));
@@ -210,6 +212,7 @@ export const NodeDetailPage = ({ nodeId }: { nodeId: string }) => {
         <NodeFacts node={data} inspection={inspection.data} />
         <NodeInstances node={data} />
       </div>
+      <MetricsCharts points={metrics.data?.node?.points} scope="this node" testIdPrefix="node-metrics" />
       <DriftPanel nodeId={nodeId} inspection={inspection} />
       <KernelStatePanel inspection={inspection.data} />
       <NodeCredentialsPanel nodeId={nodeId} />

@@ -8,6 +8,7 @@ import { useLiveRefresh } from '../../client/live-updates';
 import { readError } from '../../client/read-error';
 import { useTRPC } from '../../client/trpc';
 import { EventRow } from '../events/event-row';
+import { MetricsCharts } from '../metrics/metrics-charts';
 import { AddNodeLink } from '../nodes/add-node-link';
 import { ActionButton, ActionLink } from '../ui/button';
 import { Card, Stat } from '../ui/card';
@@ -36,6 +37,7 @@ export const OverviewPage = () => {
   const instances = useQuery({ ...trpc.instance.list.queryOptions(), ...refresh });
   const mappings = useQuery({ ...trpc.portMapping.list.queryOptions(), ...refresh });
   const events = useQuery({ ...trpc.event.list.queryOptions({ limit: 8 }), ...refresh });
+  const metrics = useQuery({ ...trpc.metrics.series.queryOptions(), ...refresh });
 
   const [isEditingPlan, setEditingPlan] = useState(false);
   const nodeList = nodes.data ?? [];
@@ -107,6 +109,7 @@ export const OverviewPage = () => {
           foot={mappings.data ? 'host ports into instances' : undefined}
         />
       </div>
+      <MetricsCharts points={metrics.data?.cluster} scope="cluster" testIdPrefix="cluster-metrics" />
       <div className="grid-2">
         <Card
           title="Nodes by status"

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { useLiveRefresh, useLiveUpdates } from '../../client/live-updates';
 import { useSessionUser } from '../../client/session-context';
 import { useTRPC } from '../../client/trpc';
+import { ThemeToggle } from '../theme/theme-toggle';
 import {
   EventsIcon,
   InstanceIcon,
@@ -119,6 +120,7 @@ export const Sidebar = () => {
       </nav>
       <div className="sidebar-footer">
         <LiveToggle />
+        <ThemeToggle />
         <UserChip />
       </div>
     </aside>
