@@ -18,4 +18,10 @@ export type ServiceDeps = {
   logger: Logger;
   /** The cluster CA: signs agent certificates, and the control plane's own. */
   authority: ClusterAuthority;
+  /**
+   * The name this process owns the changes it has in flight under (locks/replica-liveness.ts), so a
+   * surviving replica resumes them only once this process is gone. Unset (a test's control plane): they
+   * have no owner, and only a control plane starting on the database resumes them.
+   */
+  changeOwner?: string;
 };

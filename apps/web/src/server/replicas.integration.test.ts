@@ -5,7 +5,9 @@ import { beforeAll, expect, it } from 'vitest';
 import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
 import { createDatabase } from './db/database.js';
 import { createCoordination } from './locks/coordination.js';
-import { claimLease } from './locks/lease.js';
+import { createMonitorDuty } from './locks/lease.js';
+import { createChangeOwner, startReplicaHeartbeat } from './locks/replica-liveness.js';
+import { findKernelProblems } from './testing/cluster-audit.js';
 import { crashDuring } from './testing/crash-during.js';
 import { useTestCluster } from './testing/test-cluster.js';
 import { createTestControlPlane } from './testing/test-services.js';
@@ -15,6 +17,9 @@ const readHostPortRules = async (namespace: string) =>
   (await runIn({ namespace, command: ['iptables-save', '-t', 'nat'] }))
     .split('\n')
     .filter((line) => line.startsWith('-A KUDO-HOSTPORTS') && line.includes('-j DNAT'));
+
+/** The replicas' leases (their liveness, the monitor's duty): short, so a takeover comes soon. */
+const leaseTtlMs = 3_000;
 
 /**
  * Two control-plane replicas (each with its own Prisma client, advisory locks and LISTEN connection, as two
@@ -32,13 +37,22 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
 
   beforeAll(async () => {
     const { databaseUrl } = cluster().database;
-    for (const _ of [0, 1]) {
+    for (const index of [0, 1]) {
       const db = createDatabase({ databaseUrl });
-      const { nodeLock, events } = await createCoordination({
-        databaseUrl,
-        logger: pino({ level: 'silent' }),
+      const logger = pino({ level: 'silent' });
+      const { nodeLock, events } = await createCoordination({ databaseUrl, logger });
+      // Each replica owns its changes in flight and keeps them alive with a lease, as runtime.ts does.
+      const replicaId = `replica-${index}`;
+      const changeOwner = createChangeOwner({ replicaId });
+      const heartbeat = await startReplicaHeartbeat({
+        db,
+        replicaId,
+        owner: changeOwner,
+        ttlMs: leaseTtlMs,
+        logger,
       });
       cluster().onStop(async () => {
+        await heartbeat.stop();
         await Promise.all([nodeLock.close(), events.close()]);
         await db.$disconnect();
       });
@@ -50,6 +64,7 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
           authority: cluster().plane.deps.authority,
           nodeLock,
           events,
+          changeOwner,
         }),
       );
     }
@@ -104,30 +119,49 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
     expect(next.value).toMatchObject({ action: 'instance.create', targetId: 'seen-by-b', result: 'ok' });
   });
 
-  it('a replica SIGKILLed while adding a node: the other completes it once the lease expired', {
+  it('a replica SIGKILLed while adding a node: the other leaves it alone while it lives, then completes it once its lease ran out', {
     timeout: 120_000,
   }, async () => {
     const { databaseUrl } = cluster().database;
     const db = replica(1).deps.db;
-    const lease = { db, name: 'health-monitor', ttlMs: 30_000 };
-    const killedAt = new Date();
-    // Replica A is on duty, adds node4 and dies before node4's agent answered its setup.
-    expect(await claimLease({ ...lease, holder: 'replica-a', now: killedAt })).toBe(true);
     const { url, token, externalIpAddr, namespace } = cluster().agent('node4');
+    const peers = ['node1', 'node2', 'node3'];
+    const readRoutes = (node: string) =>
+      runIn({ namespace: cluster().agent(node).namespace, command: ['ip', 'route', 'show', 'proto', '152'] });
+    // Replica A (its own process, lease and locks) adds node4 and is killed before node4's agent answered.
     await crashDuring({
       databaseUrl,
       heldOperation: 'setupNode',
       change: 'node.add',
       input: { agentUrl: url, agentToken: token, externalIpAddr },
+      replica: { replicaId: 'replica-a', ttlMs: leaseTtlMs },
+      whileHeld: async () => {
+        // While A lives, replica B neither resumes its addition nor runs its announcements to the peers.
+        expect(await replica(1).services.resumeInterruptedChanges()).toEqual({
+          failedInstances: [],
+          reappliedNodes: [],
+          announcedNodes: [],
+        });
+        for (const peer of peers) await replica(1).services.nodes.check({ nodeId: peer });
+        const intents = await db.pendingChange.findMany({ where: { subjectId: 'node4' } });
+        expect(intents).toHaveLength(4);
+        expect(intents.every(({ changeOwner }) => changeOwner?.startsWith('replica-a#'))).toBe(true);
+        const { subnet } = await db.node.findUniqueOrThrow({ where: { id: 'node4' } });
+        for (const peer of peers) expect(await readRoutes(peer)).not.toContain(subnet);
+      },
     });
     expect((await replica(1).viewer.node.get({ nodeId: 'node4' })).status).toBe('pending');
     expect(await runIn({ namespace, command: ['ip', '-o', 'link', 'show', 'type', 'bridge'] })).toBe('');
 
-    // Replica B's monitor: not on duty while A's lease runs; once it expired, B takes over and completes it.
-    expect(await claimLease({ ...lease, holder: 'replica-b', now: killedAt })).toBe(false);
-    const expired = new Date(killedAt.getTime() + lease.ttlMs + 1);
-    expect(await claimLease({ ...lease, holder: 'replica-b', now: expired })).toBe(true);
-    await replica(1).services.nodes.checkAll();
+    // Replica B's health monitor, on duty: once A's lease ran out, it completes the addition.
+    const duty = createMonitorDuty({ db, databaseUrl, holder: 'replica-b', ttlMs: leaseTtlMs });
+    const monitor = replica(1).services.startHealthMonitor({ intervalMs: 200, isOnDuty: duty.isOnDuty });
+    cluster().onStop(() => monitor.stop());
+    while ((await db.node.findUniqueOrThrow({ where: { id: 'node4' } })).status !== 'ready')
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    await monitor.stop();
+    await duty.leave();
+
     const node4 = await replica(1).viewer.node.get({ nodeId: 'node4' });
     expect(node4).toMatchObject({ status: 'ready', statusReason: null, pendingChanges: [] });
     expect(await runIn({ namespace, command: ['ip', '-o', 'link', 'show', 'type', 'bridge'] })).not.toBe('');
@@ -136,5 +170,17 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
       command: ['ip', 'route', 'show', 'proto', '152'],
     });
     expect(routes).toContain(node4.subnet);
+    // Exactly the kernel the database wants on every node: node4's bridge, rules and its 3 peer routes, and a
+    // route to node4 on each peer (and nothing twice).
+    for (const node of [...peers, 'node4'])
+      expect(
+        await findKernelProblems({ db, nodeId: node, namespace: cluster().agent(node).namespace }),
+      ).toEqual([]);
+    const node4Routes = (await readRoutes('node4')).split('\n').filter(Boolean);
+    expect(node4Routes).toHaveLength(3);
+    for (const peer of peers)
+      expect((await readRoutes(peer)).split('\n').filter((line) => line.includes(node4.subnet))).toHaveLength(
+        1,
+      );
   });
 });

@@ -5,6 +5,7 @@ import { runMigrations } from './db/run-migrations.js';
 import { createOperationFeed } from './events/operation-feed.js';
 import { createCoordination } from './locks/coordination.js';
 import { createMonitorDuty } from './locks/lease.js';
+import { createChangeOwner, startReplicaHeartbeat } from './locks/replica-liveness.js';
 import { createLogger } from './logger.js';
 import { isSerialNumberRevoked } from './pki/agent-certificates.js';
 import { openClusterAuthority } from './pki/cluster-authority.js';
@@ -35,6 +36,19 @@ const startRuntime = async (): Promise<Runtime> => {
   if (users.migrated.length + users.seeded.length > 0)
     logger.info({ migrated: users.migrated, seeded: users.seeded }, 'dashboard users prepared');
   if (!users.hasUsers) logger.warn(describeNoUsers({ command: 'npm run web --' }));
+  // Replicas on PostgreSQL: the one holding the monitor's lease checks the nodes and resumes what a stopped
+  // control plane left; the others take over once it stops renewing (three intervals, at least 30 s). A
+  // change in flight is owned by its process, alive while it renews its own lease (as long): a survivor
+  // resumes it only once that lease ran out (locks/replica-liveness.ts).
+  const leaseTtlMs = Math.max(30_000, 3 * env.KUDO_HEALTH_INTERVAL_MS);
+  const changeOwner = createChangeOwner({ replicaId: env.replicaId });
+  const heartbeat = await startReplicaHeartbeat({
+    db,
+    replicaId: env.replicaId,
+    owner: changeOwner,
+    ttlMs: leaseTtlMs,
+    logger,
+  });
   const services = createServices({
     db,
     gateway: createTrpcAgentGateway({
@@ -49,14 +63,13 @@ const startRuntime = async (): Promise<Runtime> => {
     nodeLock,
     logger,
     authority,
+    changeOwner,
   });
-  // Replicas on PostgreSQL: the one holding the monitor's lease checks the nodes and resumes what a stopped
-  // control plane left; the others take over once it stops renewing (three intervals, at least 30 s).
   const duty = createMonitorDuty({
     db,
     databaseUrl: env.databaseUrl,
     holder: env.replicaId,
-    ttlMs: Math.max(30_000, 3 * env.KUDO_HEALTH_INTERVAL_MS),
+    ttlMs: leaseTtlMs,
   });
   // Pending changes (an interrupted addition, creation or deletion) are run by the monitor's first check.
   if (await duty.isOnDuty()) await services.resumeInterruptedChanges();
@@ -79,7 +92,7 @@ const startRuntime = async (): Promise<Runtime> => {
     services,
     stop: async () => {
       await Promise.all([monitor?.stop(), relay.stop(), renewal.stop(), scraper?.stop()]);
-      await duty.leave();
+      await Promise.all([duty.leave(), heartbeat.stop()]);
       await Promise.all([nodeLock.close(), events.close()]);
       await db.$disconnect();
     },

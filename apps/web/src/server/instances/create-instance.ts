@@ -89,6 +89,7 @@ const allocateInstance = async ({
                 nodeId,
                 ipAddr,
                 status: 'pending',
+                changeOwner: deps.changeOwner,
                 portMappings: { create: ports.map((port) => ({ ...port, nodeId })) },
               },
             });
@@ -145,8 +146,9 @@ export const createInstance = ({
     work: async (note) => {
       const { node, ipAddr } = await allocateInstance({ deps, ...request });
       note.details.ipAddr = ipAddr;
-      return deps.nodeLock.run({
+      return deps.nodeLock.runOnItem({
         key: node.id,
+        item: request.instanceId,
         work: async () => {
           const current = await timePhase({
             phase: 'db',

@@ -54,12 +54,16 @@ export const deleteInstance = ({
         phase: 'db',
         work: async () => {
           const record = await readNodeRecord({ db: deps.db, nodeId: instance.nodeId });
-          await deps.db.instance.update({ where: { id: instanceId }, data: { status: 'deleting' } });
+          await deps.db.instance.update({
+            where: { id: instanceId },
+            data: { status: 'deleting', changeOwner: deps.changeOwner },
+          });
           return record;
         },
       });
-      return deps.nodeLock.run({
+      return deps.nodeLock.runOnItem({
         key: node.id,
+        item: instanceId,
         work: async () => {
           try {
             await timePhase({

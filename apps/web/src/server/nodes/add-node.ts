@@ -62,10 +62,13 @@ const recordAdditionIntent = async ({
   tx,
   node,
   peers,
+  changeOwner = null,
 }: {
   tx: DatabaseTransaction;
   node: Pick<NodeRecord, 'id' | 'subnet' | 'externalIpAddr'>;
   peers: readonly Pick<NodeRecord, 'id'>[];
+  /** This process (the intent is its change in flight: no other live replica runs it). */
+  changeOwner?: string | null;
 }) => {
   const announcement = JSON.stringify(toNodeRequest(node));
   const changes = [
@@ -75,8 +78,8 @@ const recordAdditionIntent = async ({
   for (const { nodeId, kind, payload } of changes)
     await tx.pendingChange.upsert({
       where: { nodeId_subjectId: { nodeId, subjectId: node.id } },
-      create: { nodeId, subjectId: node.id, kind, payload, lastError: additionIntentNote },
-      update: { kind, payload, lastError: additionIntentNote, attempts: 0 },
+      create: { nodeId, subjectId: node.id, kind, payload, lastError: additionIntentNote, changeOwner },
+      update: { kind, payload, lastError: additionIntentNote, attempts: 0, changeOwner },
     });
 };
 
@@ -146,7 +149,7 @@ export const registerNode = async ({
           select: { id: true, subnet: true, externalIpAddr: true, nodeIpAddr: true },
         });
         const peers = await readPeers({ db: tx, nodeId });
-        await recordAdditionIntent({ tx, node, peers });
+        await recordAdditionIntent({ tx, node, peers, changeOwner: deps.changeOwner });
         await onRegistered?.(tx);
         return { node, peers };
       });

@@ -8,6 +8,7 @@ import { connectAgent, readInstances, readNodeRecord, readPeers } from './node-q
 import { decideNodeStatus, type NodeObservation, saveNodeStatus } from './node-status.js';
 import { runPendingChanges } from './pending-changes.js';
 import { reapplyNodeLocked } from './reapply-node.js';
+import { resumeInterruptedChanges } from './resume-interrupted.js';
 
 /** Re-applies a node whose agent reports a new boot id (its bridge, rules and routes are gone). */
 const reapplyAfterReboot = async ({
@@ -169,7 +170,10 @@ export const checkAllNodes = async ({ deps }: { deps: ServiceDeps }) => {
   });
 };
 
-/** Polls every agent's health every `intervalMs`; a check never overlaps the previous one. */
+/**
+ * Polls every agent's health every `intervalMs`; a check never overlaps the previous one. Each check first
+ * takes over what a dead replica left in flight (resumeInterruptedChanges: only changes whose owner is gone).
+ */
 export const startHealthMonitor = ({
   deps,
   intervalMs,
@@ -185,7 +189,11 @@ export const startHealthMonitor = ({
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
     running = isOnDuty()
-      .then((isOn) => (isOn ? checkAllNodes({ deps }) : undefined))
+      .then(async (isOn) => {
+        if (!isOn) return;
+        await resumeInterruptedChanges({ deps, isStarting: false });
+        await checkAllNodes({ deps });
+      })
       .catch((error) => deps.logger.error({ error: describeError(error) }, 'health check failed'))
       .finally(() => {
         if (!isStopped) timer = setTimeout(tick, intervalMs);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ServiceDeps } from '../deps.js';
 import { describeError } from '../errors/web-error.js';
+import { readLiveOwners } from '../locks/replica-liveness.js';
 import { connectAgent, readNodeRecord } from './node-queries.js';
 
 /**
@@ -34,8 +35,9 @@ export const recordPendingChange = async ({
   const lastError = describeError(error);
   await deps.db.pendingChange.upsert({
     where: { nodeId_subjectId: { nodeId, subjectId } },
-    create: { nodeId, subjectId, kind, payload: JSON.stringify(payload), lastError },
-    update: { kind, payload: JSON.stringify(payload), lastError, attempts: 0 },
+    // A failed call is no longer anyone's change in flight: any replica runs it again.
+    create: { nodeId, subjectId, kind, payload: JSON.stringify(payload), lastError, changeOwner: null },
+    update: { kind, payload: JSON.stringify(payload), lastError, attempts: 0, changeOwner: null },
   });
 };
 
@@ -53,9 +55,24 @@ export const clearPendingChange = async ({
 };
 
 /**
+ * Whether a pending change is another live control plane's change in flight (an addition it is making):
+ * then it is that process's to finish, not ours to run. One whose owner is gone is anyone's.
+ */
+export const isOwnedByOtherLive = ({
+  changeOwner,
+  self,
+  liveOwners,
+}: {
+  changeOwner: string | null;
+  self: string | undefined;
+  liveOwners: readonly string[];
+}) => changeOwner !== null && changeOwner !== self && liveOwners.includes(changeOwner);
+
+/**
  * Runs the pending changes a node's agent must receive, oldest first; each one that succeeds is removed,
- * each failure is kept with its error. `reapply` re-applies the node (it is given by the caller, which
- * holds the node's lock). Returns how many are left.
+ * each failure is kept with its error (and no owner any more). A change another live replica is making is
+ * left to it (counted as left). `reapply` re-applies the node (it is given by the caller, which holds the
+ * node's lock). Returns how many are left.
  */
 export const runPendingChanges = async ({
   deps,
@@ -66,9 +83,16 @@ export const runPendingChanges = async ({
   nodeId: string;
   reapply: () => Promise<unknown>;
 }) => {
-  const changes = await deps.db.pendingChange.findMany({ where: { nodeId }, orderBy: { id: 'asc' } });
+  const [changes, liveOwners] = await Promise.all([
+    deps.db.pendingChange.findMany({ where: { nodeId }, orderBy: { id: 'asc' } }),
+    readLiveOwners({ db: deps.db }),
+  ]);
   let left = 0;
   for (const change of changes) {
+    if (isOwnedByOtherLive({ changeOwner: change.changeOwner, self: deps.changeOwner, liveOwners })) {
+      left += 1;
+      continue;
+    }
     try {
       if (change.kind === 'reapplyNode') await reapply();
       else {
@@ -84,7 +108,7 @@ export const runPendingChanges = async ({
       left += 1;
       await deps.db.pendingChange.updateMany({
         where: { id: change.id },
-        data: { attempts: { increment: 1 }, lastError: describeError(error) },
+        data: { attempts: { increment: 1 }, lastError: describeError(error), changeOwner: null },
       });
     }
   }

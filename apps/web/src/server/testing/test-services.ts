@@ -27,6 +27,7 @@ export const createTestControlPlane = ({
   authority = openClusterAuthority({ directory: join(tmpdir(), `kudo-web-test-ca-${randomUUID()}`) }),
   events = createEventBus(),
   nodeLock = createKeyedLock(),
+  changeOwner,
 }: {
   db: Database;
   gateway: AgentGateway;
@@ -34,6 +35,8 @@ export const createTestControlPlane = ({
   /** A replica's bus and lock on a shared database (locks/coordination.ts); default: this process's own. */
   events?: EventBus;
   nodeLock?: KeyedLock;
+  /** A replica's owner name for its changes in flight (locks/replica-liveness.ts); default: none. */
+  changeOwner?: string;
 }) => {
   const deps = {
     db,
@@ -43,6 +46,7 @@ export const createTestControlPlane = ({
     nodeLock,
     logger: pino({ level: 'silent' }),
     authority,
+    changeOwner,
   };
   const services = createServices(deps);
   return {
