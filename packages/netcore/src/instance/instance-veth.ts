@@ -1,14 +1,22 @@
 import { isNetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
-import { runIpBatch } from '../kernel/links.js';
 
 const isGone = (error: unknown) =>
   isNetcoreError(error) && /Cannot find device|does not exist|No such device/.test(error.reason);
 
-/** Deletes a host-side veth (and so its peer); a veth already gone is fine. Synchronous in the kernel. */
+/**
+ * Deletes a host-side veth (and so its peer); a veth already gone is fine. Returns once the kernel has
+ * unlisted both (their names are free), without waiting while it frees them (see kernel/link-monitor.ts).
+ */
 export const deleteVeth = async ({ host, vethName }: { host: Host; vethName: string }) => {
   try {
-    await runIpBatch({ host, lines: [['link', 'del', vethName]] });
+    await host.runner.run({
+      kind: 'ip-link-delete',
+      namespace: host.namespace,
+      file: 'ip',
+      args: ['-batch', '-'],
+      input: `link del ${vethName}\n`,
+    });
   } catch (error) {
     if (!isGone(error)) throw error;
   }

@@ -6,9 +6,12 @@
  * - `ip-session`: `ip` lines for a place that gets batch after batch (a node, the machine's list of
  *   namespaces), written to the long-lived `ip` kept for that place;
  * - `reads-input-file`: a program that reads its input from a file named as its last argument as well as
- *   from standard input (iptables-restore); a long-lived starter runs it.
+ *   from standard input (iptables-restore); a long-lived starter runs it;
+ * - `ip-link-delete`: one `link del NAME` line for a place that gets batch after batch (a node): answered
+ *   as soon as the kernel reports the link deleted (see link-monitor.ts), run by long-lived `ip` processes
+ *   of its own so that the place's other batches do not queue behind the kernel's wait that follows.
  */
-export type CommandKind = 'command' | 'ip-batch' | 'ip-session' | 'reads-input-file';
+export type CommandKind = 'command' | 'ip-batch' | 'ip-session' | 'reads-input-file' | 'ip-link-delete';
 
 /** One command: a program and plain arguments (never a shell) as run inside `namespace`, with optional input. */
 export type Command = {

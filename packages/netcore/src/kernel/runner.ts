@@ -9,6 +9,7 @@ import {
 } from './command.js';
 import { canStartLiterally, createExecSessions } from './exec-sessions.js';
 import { createIpSession, type IpSession } from './ip-session.js';
+import { createLinkMonitor, type LinkMonitor } from './link-monitor.js';
 
 const classifyFailure = ({
   command,
@@ -88,6 +89,9 @@ const runOnce = async ({
 /** How long a long-lived `ip` stays up without work (an idle one costs a few MB; a restart, milliseconds). */
 const sessionIdleMs = 60_000;
 
+/** Long-lived `ip` processes per place that delete links, each held by the kernel 10-25 ms per deletion. */
+const deleterCount = 3;
+
 const toLines = (input: string | undefined) => (input ?? '').split('\n').filter((line) => line.trim() !== '');
 
 /**
@@ -124,8 +128,11 @@ export const createExecaRunner = ({
   const sessions = new Map<string, IpSession>();
   const execSessions = createExecSessions({ idleMs: sessionIdleMs });
 
-  const runInSession = async (command: Command, isRetry = false): Promise<CommandResult> => {
-    const key = command.namespace ?? '';
+  const runInSession = async (
+    command: Command,
+    isRetry = false,
+    key = command.namespace ?? '',
+  ): Promise<CommandResult> => {
     const session =
       sessions.get(key) ??
       createIpSession({ args: command.namespace ? ['-n', command.namespace] : [], idleMs: sessionIdleMs });
@@ -147,7 +154,7 @@ export const createExecaRunner = ({
         const line = lines[Number(/^line (\d+):/.exec(error)?.[1] ?? 0) - 1];
         return line === undefined ? [] : [line];
       });
-      return runInSession({ ...command, input: `${failedLines.join('\n')}\n` }, true);
+      return runInSession({ ...command, input: `${failedLines.join('\n')}\n` }, true, key);
     }
     if (outcome.failure !== undefined) {
       sessions.delete(key);
@@ -194,9 +201,43 @@ export const createExecaRunner = ({
     });
   };
 
+  const monitors = new Map<string, LinkMonitor>();
+  /** Deletions under way per session of a place (`place#deleter#N`): the least busy takes the next one. */
+  const deletions = new Map<string, number>();
+
+  /** See `ip-link-delete` in command.ts: the first of the kernel's report and the command's own answer. */
+  const runLinkDelete = async (command: Command): Promise<CommandResult> => {
+    const name = /^link del (?:dev )?(\S+)\s*$/.exec(command.input?.trim() ?? '')?.[1];
+    if (name === undefined) return runInSession({ ...command, kind: 'ip-session' });
+    const place = command.namespace ?? '';
+    const monitor =
+      monitors.get(place) ?? createLinkMonitor({ namespace: command.namespace, idleMs: sessionIdleMs });
+    monitors.set(place, monitor);
+    const keys = Array.from({ length: deleterCount }, (_, index) => `${place}#deleter#${index}`);
+    const key = keys.reduce((best, each) =>
+      (deletions.get(each) ?? 0) < (deletions.get(best) ?? 0) ? each : best,
+    );
+    deletions.set(key, (deletions.get(key) ?? 0) + 1);
+    const { deleted, cancel } = monitor.waitForDeletion(name);
+    const answered = runInSession({ ...command, kind: 'ip-session' }, false, key).finally(() =>
+      deletions.set(key, (deletions.get(key) ?? 1) - 1),
+    );
+    try {
+      return await Promise.race([
+        answered,
+        deleted.then((): CommandResult => ({ stdout: '', stderr: '', process: 'long-lived' })),
+      ]);
+    } finally {
+      cancel();
+      // Answered after the report: its outcome changes nothing (the link is gone).
+      answered.catch(() => undefined);
+    }
+  };
+
   return {
     run: (command) => {
       if (command.kind === 'ip-session') return runInSession(command);
+      if (command.kind === 'ip-link-delete') return runLinkDelete(command);
       const form = isExecThroughStarters ? toExecForm(command) : undefined;
       if (form) return runThroughStarter({ command, form });
       return runOnce({ command, timeoutMs });
@@ -204,6 +245,8 @@ export const createExecaRunner = ({
     close: () => {
       for (const session of sessions.values()) session.close();
       sessions.clear();
+      for (const monitor of monitors.values()) monitor.close();
+      monitors.clear();
       execSessions.close();
     },
     prepare: () => {
