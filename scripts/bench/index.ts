@@ -13,6 +13,7 @@ import { guardLab } from './lab-guard.js';
 import { describeMachine, readLoad } from './machine.js';
 import { docsPath, parseOptions } from './options.js';
 import { renderReport } from './report/render-report.js';
+import { createCniContainerdSection } from './suites/cni-containerd-section.js';
 import { runControlPlaneSection } from './suites/control-plane-section.js';
 
 const options = parseOptions(process.argv.slice(2));
@@ -34,6 +35,7 @@ const controlPlane = await runControlPlaneSection({
   labPrefix: prefix,
   isStopping: guard.isStopping,
 });
+const containerd = createCniContainerdSection({ options, labPrefix: prefix, isStopping: guard.isStopping });
 try {
   console.log(`[bench] lab ${prefix} (${options.isQuick ? 'quick' : `${options.runs} runs`})`);
   const lab = await createLab({ prefix, nodeCount: 4 });
@@ -41,6 +43,7 @@ try {
     console.log(`[bench] run ${run}/${options.runs}`);
     runs.push(await runBench({ lab, options, ipamDirectory, isStopping: guard.isStopping }));
     await controlPlane.run({ peerNode: lab.nodes[0] });
+    await containerd.run({ node: lab.nodes[1] });
   }
 } finally {
   await guard.remove();
@@ -55,12 +58,14 @@ const markdown = `${renderReport({
   previous,
   remainingNamespaces: remaining,
   loadAtEnd: readLoad(),
-})}\n${controlPlane.render()}`;
+})}\n${controlPlane.render()}\n${containerd.render()}`;
 await writeFile(options.outputPath, markdown);
 console.log(`\n${markdown}`);
 console.log(`[bench] written to ${options.outputPath}`);
 
-const failed = [...runs.flatMap((run) => run.checks), ...controlPlane.checks].filter((check) => !check.isOk);
+const failed = [...runs.flatMap((run) => run.checks), ...controlPlane.checks, ...containerd.checks].filter(
+  (check) => !check.isOk,
+);
 if (remaining.length > 0 || failed.length > 0) {
   for (const check of failed)
     console.error(`[bench] FAILED ${check.scope}: ${check.label} (${check.detail})`);

@@ -22,9 +22,12 @@ mount --bind "$dir/bin" /opt/cni/bin
 exec containerd --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/ctr.sock"
 `;
 
-/** What `ctr` and the plugins it runs need: node (the kudo plugin's `#!/usr/bin/env node`) on the PATH. */
+/**
+ * What `ctr` and the plugins it runs (libcni passes its environment on) need: node on the PATH for the kudo
+ * plugin's `#!/usr/bin/env node`, and nothing of this process's own (a test runner's or tsx's NODE_OPTIONS
+ * would load their hooks into every plugin run).
+ */
 const ctrEnvironment = () => ({
-  ...process.env,
   PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
 });
 
