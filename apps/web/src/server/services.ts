@@ -31,6 +31,7 @@ import {
 } from './pki/node-credentials.js';
 import { listPortMappings } from './port-mappings/read-port-mappings.js';
 import { setPortMappings, type TSetPortMappingsRequest } from './port-mappings/set-port-mappings.js';
+import { createTokenServices } from './tokens/token-services.js';
 import { createUserServices } from './users/user-services.js';
 
 type Change<Request> = { actor: Actor; request: Request };
@@ -61,6 +62,8 @@ export const createServices = (deps: ServiceDeps) => ({
   join: createJoinServices(deps),
   users: createUserServices(deps),
   sessions: createSessionServices(deps),
+  /** Personal API tokens for scripts (`Authorization: Bearer`). */
+  tokens: createTokenServices(deps),
   /** The charts: agents' metrics scraped into series per node and for the cluster. */
   metrics: createMetricsServices(deps),
   credentials: {

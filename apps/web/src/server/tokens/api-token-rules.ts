@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { type TokenScope, tokenScopes, type UserRole } from '../auth/context-user.js';
 
 /** Every API token starts with this, so one found in a log or a paste is recognised for what it is. */
 export const apiTokenPrefix = 'kudo_';
@@ -11,9 +12,7 @@ export const apiTokenPattern = /^kudo_[A-Za-z0-9_-]{43}$/;
 const shownLength = apiTokenPrefix.length + 7;
 
 /** What a token may do: `read` (every query) or `write` (queries and changes), within its user's role. */
-export const apiTokenScopes = ['read', 'write'] as const;
-export const ZApiTokenScope = z.enum(apiTokenScopes);
-export type ApiTokenScope = z.output<typeof ZApiTokenScope>;
+export const ZApiTokenScope = z.enum(tokenScopes);
 
 export const maxApiTokenDays = 365;
 export const defaultApiTokenDays = 90;
@@ -57,32 +56,9 @@ export const readApiTokenState = ({ token, now }: { token: ApiTokenRecord; now: 
 export const isLastUseDue = ({ lastUsedAt, now }: { lastUsedAt: Date | null; now: Date }) =>
   lastUsedAt === null || now.getTime() - lastUsedAt.getTime() >= 60_000;
 
-export type Role = 'admin' | 'operator' | 'viewer';
-
 /**
  * Why a user of `role` may not make a token of `scope`, or undefined: a viewer changes nothing, so a
  * write token of theirs would promise what it cannot do.
  */
-export const findScopeRefusalForRole = ({ role, scope }: { role: Role; scope: ApiTokenScope }) =>
+export const findScopeRefusalForRole = ({ role, scope }: { role: UserRole; scope: TokenScope }) =>
   role === 'viewer' && scope === 'write' ? 'a viewer can only make read tokens' : undefined;
-
-/**
- * Why a call of `type` through a token of `scope` is refused, or undefined: a read token makes no change,
- * whatever its user's role (the message names the scope, so a script's author sees what to change).
- */
-export const findScopeRefusalForCall = ({
-  scope,
-  tokenName,
-  type,
-}: {
-  scope: ApiTokenScope;
-  tokenName: string;
-  type: 'query' | 'mutation' | 'subscription';
-}) =>
-  type === 'mutation' && scope === 'read'
-    ? `the API token '${tokenName}' has scope read: changes need a token of scope write`
-    : undefined;
-
-/** The audit log's actor for a change: the user's name, and the token's when it came through one. */
-export const describeActor = ({ name, tokenName }: { name: string; tokenName?: string }) =>
-  tokenName === undefined ? name : `${name} (token ${tokenName})`;

@@ -1,23 +1,15 @@
+import { type ContextUser, ZUserRole } from '../auth/context-user.js';
 import type { Database } from '../db/database.js';
 import {
-  type ApiTokenScope,
   hashApiToken,
   isLastUseDue,
-  type Role,
   readApiTokenState,
   readBearerToken,
+  ZApiTokenScope,
 } from './api-token-rules.js';
 
 /** The user a request acts as when it carries an API token: the token's user, capped by its scope. */
-export type ApiTokenUser = {
-  id: string;
-  name: string;
-  role: Role;
-  via: 'token';
-  tokenId: string;
-  tokenName: string;
-  scope: ApiTokenScope;
-};
+export type ApiTokenUser = ContextUser & { via: 'token'; tokenId: string; tokenName: string };
 
 export type ApiTokenLookup =
   | { kind: 'none' }
@@ -77,11 +69,11 @@ export const findApiTokenUser = async ({
     user: {
       id: token.user.id,
       name: token.user.name,
-      role: token.user.role as Role,
+      role: ZUserRole.parse(token.user.role),
       via: 'token',
       tokenId: token.id,
       tokenName: token.name,
-      scope: token.scope as ApiTokenScope,
+      scope: ZApiTokenScope.parse(token.scope),
     },
   };
 };

@@ -33,9 +33,9 @@ describe('API tokens', () => {
       operations: createOperationFeed(),
       logger: pino({ level: 'silent' }),
     };
-    const createUser = async (name: string, role: TokenOwner['role']) => {
+    const createUser = async (name: string, role: TokenOwner['role']): Promise<TokenOwner> => {
       const user = await database.db.user.create({ data: { name, role } });
-      return { id: user.id, name, role };
+      return { id: user.id, name, role, via: 'session' };
     };
     alice = await createUser('alice', 'admin');
     otto = await createUser('otto', 'operator');

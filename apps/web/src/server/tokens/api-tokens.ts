@@ -1,18 +1,16 @@
 import { z } from 'zod';
 import { runAudited } from '../audit/audit-log.js';
+import { type ContextUser, formatActor } from '../auth/context-user.js';
 import { readUniqueViolation } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { WebError } from '../errors/web-error.js';
 import {
-  type ApiTokenScope,
   computeApiTokenExpiry,
   createApiTokenSecret,
   defaultApiTokenDays,
-  describeActor,
   findScopeRefusalForRole,
   hashApiToken,
   maxApiTokenDays,
-  type Role,
   readApiTokenPrefix,
   readApiTokenState,
   ZApiTokenScope,
@@ -38,7 +36,7 @@ export type TApiTokenIdRequest = z.output<typeof ZApiTokenIdRequest>;
 type AuditedDeps = Pick<ServiceDeps, 'db' | 'events' | 'operations' | 'logger'>;
 
 /** Who acts on tokens: the signed-in user (and the token they came through, if any). */
-export type TokenOwner = { id: string; name: string; role: Role; tokenName?: string };
+export type TokenOwner = Pick<ContextUser, 'id' | 'name' | 'role' | 'via' | 'tokenName'>;
 
 /** What a client sees of a token: never the secret (only its hash is kept) nor the hash. */
 const publicApiTokenSelect = {
@@ -63,7 +61,7 @@ type StoredApiToken = {
 const toPublicApiToken = <Token extends StoredApiToken>({ user, ...token }: Token, now: Date) => ({
   ...token,
   userName: user.name,
-  scope: token.scope as ApiTokenScope,
+  scope: ZApiTokenScope.parse(token.scope),
   state: readApiTokenState({ token, now }),
 });
 
@@ -82,7 +80,7 @@ export const createApiToken = ({
 }) =>
   runAudited({
     deps,
-    actor: describeActor(owner),
+    actor: formatActor({ user: owner }),
     action: 'apiToken.create',
     targetType: 'apiToken',
     targetId: 'new',
@@ -144,7 +142,7 @@ export const revokeApiToken = ({
 }) =>
   runAudited({
     deps,
-    actor: describeActor(owner),
+    actor: formatActor({ user: owner }),
     action: 'apiToken.revoke',
     targetType: 'apiToken',
     targetId: request.id,

@@ -9,6 +9,7 @@ import { nodeCredentialsRouter } from './routers/node-credentials.js';
 import { portMappingRouter } from './routers/port-mapping.js';
 import { searchRouter } from './routers/search.js';
 import { sessionRouter } from './routers/session.js';
+import { tokenRouter } from './routers/token.js';
 import { userRouter } from './routers/user.js';
 import { createCallerFactory, createRouter } from './trpc.js';
 
@@ -23,6 +24,7 @@ export const appRouter = createRouter({
   joinToken: joinTokenRouter,
   nodeCredentials: nodeCredentialsRouter,
   search: searchRouter,
+  token: tokenRouter,
   user: userRouter,
   session: sessionRouter,
   metrics: metricsRouter,
