@@ -12,6 +12,7 @@ import {
   EventsIcon,
   InstanceIcon,
   KudoMark,
+  LockIcon,
   NodeIcon,
   OverviewIcon,
   PortIcon,
@@ -93,6 +94,7 @@ export const Sidebar = () => {
     { href: '/port-mappings', label: 'Port mappings', icon: <PortIcon />, count: mappings.data?.length },
     { href: '/events', label: 'Events', icon: <EventsIcon /> },
   ];
+  const accountLinks = [{ href: '/api-tokens', label: 'API tokens', icon: <LockIcon /> }];
   return (
     <aside className="sidebar">
       <div className="brand">
@@ -115,6 +117,18 @@ export const Sidebar = () => {
             {link.icon}
             {link.label}
             {link.count !== undefined ? <span className="nav-count">{link.count}</span> : null}
+          </Link>
+        ))}
+        <div className="nav-section">Account</div>
+        {accountLinks.map((link) => (
+          <Link
+            key={link.href}
+            href={link.href}
+            className="nav-link"
+            aria-current={isCurrent({ pathname, href: link.href }) ? 'page' : undefined}
+          >
+            {link.icon}
+            {link.label}
           </Link>
         ))}
       </nav>
