@@ -33,6 +33,7 @@ export const renderCniContainerd = ({ results }: { results: readonly CniContaine
   const kudo = medianOverRuns({ results, name: 'kudo' });
   const reference = medianOverRuns({ results, name: 'reference' });
   const ratio = kudo.pluginMs / reference.pluginMs;
+  const agentMs = median(results.map(({ kudoAgentMs }) => kudoAgentMs));
   const verdict = Number.isFinite(ratio)
     ? `Kudo's plugin time is ${(ratio * 100).toFixed(0)} % of the reference chain's (goal: at most ${(goalRatio * 100).toFixed(0)} %): ${ratio <= goalRatio ? 'met' : 'not met'}.`
     : 'No ratio: a chain has no timed container.';
@@ -61,6 +62,7 @@ export const renderCniContainerd = ({ results }: { results: readonly CniContaine
     }),
     '',
     verdict,
+    `Of Kudo's plugin time, ${formatMs(agentMs)} ms is the agent's work (the same ADD and DEL through the plugin's own client from a running process, in a namespace of the lab: no process start); the rest is two starts of the plugin's Node process (see the VERSION column).`,
     '',
   ].join('\n');
 };

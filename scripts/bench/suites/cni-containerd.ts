@@ -8,6 +8,7 @@ import { createAgentClient } from '@kudo/agent/client';
 import {
   buildKudoPlugin,
   type ContainerdSession,
+  createCniAgentClient,
   makeBusyboxRootfs,
   renderKudoConflist,
   startContainerdSession,
@@ -66,6 +67,8 @@ export type CniContainerdResult = {
   node: string;
   iterations: number;
   chains: CniContainerdChain[];
+  /** Kudo's ADD + DEL through the plugin's own client from a running process: the agent's part. */
+  kudoAgentMs: number;
   checks: Check[];
 };
 
@@ -131,6 +134,8 @@ export const runCniContainerd = async ({
   const checks: Check[] = [];
   const samples = new Map<string, (PluginTimes & { wallMs: number })[]>();
   const versionTimes = new Map<string, number[]>();
+  const agentTimes: number[] = [];
+  const probeNamespace = `${labPrefix}-ctr-probe`;
   const chains = [
     {
       name: 'kudo',
@@ -165,6 +170,8 @@ export const runCniContainerd = async ({
         { name: 'host-local', file: join(cniPluginDirectory, 'host-local'), isTimed: false },
       ],
     });
+    const cniClient = createCniAgentClient({ socketPath: agentSocket });
+    await createExecaRunner().run({ file: 'ip', args: ['netns', 'add', probeNamespace] });
     for (let round = 0; round <= iterations && !isStopping(); round += 1) {
       for (const chain of chains) {
         await writeFile(join(session.confDirectory, '10-bench.conflist'), JSON.stringify(chain.conflist));
@@ -179,6 +186,16 @@ export const runCniContainerd = async ({
         samples.set(chain.name, [...(samples.get(chain.name) ?? []), { ...times, wallMs: ms }]);
         versionTimes.set(chain.name, [...(versionTimes.get(chain.name) ?? []), version.ms]);
       }
+      const key = { containerId: `bench-probe-${round}`, ifName: 'eth0', networkName: 'kudo' };
+      const direct = await measureMs(async () => {
+        await cniClient.cni.add.mutate({
+          ...key,
+          netnsPath: `/run/netns/${probeNamespace}`,
+          runtime: 'bench',
+        });
+        await cniClient.cni.del.mutate(key);
+      });
+      if (round > 0) agentTimes.push(direct.ms);
     }
     for (const chain of chains) {
       const timed = samples.get(chain.name) ?? [];
@@ -201,6 +218,9 @@ export const runCniContainerd = async ({
     await client.cleanNode.mutate({ nodeId: node.name }).catch(() => undefined);
     await agent.close();
     await cleanReferenceChain({ node });
+    await createExecaRunner()
+      .run({ file: 'ip', args: ['netns', 'del', probeNamespace] })
+      .catch(() => undefined);
     await createExecaRunner().run({
       file: 'nsenter',
       args: [
@@ -234,6 +254,7 @@ export const runCniContainerd = async ({
       ...summarizeTimes(samples.get(name) ?? []),
       versionMs: median(versionTimes.get(name) ?? []),
     })),
+    kudoAgentMs: median(agentTimes),
     checks,
   };
 };
