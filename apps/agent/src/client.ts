@@ -1,6 +1,7 @@
 import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { EventSource, type FetchLike } from 'eventsource';
+import { createKeepAliveFetch } from './keep-alive-fetch.js';
 import type { AgentRouter } from './router.js';
 
 export {
@@ -28,23 +29,31 @@ export type AgentOutputs = inferRouterOutputs<AgentRouter>;
 
 const toTrpcUrl = (url: string) => `${url.replace(/\/+$/, '')}/trpc`;
 
+/** One pool of kept-alive connections for every client of the process (per agent address). */
+const keepAliveFetch = createKeepAliveFetch();
+
 /**
- * A typed client of one agent. Queries and mutations go one HTTP request each; the `events` subscription
+ * A typed client of one agent. Queries and mutations go one HTTP request each (on kept-alive node:http
+ * connections for a plain-HTTP agent unless `fetch` is given); the `events` subscription
  * uses server-sent events (through the `eventsource` package, which can send the Authorization header that
  * a browser's EventSource cannot) and resumes from the last event id when it reconnects.
  */
 export const createAgentClient = ({
   url,
   token,
-  fetch: send = fetch,
+  fetch: given,
 }: {
   url: string;
   token: string | undefined;
-  /** How requests are sent: the control plane's mTLS fetch for an https:// agent; the global one otherwise. */
+  /**
+   * How requests are sent: the control plane's mTLS fetch for an https:// agent; otherwise kept-alive
+   * node:http for http://, the global fetch for https://.
+   */
   fetch?: typeof fetch;
 }) => {
   const authorization: Record<string, string> =
     token === undefined ? {} : { authorization: `Bearer ${token}` };
+  const send = given ?? fetch;
   const fetchWithToken: FetchLike = (input, init) =>
     send(input, { ...init, headers: { ...init.headers, ...authorization } });
   return createTRPCClient<AgentRouter>({
@@ -63,7 +72,7 @@ export const createAgentClient = ({
           url: toTrpcUrl(url),
           headers: () => authorization,
           methodOverride: 'POST',
-          fetch: send,
+          fetch: given ?? (url.startsWith('http:') ? keepAliveFetch : undefined),
         }),
       }),
     ],
