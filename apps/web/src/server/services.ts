@@ -1,6 +1,6 @@
 import type { ZNodeIdRequest } from '@kudo/netcore';
 import type { z } from 'zod';
-import { type Actor, followEvents, listAuditEntries } from './audit/audit-log.js';
+import { type Actor, followEvents, listAuditEntries, runAudited } from './audit/audit-log.js';
 import { createSessionServices } from './auth/session-services.js';
 import {
   readClusterPlan,
@@ -57,6 +57,16 @@ export const createServices = (deps: ServiceDeps) => ({
       retryNode({ deps, actor, request }),
     /** One health check now (the monitor does it periodically). */
     check: ({ nodeId }: { nodeId: string }) => checkNode({ deps, nodeId }),
+    /** A health check a user asked for: audited under their name, as every change they make is. */
+    checkNow: ({ actor, request }: Change<z.output<typeof ZNodeIdRequest>>) =>
+      runAudited({
+        deps,
+        actor,
+        action: 'node.check',
+        targetType: 'node',
+        targetId: request.nodeId,
+        work: () => checkNode({ deps, nodeId: request.nodeId }),
+      }),
     checkAll: () => checkAllNodes({ deps }),
   },
   join: createJoinServices(deps),

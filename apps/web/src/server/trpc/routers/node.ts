@@ -1,7 +1,7 @@
 import { ZNodeIdRequest } from '@kudo/netcore';
 import { ZAddNodeRequest } from '../../nodes/add-node.js';
 import { ZRemoveNodeRequest } from '../../nodes/remove-node.js';
-import { adminChange, adminProcedure, createRouter, protectedProcedure } from '../trpc.js';
+import { adminChange, createRouter, protectedProcedure } from '../trpc.js';
 
 /** Nodes: the machines running an agent, their subnets and their status. */
 export const nodeRouter = createRouter({
@@ -12,5 +12,5 @@ export const nodeRouter = createRouter({
   /** Completes what a partial failure left undone, then checks the node. */
   retry: adminChange({ schema: ZNodeIdRequest, pick: (services) => services.nodes.retry }),
   /** A health check now, instead of waiting for the monitor. */
-  check: adminProcedure.input(ZNodeIdRequest).mutation(({ ctx, input }) => ctx.services.nodes.check(input)),
+  check: adminChange({ schema: ZNodeIdRequest, pick: (services) => services.nodes.checkNow }),
 });
