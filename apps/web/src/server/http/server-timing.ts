@@ -17,7 +17,14 @@ export type ServerTimingPhase = keyof typeof serverTimingPhases;
 
 type Durations = Map<ServerTimingPhase, number>;
 
-const currentRequest = new AsyncLocalStorage<Durations>();
+/**
+ * One store per process, on globalThis: Next.js compiles the route handlers and the runtime started by
+ * instrumentation.ts (which built the services) into separate bundles, each with its own copy of this
+ * module; a module-level store would be a different one in each.
+ */
+const holder = globalThis as typeof globalThis & { kudoServerTiming?: AsyncLocalStorage<Durations> };
+holder.kudoServerTiming ??= new AsyncLocalStorage<Durations>();
+const currentRequest = holder.kudoServerTiming;
 
 /** Adds `ms` to `phase` of the request being served (nothing outside a timed request). */
 export const recordPhase = ({ phase, ms }: { phase: ServerTimingPhase; ms: number }) => {
