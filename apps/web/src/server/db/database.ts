@@ -26,9 +26,27 @@ export const createDatabase = ({ databaseUrl }: { databaseUrl: string }): Databa
   ensureDatabaseDirectory({ databaseUrl });
   protectDatabaseFile({ databaseUrl });
   // A write waits (up to 10 s) for another one to finish instead of failing at once.
-  const adapter = new PrismaBetterSQLite3({ url: databaseUrl, timeout: 10_000 });
-  return new PrismaClient({ adapter });
+  const factory = new PrismaBetterSQLite3({ url: databaseUrl, timeout: 10_000 });
+  return new PrismaClient({ adapter: withWriteAheadLog(factory) });
 };
+
+/**
+ * Opens every SQLite connection in write-ahead-log mode with `synchronous = NORMAL`: a commit appends to
+ * the log without waiting for the disk (the log is synced at checkpoints), where the default rollback
+ * journal syncs several times per commit (about 30 ms each on a busy disk, three commits per instance
+ * created). A crash of the process loses nothing; a power cut may lose the last commits, never the
+ * file's consistency. Readers no longer wait for a writer. The log files get the database file's mode.
+ */
+const withWriteAheadLog = (factory: PrismaBetterSQLite3) => ({
+  provider: 'sqlite' as const,
+  adapterName: factory.adapterName,
+  connect: async () => {
+    const adapter = await factory.connect();
+    await adapter.executeScript('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+    return adapter;
+  },
+  connectToShadowDb: () => factory.connectToShadowDb(),
+});
 
 /** PostgreSQL names a mixed-case column quoted (`"ipAddr"`, from its `Key (...)` detail): the bare name. */
 const toColumnName = (field: unknown) => String(field).replace(/^"(.*)"$/, '$1');
