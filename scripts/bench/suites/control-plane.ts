@@ -8,7 +8,13 @@ import { signIn } from '../../lab-cluster/api-client.js';
 import { ensureWebBuild } from '../../lab-cluster/web-build.js';
 import { median, repeatMs } from '../measure.js';
 import { createTracedNetcore, setupNetcoreNode, toSetupInstanceRequest } from '../methods/netcore.js';
-import { type CallStats, createTimedApi, summarizeCalls, type TimedCall } from './control-plane-client.js';
+import {
+  type CallStats,
+  createSocketDispatcher,
+  createTimedApi,
+  summarizeCalls,
+  type TimedCall,
+} from './control-plane-client.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const nodeCount = 3;
@@ -141,6 +147,7 @@ export const runControlPlane = async ({
   };
   process.once('exit', stopOnExit);
   const created = new Set<string>();
+  const stops: (() => Promise<unknown>)[] = [];
   try {
     const cookie = await signIn({
       baseUrl: cluster.web.url,
@@ -148,7 +155,9 @@ export const runControlPlane = async ({
       password: cluster.credentials.admin,
     });
     const nodeIds = cluster.agents.map(({ nodeName }) => nodeName);
-    const client = () => createTimedApi({ baseUrl: cluster.web.url, cookie });
+    const dispatcher = createSocketDispatcher({ socketPath: join(dataDir, 'web.sock') });
+    stops.push(() => dispatcher.close());
+    const client = () => createTimedApi({ dispatcher, cookie });
     const create = ({ timed }: TimedApi, index: number) => {
       const request = toCreateRequest({ nodeIds, index });
       created.add(request.instanceId);
@@ -195,6 +204,7 @@ export const runControlPlane = async ({
   } finally {
     const api = cluster.api;
     for (const instanceId of created) await api.instance.delete.mutate({ instanceId }).catch(() => undefined);
+    for (const stop of stops) await stop();
     await cluster.stop();
     process.removeListener('exit', stopOnExit);
     await rm(dataDir, { recursive: true, force: true });
