@@ -22,6 +22,7 @@ export const signIn = async ({
   clientAddress,
   userAgent,
   ttlSeconds,
+  now = new Date(),
 }: {
   db: Database;
   name: string;
@@ -29,8 +30,10 @@ export const signIn = async ({
   clientAddress?: string;
   userAgent?: string;
   ttlSeconds: number;
+  /** The time the throttle counts by (tests pass a later one instead of waiting). */
+  now?: Date;
 }): Promise<SignInOutcome> => {
-  const blockMs = await claimSignInAttempt({ db, name, clientAddress });
+  const blockMs = await claimSignInAttempt({ db, name, clientAddress, now });
   if (blockMs > 0)
     return {
       outcome: 'throttled',

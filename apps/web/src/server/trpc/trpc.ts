@@ -53,7 +53,13 @@ const readWebErrorData = (error: TRPCError): WebErrorData | null => {
   return issue ? { code: 'INVALID_INPUT', field: issue.field, nodeId: undefined } : null;
 };
 
-const t = initTRPC.context<InnerContext>().create({
+/**
+ * What a procedure declares: the least role it needs (`public`: anyone). The access test reads it to know
+ * what to expect of every procedure for every role.
+ */
+export type ProcedureMeta = { role: UserRole | 'public' };
+
+const t = initTRPC.context<InnerContext>().meta<ProcedureMeta>().create({
   // Stack traces never leave the server.
   isDev: false,
   errorFormatter: ({ shape, error }) => ({
@@ -79,13 +85,13 @@ const mapErrors = t.middleware(async ({ ctx, next }) => {
 });
 
 /** Anyone, signed in or not (only what is safe to show to the world). */
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.meta({ role: 'public' }).use(mapErrors);
 
 /**
  * A signed-in user of any role: every read of the cluster, and what concerns one's own account. A token
  * of scope `read` is refused every change.
  */
-export const protectedProcedure = publicProcedure.use(({ ctx, type, next }) => {
+export const protectedProcedure = publicProcedure.meta({ role: 'viewer' }).use(({ ctx, type, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
   if (type === 'mutation' && ctx.user.scope === 'read')
     throw new TRPCError({
@@ -103,7 +109,7 @@ const roleNouns: Record<UserRole, string> = {
 
 /** Procedures for users of at least role `least` (admin > operator > viewer). */
 const requireRole = (least: UserRole) =>
-  protectedProcedure.use(({ ctx, next }) => {
+  protectedProcedure.meta({ role: least }).use(({ ctx, next }) => {
     if (!hasRole({ role: ctx.user.role, least }))
       throw new TRPCError({
         code: 'FORBIDDEN',

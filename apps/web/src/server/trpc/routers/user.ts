@@ -1,12 +1,10 @@
 import {
-  ZAcceptInviteRequest,
   ZChangeOwnPasswordRequest,
   ZChangeRoleRequest,
   ZInviteUserRequest,
-  ZReadInviteRequest,
   ZSetDisabledRequest,
 } from '../../users/user-requests.js';
-import { adminChange, adminProcedure, createRouter, protectedProcedure, publicProcedure } from '../trpc.js';
+import { adminChange, adminProcedure, createRouter, protectedProcedure } from '../trpc.js';
 
 /** The dashboard's users (admins manage them) and one's own account. */
 export const userRouter = createRouter({
@@ -23,11 +21,4 @@ export const userRouter = createRouter({
   changeOwnPassword: protectedProcedure
     .input(ZChangeOwnPasswordRequest)
     .mutation(({ ctx, input }) => ctx.services.users.changeOwnPassword({ user: ctx.user, request: input })),
-  /** Who a set-password link is for (signed out: the link's token is the credential). */
-  readInvite: publicProcedure
-    .input(ZReadInviteRequest)
-    .query(({ ctx, input }) => ctx.services.users.readInvite(input)),
-  acceptInvite: publicProcedure
-    .input(ZAcceptInviteRequest)
-    .mutation(({ ctx, input }) => ctx.services.users.acceptInvite({ request: input })),
 });

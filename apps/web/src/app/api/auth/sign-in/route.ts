@@ -1,6 +1,7 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
 import { readAuthSettings } from '../../../../server/auth/auth';
+import { refuseAuthRequest } from '../../../../server/auth/auth-route';
 import { readClientAddress } from '../../../../server/auth/client-address';
 import { isSecureCookie, sessionCookieName } from '../../../../server/auth/session-cookie';
 import { findCrossSiteRefusal } from '../../../../server/http/cross-site';
@@ -10,18 +11,6 @@ const ZSignInRequest = z.object({
   name: z.string().trim().min(1, 'enter a user name').max(64),
   password: z.string().min(1, 'enter the password').max(1024),
 });
-
-const refuse = ({
-  status,
-  field,
-  message,
-  headers,
-}: {
-  status: number;
-  field?: string;
-  message: string;
-  headers?: Record<string, string>;
-}) => NextResponse.json({ error: { field, message } }, { status, headers });
 
 /**
  * Signs in with `{ name, password }` (JSON): starts a session and sets its id in an httpOnly cookie. Too many
@@ -34,12 +23,12 @@ export const POST = async (request: Request) => {
     headers: request.headers,
     url: request.url,
   });
-  if (crossSite) return refuse({ status: 403, message: crossSite });
+  if (crossSite) return refuseAuthRequest({ status: 403, message: crossSite });
   const body = await request.json().catch(() => undefined);
   const parsed = ZSignInRequest.safeParse(body);
   if (!parsed.success) {
     const [issue] = parsed.error.issues;
-    return refuse({
+    return refuseAuthRequest({
       status: 400,
       field: issue?.path.join('.') || undefined,
       message: issue?.message ?? 'invalid',
@@ -54,14 +43,14 @@ export const POST = async (request: Request) => {
     ttlSeconds,
   });
   if (result.outcome === 'throttled')
-    return refuse({
+    return refuseAuthRequest({
       status: 429,
       field: 'password',
       message: result.message,
       headers: { 'retry-after': String(result.retryAfterSeconds) },
     });
   if (result.outcome === 'wrong')
-    return refuse({ status: 401, field: 'password', message: 'wrong user name or password' });
+    return refuseAuthRequest({ status: 401, field: 'password', message: 'wrong user name or password' });
   const response = NextResponse.json({ user: result.user });
   response.cookies.set(sessionCookieName, result.token, {
     httpOnly: true,
