@@ -59,17 +59,20 @@ const readWebErrorData = (error: TRPCError): WebErrorData | null => {
  */
 export type ProcedureMeta = { role: UserRole | 'public' };
 
-const t = initTRPC.context<InnerContext>().meta<ProcedureMeta>().create({
-  // Stack traces never leave the server.
-  isDev: false,
-  errorFormatter: ({ shape, error }) => ({
-    ...shape,
-    // A refused input reads "ports.0.hostPort: must be 1-65535", not zod's JSON.
-    message: readInputIssue(error)?.message ?? shape.message,
-    data: { ...shape.data, web: readWebErrorData(error) },
-  }),
-  sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
-});
+const t = initTRPC
+  .context<InnerContext>()
+  .meta<ProcedureMeta>()
+  .create({
+    // Stack traces never leave the server.
+    isDev: false,
+    errorFormatter: ({ shape, error }) => ({
+      ...shape,
+      // A refused input reads "ports.0.hostPort: must be 1-65535", not zod's JSON.
+      message: readInputIssue(error)?.message ?? shape.message,
+      data: { ...shape.data, web: readWebErrorData(error) },
+    }),
+    sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
+  });
 
 export const createRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
