@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type ChartLine, formatChartValue, summarizeChart, toChartColumns } from './chart-data';
+import {
+  type ChartLine,
+  findIsolatedIndexes,
+  formatChartValue,
+  summarizeChart,
+  toChartColumns,
+} from './chart-data';
 
 const point = (at: number, operations: number | null, p99: number | null) => ({
   at,
@@ -41,5 +47,11 @@ describe('chart data', () => {
     expect(formatChartValue({ value: 12.34, unit: '/s' })).toBe('12.3 /s');
     expect(formatChartValue({ value: 1234.5, unit: '' })).toBe('1235');
     expect(formatChartValue({ value: null, unit: 'ms' })).toBe('–');
+  });
+
+  it('finds the values a line cannot draw: a gap on both sides', () => {
+    expect(findIsolatedIndexes({ values: [null, 3, null, 1, 2, null, 0] })).toEqual([1, 6]);
+    expect(findIsolatedIndexes({ values: [5] })).toEqual([0]);
+    expect(findIsolatedIndexes({ values: [1, 2] })).toEqual([]);
   });
 });

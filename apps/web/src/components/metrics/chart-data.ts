@@ -44,3 +44,12 @@ export const formatChartValue = ({ value, unit }: { value: number | null; unit: 
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   return `${Number(value.toFixed(digits))}${unit ? ` ${unit}` : ''}`;
 };
+
+/**
+ * The indexes of values with a gap on both sides: a line cannot show them, so the chart marks them with
+ * a dot (a latency measured in one interval between two idle ones).
+ */
+export const findIsolatedIndexes = ({ values }: { values: readonly (number | null | undefined)[] }) =>
+  values.flatMap((value, index) =>
+    value != null && values[index - 1] == null && values[index + 1] == null ? [index] : [],
+  );

@@ -4,12 +4,20 @@ import { Card } from '../ui/card';
 import type { ChartLine, MetricsPoint } from './chart-data';
 import { TimeSeriesChart } from './time-series-chart';
 
-const charts: { key: string; title: string; description: string; unit: string; lines: ChartLine[] }[] = [
+const charts: {
+  key: string;
+  title: string;
+  description: string;
+  unit: string;
+  floor: number;
+  lines: ChartLine[];
+}[] = [
   {
     key: 'operations',
     title: 'Operations',
     description: 'per second, every call the agent ran',
     unit: '/s',
+    floor: 1,
     lines: [{ label: 'operations/s', field: 'operationsPerSecond', colorVariable: '--chart-1' }],
   },
   {
@@ -17,6 +25,7 @@ const charts: { key: string; title: string; description: string; unit: string; l
     title: 'Latency',
     description: 'p50 and p99, in milliseconds',
     unit: 'ms',
+    floor: 10,
     lines: [
       { label: 'p50', field: 'p50Seconds', scale: 1000, colorVariable: '--chart-1' },
       { label: 'p99', field: 'p99Seconds', scale: 1000, colorVariable: '--chart-2' },
@@ -27,6 +36,7 @@ const charts: { key: string; title: string; description: string; unit: string; l
     title: 'Errors',
     description: 'failed operations per second',
     unit: '/s',
+    floor: 1,
     lines: [{ label: 'errors/s', field: 'errorsPerSecond', colorVariable: '--chart-3' }],
   },
 ];
@@ -46,13 +56,14 @@ export const MetricsCharts = ({
   testIdPrefix: string;
 }) => (
   <div className="grid-3" data-testid={`${testIdPrefix}-charts`}>
-    {charts.map(({ key, title, description, unit, lines }) => (
+    {charts.map(({ key, title, description, unit, floor, lines }) => (
       <Card key={key} title={`${title} · ${scope}`} description={description}>
         {points ? (
           <TimeSeriesChart
             points={points}
             lines={lines}
             unit={unit}
+            floor={floor}
             label={`${title} of ${scope}`}
             testId={`${testIdPrefix}-chart-${key}`}
           />

@@ -31,10 +31,12 @@ const createOptions = ({
   element,
   lines,
   unit,
+  floor,
 }: {
   element: HTMLElement;
   lines: ChartLine[];
   unit: string;
+  floor: number;
 }): uPlot.Options => {
   const axisColor = readColor({ element, variable: '--text-muted' });
   const gridColor = readColor({ element, variable: '--border' });
@@ -46,14 +48,20 @@ const createOptions = ({
   return {
     width: Math.max(element.clientWidth, 200),
     height: chartHeight,
-    scales: { x: { time: true }, y: { range: (_chart, _min, max) => [0, Math.max(max, 1e-9) * 1.15] } },
+    // From 0, with room above the highest value; a flat 0 still gets a readable axis up to `floor`.
+    scales: { x: { time: true }, y: { range: (_chart, _min, max) => [0, Math.max(max * 1.15, floor)] } },
     series: [
       {},
       ...lines.map(({ label, colorVariable }) => ({
         label,
         stroke: readColor({ element, variable: colorVariable }),
         width: 2,
-        points: { show: false },
+        // Dots where the points are sparse (uPlot's default), and on any value between two gaps.
+        points: {
+          size: 5,
+          filter: (chart: uPlot, seriesIndex: number, isShown: boolean) =>
+            isShown ? null : findIsolatedIndexes({ values: chart.data[seriesIndex] ?? [] }),
+        },
         value: (_chart: uPlot, value: number | null) => formatChartValue({ value, unit }),
       })),
     ],
@@ -78,12 +86,15 @@ export const TimeSeriesChart = ({
   points,
   lines,
   unit,
+  floor = 1,
   label,
   testId,
 }: {
   points: MetricsPoint[];
   lines: ChartLine[];
   unit: string;
+  /** The y axis reaches at least this high (a chart of zeros is not squashed to a line of 0 labels). */
+  floor?: number;
   label: string;
   testId: string;
 }) => {
@@ -100,7 +111,7 @@ export const TimeSeriesChart = ({
   useEffect(() => {
     const box = boxRef.current;
     if (!box) return;
-    const chart = new uPlot(createOptions({ element: box, lines, unit }), columnsRef.current, box);
+    const chart = new uPlot(createOptions({ element: box, lines, unit, floor }), columnsRef.current, box);
     chartRef.current = chart;
     const resize = new ResizeObserver(() =>
       chart.setSize({ width: Math.max(box.clientWidth, 200), height: chartHeight }),
@@ -111,7 +122,7 @@ export const TimeSeriesChart = ({
       chart.destroy();
       chartRef.current = null;
     };
-  }, [theme, lineKey, unit]);
+  }, [theme, lineKey, unit, floor]);
 
   useEffect(() => {
     chartRef.current?.setData(columns);
