@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { getErrorShape, TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
-import { isTokenValid, readBearerToken } from './auth.js';
+import { createTokenCheck, readBearerToken } from './auth.js';
 import { agentRouter } from './router.js';
 import type { AgentMetrics } from './services/metrics.js';
 import { isControlPlaneClient, type PeerSocket } from './tls/client-identity.js';
@@ -86,15 +86,16 @@ export const createAgentServer = ({
   logger: Logger;
 }) => {
   let isClosing = false;
+  const isTokenValid = token === undefined ? undefined : createTokenCheck({ expected: token });
   const identify = (req: IncomingMessage): Caller => {
     if (tls && isControlPlaneClient(req.socket as PeerSocket)) return 'control-plane';
-    if (token !== undefined)
-      return isTokenValid({ expected: token, presented: readBearerToken(req.headers.authorization) })
-        ? 'token'
-        : undefined;
+    if (isTokenValid) return isTokenValid(readBearerToken(req.headers.authorization)) ? 'token' : undefined;
     return tls ? undefined : 'anonymous-loopback';
   };
-  const isAuthorized = (req: IncomingMessage) => identify(req) !== undefined;
+  /** Who each request in progress is, found once by `handleRequest` and read again by the tRPC context. */
+  const callers = new WeakMap<IncomingMessage, Caller>();
+  const isAuthorized = (req: IncomingMessage) =>
+    (callers.has(req) ? callers.get(req) : identify(req)) !== undefined;
 
   const handleTrpc = createHTTPHandler({
     router: agentRouter,
@@ -118,6 +119,7 @@ export const createAgentServer = ({
       return;
     }
     const caller = identify(req);
+    callers.set(req, caller);
     if (caller === undefined) {
       const reason = tls
         ? 'no control plane certificate and no valid bearer token'
