@@ -9,6 +9,7 @@ import { type AgentOverheadResult, runAgentOverhead } from './suites/agent-overh
 import { type BulkResult, runBulk } from './suites/bulk.js';
 import { measureFasterPaths } from './suites/faster-paths.js';
 import { type KernelCost, measureKernelCosts } from './suites/kernel-costs.js';
+import { measurePortCandidates, type PortCandidatesResult } from './suites/port-candidates.js';
 import { type PortGrowthResult, runPortGrowth } from './suites/port-growth.js';
 import { runScaling, type ScalingResult } from './suites/scaling.js';
 
@@ -17,8 +18,12 @@ export type MethodRun = { method: InstanceMethod; scaling: ScalingResult };
 /** Everything one run measured; the report takes medians and spreads over several of these. */
 export type BenchRun = {
   methods: MethodRun[];
+  /** netcore alone with `flatCount` instances on one node (growth of setup and teardown). */
+  flat: ScalingResult | undefined;
   bulk: BulkResult | undefined;
   portGrowth: PortGrowthResult | undefined;
+  /** Raw iptables and nftables ways to hold port mappings, side by side (issue 16). */
+  portCandidates: PortCandidatesResult | undefined;
   agent: AgentOverheadResult | undefined;
   kernelCosts: KernelCost[];
   checks: Check[];
@@ -91,6 +96,15 @@ export const runBench = async ({
       methods.push({ method, scaling });
     }
   }
+  console.log(`- flat: netcore with ${options.flatCount} instances on one node`);
+  const flat = await attempt({
+    scope: 'flat',
+    checks,
+    isStopping,
+    work: () =>
+      runScaling({ method: createNetcoreMethod({ node: netcoreNode }), counts: [options.flatCount], lab }),
+  });
+  if (flat) checks.push(...flat.checks);
   console.log(`- bulk: ${options.bulkCount} instances at once`);
   const bulk = await attempt({
     scope: 'bulk',
@@ -113,6 +127,20 @@ export const runBench = async ({
       }),
   });
   if (portGrowth) checks.push(...portGrowth.checks);
+  console.log(
+    `- port mapping candidates: iptables and nftables with ${options.candidateMappingCount} mappings`,
+  );
+  const portCandidates = await attempt({
+    scope: 'port candidates',
+    checks,
+    isStopping,
+    work: () =>
+      measurePortCandidates({
+        labPrefix: lab.prefix,
+        mappingCount: options.candidateMappingCount,
+        repetitions: options.repetitions,
+      }),
+  });
   console.log('- agent overhead');
   const agent = await attempt({
     scope: 'agent',
@@ -136,5 +164,5 @@ export const runBench = async ({
       work: () => measureFasterPaths(probe),
     })) ?? []),
   ];
-  return { methods, bulk, portGrowth, agent, kernelCosts, checks };
+  return { methods, flat, bulk, portGrowth, portCandidates, agent, kernelCosts, checks };
 };

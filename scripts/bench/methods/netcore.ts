@@ -1,22 +1,31 @@
 import { createExecaRunner, createNetcore, type Netcore } from '@kudo/netcore';
 import type { LabNode } from '@kudo/netcore/lab';
 import { createCommandTrace } from '../command-trace.js';
-import { type BenchInstance, type InstanceMethod, instanceAddr } from './instance-method.js';
+import type { BenchInstance, InstanceMethod } from './instance-method.js';
 
-const subnetPrefix = '10.10.0';
+/** A /20, so that the flat test's 1,000 instances fit on one node. */
+const prefixLength = 20;
 
-/** The netcore node used by every netcore measurement: 10.10.0.1/24 on the lab node's bridge. */
+/** The netcore node used by every netcore measurement: 10.10.0.1/20 on the lab node's bridge. */
 export const netcoreNode = ({ node }: { node: LabNode }) => ({
   nodeId: node.name,
-  nodeIpAddr: `${subnetPrefix}.1`,
-  nodeIpCidr: `${subnetPrefix}.1/24`,
+  nodeIpAddr: '10.10.0.1',
+  nodeIpCidr: `10.10.0.1/${prefixLength}`,
 });
+
+/** Instance `index` gets the (index + 2)th address of 10.10.0.0/20: 10.10.0.2, ... 10.10.3.233 for 1,000. */
+const netcoreInstanceAddr = (index: number) => {
+  const host = index + 2;
+  if (host >= 2 ** (32 - prefixLength) - 1)
+    throw new RangeError(`instance index ${index} does not fit in 10.10.0.0/${prefixLength}`);
+  return `10.10.${Math.floor(host / 256)}.${host % 256}`;
+};
 
 export const toSetupInstanceRequest = ({ node, instance }: { node: LabNode; instance: BenchInstance }) => ({
   nodeId: node.name,
   nodeIpAddr: netcoreNode({ node }).nodeIpAddr,
   instanceId: instance.id,
-  instanceIpCidr: `${instanceAddr({ subnetPrefix, index: instance.index })}/24`,
+  instanceIpCidr: `${netcoreInstanceAddr(instance.index)}/${prefixLength}`,
   ports: [{ hostPort: instance.hostPort, instancePort: instance.instancePort, protocol: 'tcp' as const }],
 });
 

@@ -1,7 +1,9 @@
 import type { BenchRun } from '../bench-run.js';
 import type { Machine } from '../machine.js';
 import type { BenchOptions } from '../options.js';
+import { renderFlat } from './flat.js';
 import { renderTable } from './markdown.js';
+import { renderPortCandidates } from './port-candidates.js';
 import {
   renderAgent,
   renderBulk,
@@ -90,6 +92,10 @@ Leftovers are what remained after the teardown, against the node before the roun
 
 ${renderGrowth({ runs, options })}
 
+**Flat** (netcore alone, one instance after another, then torn down one after another):
+
+${renderFlat({ runs, options })}
+
 **Ratios to the CNI plugins** (medians per instance):
 
 ${renderRatios({ runs, options })}
@@ -105,6 +111,10 @@ ${renderBulk({ runs, options })}
 ## 5. Port-mapping growth
 
 ${renderPortGrowth({ runs, options })}
+
+**Candidates for many mappings** (issue 16: adding or removing one with ${options.candidateMappingCount} in place ≤ 1.3x the first):
+
+${renderPortCandidates({ runs, options })}
 
 ## 6. Through the agent
 

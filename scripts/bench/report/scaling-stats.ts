@@ -11,12 +11,12 @@ export const findRound = (run: BenchRun, name: string, count: number): ScalingRo
 /** How many instances make "the first" and "the last" group of a round: 10, or half of a smaller round. */
 export const edgeSize = (count: number) => Math.min(10, Math.floor(count / 2));
 
-export const firstAndLast = (round: ScalingRound | undefined) => {
+export const firstAndLast = (round: ScalingRound | undefined, times: 'setupMs' | 'cleanMs' = 'setupMs') => {
   if (!round) return undefined;
-  const size = edgeSize(round.setupMs.length);
+  const size = edgeSize(round[times].length);
   if (size === 0) return undefined;
-  const first = median(round.setupMs.slice(0, size));
-  const last = median(round.setupMs.slice(-size));
+  const first = median(round[times].slice(0, size));
+  const last = median(round[times].slice(-size));
   return { size, first, last, ratio: last / first };
 };
 

@@ -83,6 +83,24 @@ export const measureKernelCosts = async ({
       'veth deletion written to the long-lived `ip` (still synchronous in the kernel)',
       await repeatMs({ times: count, work: (index) => resident.run([`link del kbqa${index}`]) }),
     );
+    const deleteAsNetcore = (name: string) =>
+      runner.run({
+        kind: 'ip-link-delete',
+        namespace: node.namespace,
+        file: 'ip',
+        args: ['-batch', '-'],
+        input: `link del ${name}\n`,
+      });
+    // One deletion first: the monitor is started by it and may not yet listen when its message comes.
+    await resident.run(['link add kbra type veth peer name kbrb']);
+    await deleteAsNetcore('kbra');
+    for (let index = 0; index < count; index += 1)
+      await resident.run([`link add kbra${index} type veth peer name kbrb${index}`]);
+    record(
+      'veth-del-reported',
+      'veth deletion as netcore does it: answered when `ip monitor link` reports it (before the RCU barrier)',
+      await repeatMs({ times: count, work: (index) => deleteAsNetcore(`kbra${index}`) }),
+    );
     const namespaceDel: number[] = [];
     const vethGone: number[] = [];
     for (let index = 0; index < repetitions; index += 1) {
