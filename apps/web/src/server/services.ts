@@ -100,7 +100,7 @@ export const createServices = (deps: ServiceDeps) => ({
       cleanOrphans({ deps, actor, request }),
   },
   events: {
-    list: (page: { cursor?: number; limit: number; targetType?: string; targetId?: string }) =>
+    list: (page: { cursor?: number; limit: number; targetType?: string; targetId?: string; user?: string }) =>
       listAuditEntries({ db: deps.db, ...page }),
     follow: ({ lastEventId, signal }: { lastEventId?: number; signal?: AbortSignal }) =>
       followEvents({ deps, lastEventId, signal }),

@@ -7,7 +7,7 @@ import { Field } from '../ui/field';
 type SignInError = { field?: string; message: string };
 
 export const SignInForm = () => {
-  const [name, setName] = useState('admin');
+  const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<SignInError | undefined>();
   const [isBusy, setBusy] = useState(false);
@@ -39,16 +39,18 @@ export const SignInForm = () => {
   return (
     <form className="form" onSubmit={submit} data-testid="sign-in-form">
       <Field label="User" htmlFor="sign-in-name" error={error?.field === 'name' ? error.message : undefined}>
-        <select
+        <input
           id="sign-in-name"
           name="name"
-          className="select"
+          className="input"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
           value={name}
           onChange={(event) => setName(event.target.value)}
-        >
-          <option value="admin">admin (full access)</option>
-          <option value="viewer">viewer (read-only)</option>
-        </select>
+          aria-invalid={error?.field === 'name' ? true : undefined}
+          required
+        />
       </Field>
       <Field
         label="Password"

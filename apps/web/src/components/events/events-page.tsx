@@ -31,12 +31,14 @@ export const EventsPage = () => {
   const trpc = useTRPC();
   const [targetType, setTargetType] = useState('');
   const [targetId, setTargetId] = useState('');
+  const [user, setUser] = useState('');
   const [result, setResult] = useState('');
   const [action, setAction] = useState('');
   const input = {
     limit: pageSize,
     ...(targetType ? { targetType } : {}),
     ...(targetId.trim() ? { targetId: targetId.trim() } : {}),
+    ...(user.trim() ? { user: user.trim() } : {}),
   };
   const events = useInfiniteQuery(
     trpc.event.list.infiniteQueryOptions(input, { getNextPageParam: (page) => page.nextCursor }),
@@ -73,6 +75,13 @@ export const EventsPage = () => {
             aria-label="Target id"
             value={targetId}
             onChange={(event) => setTargetId(event.target.value)}
+          />
+          <input
+            className="input"
+            placeholder="User (exact)"
+            aria-label="User"
+            value={user}
+            onChange={(event) => setUser(event.target.value)}
           />
           <FilterSelect filter={actionFilter} value={action} onChange={setAction} />
           <FilterSelect filter={resultFilter} value={result} onChange={setResult} />

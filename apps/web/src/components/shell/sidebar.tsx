@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useState } from 'react';
 import { useLiveRefresh, useLiveUpdates } from '../../client/live-updates';
-import { useSessionUser } from '../../client/session-context';
+import { roleLabels, useSessionUser } from '../../client/session-context';
 import { useTRPC } from '../../client/trpc';
 import { ThemeToggle } from '../theme/theme-toggle';
 import {
@@ -16,7 +16,10 @@ import {
   NodeIcon,
   OverviewIcon,
   PortIcon,
+  SessionIcon,
   TopologyIcon,
+  UserIcon,
+  UsersIcon,
 } from '../ui/icons';
 import { SearchBox } from './search-box';
 
@@ -69,7 +72,7 @@ const UserChip = () => {
       </span>
       <div>
         <div data-testid="user-name">{user.name}</div>
-        <div className="role">{user.role === 'admin' ? 'Administrator' : 'Read-only'}</div>
+        <div className="role">{roleLabels[user.role]}</div>
       </div>
       <button type="button" className="sign-out" onClick={signOut} disabled={isSigningOut}>
         Sign out
@@ -86,6 +89,7 @@ export const Sidebar = () => {
   const nodes = useQuery({ ...trpc.node.list.queryOptions(), ...refresh });
   const instances = useQuery({ ...trpc.instance.list.queryOptions(), ...refresh });
   const mappings = useQuery({ ...trpc.portMapping.list.queryOptions(), ...refresh });
+  const user = useSessionUser();
   const links = [
     { href: '/', label: 'Overview', icon: <OverviewIcon /> },
     { href: '/topology', label: 'Topology', icon: <TopologyIcon /> },
@@ -94,7 +98,17 @@ export const Sidebar = () => {
     { href: '/port-mappings', label: 'Port mappings', icon: <PortIcon />, count: mappings.data?.length },
     { href: '/events', label: 'Events', icon: <EventsIcon /> },
   ];
-  const accountLinks = [{ href: '/api-tokens', label: 'API tokens', icon: <LockIcon /> }];
+  const accountLinks = [
+    { href: '/account', label: 'My account', icon: <UserIcon /> },
+    { href: '/api-tokens', label: 'API tokens', icon: <LockIcon /> },
+    // Only admins manage users and see everyone's sessions (the server refuses others anyway).
+    ...(user.role === 'admin'
+      ? [
+          { href: '/users', label: 'Users', icon: <UsersIcon /> },
+          { href: '/sessions', label: 'Sessions', icon: <SessionIcon /> },
+        ]
+      : []),
+  ];
   return (
     <aside className="sidebar">
       <div className="brand">

@@ -139,18 +139,22 @@ export const listAuditEntries = async ({
   limit,
   targetType,
   targetId,
+  user,
 }: {
   db: Database;
   cursor?: number;
   limit: number;
   targetType?: string;
   targetId?: string;
+  /** A user's name: their changes, in the browser or through any of their API tokens. */
+  user?: string;
 }) => {
   const entries = await db.auditEntry.findMany({
     where: {
       ...(cursor === undefined ? {} : { id: { lt: cursor } }),
       ...(targetType ? { targetType } : {}),
       ...(targetId ? { targetId } : {}),
+      ...(user ? { OR: [{ actor: user }, { actor: { startsWith: `${user} (token ` } }] } : {}),
     },
     orderBy: { id: 'desc' },
     take: limit,

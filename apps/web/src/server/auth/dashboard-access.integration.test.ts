@@ -1,12 +1,16 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
-import { sealData, unsealData } from 'iron-session';
 import { beforeAll, expect, it } from 'vitest';
 import type { LabCluster } from '../../../../../scripts/lab-cluster/lab-cluster.js';
+import { createDatabase } from '../db/database.js';
 import { repositoryRoot, useDashboardCluster } from '../testing/dashboard-cluster.js';
 import { appRouter } from '../trpc/root.js';
+import type { ProcedureMeta } from '../trpc/trpc.js';
+import { hasRole, type UserRole } from './context-user.js';
 import { sessionCookieName } from './session-cookie.js';
+import { hashSessionToken } from './sessions.js';
 
 const appDirectory = join(repositoryRoot, 'apps', 'web', 'src', 'app');
 
@@ -27,11 +31,18 @@ const listRoutes = async (name: 'page.tsx' | 'route.ts') => {
     .sort();
 };
 
-type Procedure = { path: string; type: 'query' | 'mutation' | 'subscription' };
+type Procedure = { path: string; type: 'query' | 'mutation' | 'subscription'; role?: ProcedureMeta['role'] };
 const procedures: Procedure[] = Object.entries(
   // Flat at run time, one entry per dotted path (the type describes the nested routers).
-  appRouter._def.procedures as unknown as Record<string, { _def: { type: Procedure['type'] } }>,
-).map(([path, procedure]) => ({ path, type: procedure._def.type }));
+  appRouter._def.procedures as unknown as Record<
+    string,
+    { _def: { type: Procedure['type']; meta?: ProcedureMeta } }
+  >,
+).map(([path, procedure]) => ({ path, type: procedure._def.type, role: procedure._def.meta?.role }));
+
+/** Whether a user of `role` may call a procedure, as the procedure declares it (the least role it needs). */
+const isAllowed = ({ procedure, role }: { procedure: Procedure; role: UserRole }) =>
+  procedure.role === 'public' || (procedure.role !== undefined && hasRole({ role, least: procedure.role }));
 
 /** A valid input for each procedure, so that a refusal can only come from who is asking. */
 const inputs: Record<string, unknown> = {
@@ -58,6 +69,13 @@ const inputs: Record<string, unknown> = {
   'nodeCredentials.get': { nodeId: 'node1' },
   'nodeCredentials.rotate': { nodeId: 'node1' },
   'search.query': { text: '8080' },
+  'user.invite': { name: 'intruder', role: 'admin' },
+  'user.changeRole': { userId: 'no-such-user', role: 'admin' },
+  'user.setDisabled': { userId: 'no-such-user', disabled: true },
+  'user.changeOwnPassword': { currentPassword: 'not-the-password', newPassword: 'a-new-password-1' },
+  'session.end': { sessionId: '0'.repeat(64) },
+  'token.create': { name: 'intruder', scope: 'write', expiresInDays: 7 },
+  'token.revoke': { id: 'no-such-token' },
 };
 
 /**
@@ -72,6 +90,8 @@ describeWithNamespaces('dashboard access control', () => {
   let dataDir: string;
   let adminCookie: string;
   let viewerCookie: string;
+  let operatorCookie: string;
+  const operatorPassword = randomBytes(12).toString('base64url');
   let agentToken: string;
   let pages: string[];
 
@@ -140,11 +160,11 @@ describeWithNamespaces('dashboard access control', () => {
       ]),
     );
 
-  const signIn = async (name: 'admin' | 'viewer') => {
+  const signIn = async (name: string, password = cluster.credentials[name as 'admin' | 'viewer']) => {
     const response = await send({
       path: '/api/auth/sign-in',
       method: 'POST',
-      body: JSON.stringify({ name, password: cluster.credentials[name] }),
+      body: JSON.stringify({ name, password }),
       headers: { 'content-type': 'application/json' },
     });
     expect(response.status).toBe(200);
@@ -157,29 +177,44 @@ describeWithNamespaces('dashboard access control', () => {
   };
 
   /**
-   * The admin's real session cookie, unsealed with the dashboard's secret (from its data directory) and
-   * sealed again as if it had been issued `ageMinutes` ago; or sealed with another secret (a forgery).
+   * A new admin session (signed in through the form's route) made `ageMinutes` old in the database, as if
+   * it had been started then: its start and its end (the 8-hour lifetime) moved back.
    */
-  const ageSession = async ({
-    ageMinutes,
-    sessionSecret,
-  }: {
-    ageMinutes: number;
-    sessionSecret?: string;
-  }) => {
-    const { sessionSecret: secret } = JSON.parse(await readFile(join(dataDir, 'auth.json'), 'utf8')) as {
-      sessionSecret: string;
-    };
-    const session = await unsealData<Record<string, unknown>>(
-      decodeURIComponent(adminCookie.slice(sessionCookieName.length + 1)),
-      { password: secret },
-    );
-    expect(session).toMatchObject({ name: 'admin', issuedAt: expect.any(Number) });
-    const sealed = await sealData(
-      { ...session, issuedAt: Date.now() - ageMinutes * 60_000 },
-      { password: sessionSecret ?? secret, ttl: 7 * 24 * 3600 },
-    );
-    return `${sessionCookieName}=${encodeURIComponent(sealed)}`;
+  const ageSession = async ({ ageMinutes }: { ageMinutes: number }) => {
+    const cookie = await signIn('admin');
+    const db = createDatabase({ databaseUrl: `file:${join(dataDir, 'kudo.db')}` });
+    try {
+      const createdAt = new Date(Date.now() - ageMinutes * 60_000);
+      await db.session.update({
+        where: { id: hashSessionToken(cookie.slice(sessionCookieName.length + 1)) },
+        data: { createdAt, expiresAt: new Date(createdAt.getTime() + 480 * 60_000) },
+      });
+    } finally {
+      await db.$disconnect();
+    }
+    return cookie;
+  };
+
+  /**
+   * Every procedure called by a user of `role`: refused (403) what needs a higher role, answered (200)
+   * every read it may make. The changes it may make are left out here (they are its own account's, or an
+   * operator's, proved by their own tests).
+   */
+  const expectRoleAccess = async ({ role, cookie }: { role: UserRole; cookie: string }) => {
+    const before = await readClusterState();
+    for (const procedure of procedures) {
+      const allowed = isAllowed({ procedure, role });
+      if (allowed && procedure.type === 'mutation') continue;
+      const { status, text } = await callProcedure(procedure, cookie);
+      if (!allowed)
+        expect({ path: procedure.path, status, isRefused: text.includes('FORBIDDEN') }).toEqual({
+          path: procedure.path,
+          status: 403,
+          isRefused: true,
+        });
+      else expect({ path: procedure.path, status }).toEqual({ path: procedure.path, status: 200 });
+    }
+    expect(await readClusterState()).toBe(before);
   };
 
   const toUrl = (page: string) => page.replace('[nodeId]', 'node1').replace('[instanceId]', 'web-1');
@@ -194,21 +229,40 @@ describeWithNamespaces('dashboard access control', () => {
     });
     adminCookie = await signIn('admin');
     viewerCookie = await signIn('viewer');
-    pages = (await listRoutes('page.tsx')).filter((page) => page !== '/sign-in');
+    // An operator, invited by the admin, who sets a password through the link.
+    const invited = await cluster.api.user.invite.mutate({ name: 'olga', role: 'operator' });
+    cluster.rememberSecret({ label: 'invite link token', value: invited.token });
+    cluster.rememberSecret({ label: "the operator's password", value: operatorPassword });
+    const accepted = await send({
+      path: '/api/auth/set-password',
+      method: 'POST',
+      body: JSON.stringify({ token: invited.token, password: operatorPassword }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(accepted.status).toBe(200);
+    operatorCookie = await signIn('olga', operatorPassword);
+    // The set-password page is for signed-out visitors with a link, like the sign-in page.
+    pages = (await listRoutes('page.tsx')).filter((page) => page !== '/sign-in' && page !== '/set-password');
   });
 
   it('knows every page and API route of the app (a new one must be added here)', async () => {
     expect(pages).toEqual([
       '/',
+      '/account',
+      '/api-tokens',
       '/events',
       '/instances',
       '/instances/[instanceId]',
       '/nodes',
       '/nodes/[nodeId]',
       '/port-mappings',
+      '/sessions',
       '/topology',
+      '/users',
     ]);
     expect(await listRoutes('route.ts')).toEqual([
+      '/api/auth/invite',
+      '/api/auth/set-password',
       '/api/auth/sign-in',
       '/api/auth/sign-out',
       '/api/join',
@@ -221,7 +275,8 @@ describeWithNamespaces('dashboard access control', () => {
   it('every page sends a visitor without a valid session to sign in, showing nothing of the cluster', {
     timeout: 120_000,
   }, async () => {
-    const forged = await ageSession({ ageMinutes: 0, sessionSecret: 'x'.repeat(64) });
+    // A well-formed session id that was never issued.
+    const forged = `${sessionCookieName}=${randomBytes(32).toString('base64url')}`;
     for (const page of pages)
       for (const cookie of [undefined, `${sessionCookieName}=garbage`, forged]) {
         const response = await send({ path: toUrl(page), cookie });
@@ -255,18 +310,42 @@ describeWithNamespaces('dashboard access control', () => {
   it('a viewer reads everything, and every change a viewer sends is refused by the server (403)', {
     timeout: 120_000,
   }, async () => {
-    const before = await readClusterState();
-    for (const procedure of procedures) {
-      const { status, text } = await callProcedure(procedure, viewerCookie);
-      if (procedure.type === 'mutation')
-        expect({ path: procedure.path, status, isRefused: text.includes('FORBIDDEN') }).toEqual({
-          path: procedure.path,
-          status: 403,
-          isRefused: true,
-        });
-      else expect({ path: procedure.path, status }).toEqual({ path: procedure.path, status: 200 });
-    }
-    expect(await readClusterState()).toBe(before);
+    await expectRoleAccess({ role: 'viewer', cookie: viewerCookie });
+  });
+
+  it('an operator reads everything, and every change beyond instances and port mappings is refused (403)', {
+    timeout: 120_000,
+  }, async () => {
+    expect(
+      procedures
+        .filter((procedure) => procedure.role === 'operator')
+        .map(({ path }) => path)
+        .sort(),
+    ).toEqual(['instance.create', 'instance.delete', 'portMapping.set']);
+    await expectRoleAccess({ role: 'operator', cookie: operatorCookie });
+  });
+
+  it('an operator creates, maps and deletes an instance; the audit log names the operator', {
+    timeout: 120_000,
+  }, async () => {
+    const call = (path: string, input: unknown) =>
+      send({
+        path: `/api/trpc/${path}`,
+        cookie: operatorCookie,
+        method: 'POST',
+        body: JSON.stringify(input),
+        headers: { 'content-type': 'application/json' },
+      });
+    expect((await call('instance.create', { nodeId: 'node1', instanceId: 'op-made' })).status).toBe(200);
+    const ports = { instanceId: 'op-made', ports: [{ hostPort: 9997, instancePort: 80 }] };
+    expect((await call('portMapping.set', ports)).status).toBe(200);
+    expect((await call('instance.delete', { instanceId: 'op-made' })).status).toBe(200);
+    const { entries } = await cluster.api.event.list.query({ limit: 20, user: 'olga' });
+    expect(entries.map(({ actor, action }) => `${actor} ${action}`).sort()).toEqual([
+      'olga instance.create',
+      'olga instance.delete',
+      'olga portMapping.set',
+    ]);
   });
 
   it('a session expires after its lifetime (8 hours): an older cookie opens nothing', async () => {

@@ -12,6 +12,8 @@ export const eventRouter = createRouter({
           limit: z.number().int().min(1).max(200).default(50),
           targetType: z.string().max(32).optional(),
           targetId: z.string().max(2048).optional(),
+          /** A user's name: their changes (also through their API tokens). */
+          user: z.string().max(64).optional(),
         })
         .default({ limit: 50 }),
     )
