@@ -7,7 +7,8 @@ import { Field } from '../ui/field';
 type SignInError = { field?: string; message: string };
 
 export const SignInForm = () => {
-  const [name, setName] = useState('');
+  // The first admin is `admin` (a fresh install's only user).
+  const [name, setName] = useState('admin');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<SignInError | undefined>();
   const [isBusy, setBusy] = useState(false);
