@@ -6,6 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import { useTheme } from '../theme/theme-provider';
 import {
   type ChartLine,
+  findIsolatedIndexes,
   formatChartValue,
   type MetricsPoint,
   summarizeChart,
