@@ -1,12 +1,15 @@
-import type { DriftItem, TDesiredNode } from '@kudo/netcore';
-import { type KernelSnapshot, ping, snapshotKernel } from '@kudo/netcore/testing';
+import { ping, snapshotKernel } from '@kudo/netcore/testing';
 import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type AgentClient, createAgentClient } from './client.js';
+import { createAgentClient } from './client.js';
 import { type Agent, startAgent } from './start-agent.js';
 import { createScratch, createTestToken, toLabAgentArgs } from './testing/agent-harness.js';
 import { type AgentProcess, spawnAgentProcess } from './testing/agent-process.js';
+import {
+  normalizeNodeSnapshot as normalize,
+  reconcileThroughAgent as reconcile,
+} from './testing/node-twin.js';
 
 const nodeIpCidr = '10.0.0.1/24';
 const instance = (id: string, octet: number) => ({
@@ -18,36 +21,6 @@ const base = [0, 1, 2, 3].map((index) => instance(`base-${index}`, 10 + index));
 const burst = Array.from({ length: 14 }, (_, index) => instance(`burst-${index}`, 30 + index));
 /** The base instances the burst deletes. */
 const deleted = ['base-0', 'base-1', 'base-2'];
-
-/**
- * A node seen from outside: its kernel with what differs between two nodes given the same desired state
- * (their namespace's name, uplink address and agent port) written the same way, and lists sorted.
- */
-const normalize = ({
-  snapshot,
-  namespace,
-  uplink,
-  agentPort,
-}: {
-  snapshot: KernelSnapshot;
-  namespace: string;
-  uplink: string;
-  agentPort: number;
-}) => {
-  const text = JSON.stringify(snapshot)
-    .replaceAll(namespace, 'NODE')
-    .replaceAll(uplink, 'UPLINK')
-    .replaceAll(`--dports ${agentPort}`, '--dports AGENT')
-    .replaceAll(`protect=${agentPort}`, 'protect=AGENT');
-  const parsed = JSON.parse(text) as KernelSnapshot;
-  return {
-    ...parsed,
-    links: [...parsed.links].sort((a, b) => a.name.localeCompare(b.name)),
-    routes: parsed.routes.map((route) => JSON.stringify(route)).sort(),
-    rules: [...parsed.rules].sort(),
-    namespaces: [...parsed.namespaces].sort(),
-  };
-};
 
 /**
  * The agent CLI, in its own process, gets a burst of concurrent changes from many clients (setups and
@@ -78,23 +51,6 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
     processes.push(agent);
     const url = await agent.listening;
     return { agent, url, client: createAgentClient({ url, token }) };
-  };
-
-  /** Runs the fix of every drift item, a few rounds (a re-created bridge can reveal more), until none is left. */
-  const reconcile = async ({ client, desired }: { client: AgentClient; desired: TDesiredNode }) => {
-    const fixed: DriftItem[] = [];
-    for (let round = 0; round < 3; round += 1) {
-      const { drift } = await client.diff.query({ desired });
-      if (drift.length === 0) break;
-      for (const item of drift) {
-        const call = client[item.fix.operation] as unknown as {
-          mutate: (input: unknown) => Promise<unknown>;
-        };
-        await call.mutate(item.fix.input);
-        fixed.push(item);
-      }
-    }
-    return fixed;
   };
 
   beforeAll(async () => {
