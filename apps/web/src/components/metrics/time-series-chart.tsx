@@ -61,7 +61,7 @@ const createOptions = ({
         points: {
           size: 5,
           filter: (chart: uPlot, seriesIndex: number, isShown: boolean) =>
-            isShown ? null : findIsolatedIndexes({ values: chart.data[seriesIndex] ?? [] }),
+            isShown ? null : findIsolatedIndexes({ values: Array.from(chart.data[seriesIndex] ?? []) }),
         },
         value: (_chart: uPlot, value: number | null) => formatChartValue({ value, unit }),
       })),
