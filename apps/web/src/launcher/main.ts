@@ -2,10 +2,10 @@
  * `node kudo-control-plane.mjs`: the packaged control plane (apps/web/dist/kudo-control-plane/, made by
  * `npm run build`), run with plain node 20+ from wherever it was copied (/opt/kudo/control-plane). It reads
  * the environment `npm run web` reads, migrates the database with the package's migrations/, creates the
- * cluster CA at the first start (its fingerprint printed at every start; KUDO_ADMIN_PASSWORD seeds the
- * dashboard's `admin`, see the README's Users section), then runs the standalone Next.js server: on
- * KUDO_WEB_HOST:KUDO_WEB_PORT, or with KUDO_TLS on
- * a loopback port behind the TLS front there. SIGTERM or SIGINT stops both; it exits with the server's code.
+ * cluster CA at the first start (its fingerprint printed at every start), then runs the standalone Next.js
+ * server: on KUDO_WEB_HOST:KUDO_WEB_PORT, or with KUDO_TLS on a loopback port behind the TLS front there.
+ * SIGTERM or SIGINT stops both; it exits with the server's code. `create-admin NAME` makes a dashboard
+ * admin instead and prints its one-time password on the console (never in a log).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ import { applyMigrations } from '../server/db/apply-migrations.js';
 import { readServingCredentials, startTlsFront } from '../server/http/tls-front.js';
 import { redactSecrets } from '../server/logger.js';
 import { openClusterAuthority } from '../server/pki/cluster-authority.js';
+import { createAdminWithSql } from '../server/users/create-admin-sql.js';
+import { describeOneTimePassword } from '../server/users/describe-users.js';
 import { childEnv, readLauncherEnv } from './env.js';
 import { findFreePort, startNextServer } from './next-server.js';
 
@@ -23,6 +25,16 @@ const run = async () => {
   const { web, host, port } = readLauncherEnv();
   const migrations = join(packageDir, 'migrations');
   const { applied } = applyMigrations({ databaseUrl: web.databaseUrl, directory: migrations });
+  // `node kudo-control-plane.mjs create-admin NAME`, run by hand: the password shows on that console only.
+  const [command, name] = process.argv.slice(2);
+  if (command === 'create-admin') {
+    console.log(
+      describeOneTimePassword(await createAdminWithSql({ databaseUrl: web.databaseUrl, name: name ?? '' })),
+    );
+    return 0;
+  }
+  if (command !== undefined)
+    throw new Error(`unknown command ${command}: kudo-control-plane.mjs [create-admin NAME]`);
   log(
     // The URL as the logger would write it: a password in it never reaches the journal.
     `database ${redactSecrets(web.databaseUrl)}: ${applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'up to date'}`,

@@ -10,6 +10,7 @@ import { createTestDatabase } from '../testing/test-database.js';
 import { createTestControlPlane } from '../testing/test-services.js';
 import { createCaller } from '../trpc/root.js';
 import { createInnerContext } from '../trpc/trpc.js';
+import { createAdminWithSql } from './create-admin-sql.js';
 import { createUserWithPassword } from './manage-users.js';
 import { createFirstAdmin, migrateLegacyAccounts, seedEnvAccounts } from './seed-users.js';
 
@@ -287,5 +288,23 @@ describe('seeding and migration', () => {
       await legacy.remove();
       await rm(directory, { recursive: true, force: true });
     }
+  });
+
+  it('create-admin of the packaged launcher (plain SQL) makes an admin who signs in; a taken name is refused', async () => {
+    const made = await createAdminWithSql({ databaseUrl: database.databaseUrl, name: 'ops.admin' });
+    const result = await plane.services.sessions.signIn({
+      name: 'ops.admin',
+      password: made.password,
+      ttlSeconds: 60,
+    });
+    expect(result).toMatchObject({ outcome: 'signed-in', user: { name: 'ops.admin', role: 'admin' } });
+    const [listed] = (await callerFor(root).user.list()).filter((user) => user.name === 'ops.admin');
+    expect(listed?.createdAt).toBeInstanceOf(Date);
+    await expect(
+      createAdminWithSql({ databaseUrl: database.databaseUrl, name: 'ops.admin' }),
+    ).rejects.toThrow('exists already');
+    await expect(createAdminWithSql({ databaseUrl: database.databaseUrl, name: 'Bad Name' })).rejects.toThrow(
+      'NAME:',
+    );
   });
 });
