@@ -35,8 +35,12 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      // The control plane's unit tests and its cluster, restart and replica tests again on PostgreSQL (a throwaway
-      // cluster per run: apps/web/src/server/testing/postgres-global-setup.ts; never skipped).
+      // The control plane's unit and integration tests again on PostgreSQL (a throwaway cluster per run:
+      // apps/web/src/server/testing/postgres-global-setup.ts; never skipped). Every test that drives the control
+      // plane through its services runs here too. Left out, on SQLite only: the runner's comparison with the
+      // Prisma CLI (SQLite's `prisma migrate deploy`), and the tests of the production build started by the
+      // lab cluster's scripts (dashboard access over HTTP, real machines joining over TLS), which exercise the
+      // wire (HTTP, TLS, cookies, the packaged agent), not the database: they run `npm start`'s embedded SQLite.
       {
         test: {
           name: 'unit-postgresql',
@@ -52,13 +56,13 @@ export default defineConfig({
       {
         test: {
           name: 'integration-postgresql',
-          include: [
-            'apps/web/src/server/db/**/*.integration.test.ts',
-            'apps/web/src/server/cluster.integration.test.ts',
-            'apps/web/src/server/control-plane-restart.integration.test.ts',
-            'apps/web/src/server/replicas.integration.test.ts',
+          include: ['apps/web/src/server/**/*.integration.test.ts'],
+          exclude: [
+            '**/node_modules/**',
+            'apps/web/src/server/db/apply-migrations.integration.test.ts',
+            'apps/web/src/server/auth/dashboard-access.integration.test.ts',
+            'apps/web/src/server/join/real-machines.integration.test.ts',
           ],
-          exclude: ['**/node_modules/**', 'apps/web/src/server/db/apply-migrations.integration.test.ts'],
           globalSetup: [
             'packages/netcore/src/testing/global-setup.ts',
             'apps/web/src/server/testing/postgres-global-setup.ts',

@@ -21,7 +21,13 @@ export type DatabaseTransaction = Parameters<Parameters<Database['$transaction']
 export const createDatabase = ({ databaseUrl }: { databaseUrl: string }): Database => {
   if (toDatabaseProvider(databaseUrl) === 'postgresql') {
     const adapter = new PrismaPg({ connectionString: databaseUrl });
-    return new PostgresPrismaClient({ adapter }) as unknown as Database;
+    // A burst of changes (100 instance creations at once) queues its transactions for the pool's connections,
+    // and an allocating one waits for the node's allocation lock: they wait as long as a SQLite write waits
+    // for the file (10 s) instead of Prisma's 2 s, and may then run 30 s.
+    return new PostgresPrismaClient({
+      adapter,
+      transactionOptions: { maxWait: 10_000, timeout: 30_000 },
+    }) as unknown as Database;
   }
   ensureDatabaseDirectory({ databaseUrl });
   protectDatabaseFile({ databaseUrl });
