@@ -81,4 +81,35 @@ describe('createGroupCommit', () => {
     expect(await Promise.all(calls)).toEqual([10, 20, 30]);
     expect(recorder.groups).toEqual([[1, 2, 3]]);
   });
+
+  it('sends at most maxGroupSize calls in one group; the others go in the next', async () => {
+    const recorder = createRecorder();
+    const commit = createGroupCommit({ runOne: recorder.runOne, runMany: recorder.runMany, maxGroupSize: 2 });
+    const calls = [1, 2, 3, 4, 5].map((item) => commit.submit(item));
+    recorder.open();
+    expect(await Promise.all(calls)).toEqual([10, 20, 30, 40, 50]);
+    expect(recorder.groups).toEqual([[1], [2, 3], [4, 5]]);
+  });
+
+  it("gives the failure of a group's turn to each of its callers, and goes on with the next group", async () => {
+    const recorder = createRecorder();
+    let turns = 0;
+    const commit = createGroupCommit({
+      runOne: recorder.runOne,
+      runMany: recorder.runMany,
+      schedule: async (work) => {
+        turns += 1;
+        const outcomes = await work();
+        if (turns === 2) throw new Error('the queue failed');
+        return outcomes;
+      },
+    });
+    const first = commit.submit(1);
+    const failing = [2, 3].map((item) => commit.submit(item).catch((error: Error) => error.message));
+    recorder.open();
+    expect(await first).toBe(10);
+    expect(await Promise.all(failing)).toEqual(['the queue failed', 'the queue failed']);
+    expect(await commit.submit(4)).toBe(40);
+    expect(recorder.groups).toEqual([[1], [2, 3], [4]]);
+  });
 });
