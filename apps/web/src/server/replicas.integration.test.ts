@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { beforeAll, expect, it } from 'vitest';
 import { createTrpcAgentGateway } from './agents/trpc-agent-gateway.js';
 import { createDatabase } from './db/database.js';
+import { createOperationFeed, type OperationUpdate } from './events/operation-feed.js';
 import { createCoordination } from './locks/coordination.js';
 import { createMonitorDuty } from './locks/lease.js';
 import { createChangeOwner, startReplicaHeartbeat } from './locks/replica-liveness.js';
@@ -18,8 +19,37 @@ const readHostPortRules = async (namespace: string) =>
     .split('\n')
     .filter((line) => line.startsWith('-A KUDO-HOSTPORTS') && line.includes('-j DNAT'));
 
+/**
+ * Every state an operation (`action` on `subject`) goes through on a control plane's feed, from now until
+ * it ends (the feed is subscribed to before this returns).
+ */
+const followOperation = ({
+  plane,
+  action,
+  subject,
+}: {
+  plane: ReturnType<typeof createTestControlPlane>;
+  action: string;
+  subject: string;
+}) => {
+  const stop = new AbortController();
+  const updates = plane.services.operations.follow({ signal: stop.signal });
+  const first = updates.next();
+  return (async () => {
+    const seen: OperationUpdate['operation'][] = [];
+    for (let next = await first; !next.done; next = await updates.next()) {
+      const { operation } = next.value;
+      if (operation.operation !== action || operation.subject !== subject) continue;
+      seen.push(operation);
+      if (operation.status !== 'running') break;
+    }
+    stop.abort();
+    return seen;
+  })();
+};
+
 /** The replicas' leases (their liveness, the monitor's duty): short, so a takeover comes soon. */
-const leaseTtlMs = 3_000;
+const leaseTtlMs = 5_000;
 
 /**
  * Two control-plane replicas (each with its own Prisma client, advisory locks and LISTEN connection, as two
@@ -40,7 +70,13 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
     for (const index of [0, 1]) {
       const db = createDatabase({ databaseUrl });
       const logger = pino({ level: 'silent' });
-      const { nodeLock, events } = await createCoordination({ databaseUrl, logger });
+      // Each replica's own operation feed, which also gets the operations the other replicas run.
+      const operations = createOperationFeed();
+      const { nodeLock, events } = await createCoordination({
+        databaseUrl,
+        logger,
+        onRemoteOperation: (change) => operations.publishControlPlaneChange({ change }),
+      });
       // Each replica owns its changes in flight and keeps them alive with a lease, as runtime.ts does.
       const replicaId = `replica-${index}`;
       const changeOwner = createChangeOwner({ replicaId });
@@ -64,6 +100,7 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
           authority: cluster().plane.deps.authority,
           nodeLock,
           events,
+          operations,
           changeOwner,
         }),
       );
@@ -117,6 +154,21 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
       next = await events.next();
     stop.abort();
     expect(next.value).toMatchObject({ action: 'instance.create', targetId: 'seen-by-b', result: 'ok' });
+  });
+
+  it('an operation run through replica A reaches the operation feed of replica B live, step by step', async () => {
+    // Both feeds followed from now on: B's must show the operation exactly as A's own feed shows it.
+    const onA = followOperation({ plane: replica(0), action: 'node.retry', subject: 'node3' });
+    const onB = followOperation({ plane: replica(1), action: 'node.retry', subject: 'node3' });
+    // A re-apply node3 still has to receive: the retry runs it, step by step (the node, then its instances).
+    await replica(0).deps.db.pendingChange.create({
+      data: { nodeId: 'node3', subjectId: 'node3', kind: 'reapplyNode', payload: '{}', lastError: 'missed' },
+    });
+    await replica(0).admin.node.retry({ nodeId: 'node3' });
+    const [seenOnA, seenOnB] = await Promise.all([onA, onB]);
+    expect(seenOnA.filter(({ progress }) => progress !== null).length).toBeGreaterThan(1);
+    expect(seenOnA.at(-1)).toMatchObject({ status: 'finished', error: null, actor: 'alice' });
+    expect(seenOnB).toEqual(seenOnA);
   });
 
   it('a replica SIGKILLed while adding a node: the other leaves it alone while it lives, then completes it once its lease ran out', {

@@ -25,7 +25,13 @@ const startRuntime = async (): Promise<Runtime> => {
   // KUDO_MIGRATIONS_DIR: the packaged control plane's copy; unset: the provider's directory in the repository.
   await runMigrations({ databaseUrl: env.databaseUrl, directory: env.KUDO_MIGRATIONS_DIR });
   const db = createDatabase({ databaseUrl: env.databaseUrl });
-  const { nodeLock, events } = await createCoordination({ databaseUrl: env.databaseUrl, logger });
+  // This replica's operation feed (the Events page): its own operations, and the other replicas' (the bus).
+  const operations = createOperationFeed();
+  const { nodeLock, events } = await createCoordination({
+    databaseUrl: env.databaseUrl,
+    logger,
+    onRemoteOperation: (change) => operations.publishControlPlaneChange({ change }),
+  });
   const authority = openClusterAuthority({ directory: env.dataDir });
   const users = await prepareUsers({
     db,
@@ -59,7 +65,7 @@ const startRuntime = async (): Promise<Runtime> => {
       },
     }),
     events,
-    operations: createOperationFeed(),
+    operations,
     nodeLock,
     logger,
     authority,

@@ -91,10 +91,12 @@ export const runAudited = async <T>({
   const startedAt = performance.now();
   const note: AuditNote = { targetId, details };
   const operationId = randomUUID();
-  const publish = (phase: ControlPlanePhase) =>
-    deps.operations.publishControlPlaneChange({
-      change: { operationId, at: new Date().toISOString(), ...phase },
-    });
+  // On this control plane's feed at once, and on the other replicas' through the bus.
+  const publish = (phase: ControlPlanePhase) => {
+    const change = { operationId, at: new Date().toISOString(), ...phase };
+    deps.operations.publishControlPlaneChange({ change });
+    deps.events.shareOperation(change);
+  };
   const elapsedMs = () => Math.round(performance.now() - startedAt);
   publish({ phase: 'started', action, actor, targetType, targetId });
   const finish = (outcome: { result: 'ok' } | { result: 'error'; error: string }) =>

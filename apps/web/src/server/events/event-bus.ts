@@ -1,4 +1,5 @@
 import { EventEmitter, on } from 'node:events';
+import type { ControlPlaneChange } from './operation-view.js';
 
 /** A change as the dashboard sees it live: an audit entry, by its id (ids only grow). */
 export type ClusterEvent = {
@@ -38,6 +39,11 @@ export type EventBus = {
   publish: (event: ClusterEvent) => void;
   /** Live events until `signal` aborts. */
   listen: ({ signal }: { signal?: AbortSignal }) => AsyncGenerator<ClusterEvent>;
+  /**
+   * Hands a step of an operation this control plane runs (started, progress, finished, failed) to the
+   * other control planes sharing the database, for their operation feeds (this one's already has it).
+   */
+  shareOperation: (change: ControlPlaneChange) => void;
   close: () => Promise<void>;
 };
 
@@ -47,5 +53,6 @@ export type EventBus = {
  */
 export const createEventBus = (): EventBus => {
   const fanOut = createLocalFanOut();
-  return { publish: fanOut.deliver, listen: fanOut.listen, close: async () => {} };
+  // Alone on its database: no other control plane to share operations with.
+  return { publish: fanOut.deliver, listen: fanOut.listen, shareOperation: () => {}, close: async () => {} };
 };

@@ -1,10 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { type ClusterEvent, createLocalFanOut, type EventBus } from './event-bus.js';
+import type { ControlPlaneChange } from './operation-view.js';
 
 const channel = 'kudo_cluster_events';
+const operationsChannel = 'kudo_operations';
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more: a long error is cut to fit. */
 const maxErrorLength = 2000;
+
+/** A step of an operation as it travels between replicas: from which one, with a failure's reason cut to fit. */
+const toOperationPayload = ({ origin, change }: { origin: string; change: ControlPlaneChange }) =>
+  JSON.stringify({
+    origin,
+    change:
+      change.phase === 'failed'
+        ? { ...change, error: { ...change.error, reason: change.error.reason.slice(0, maxErrorLength) } }
+        : change,
+  });
 
 const toPayload = (event: ClusterEvent) =>
   JSON.stringify({ ...event, error: event.error === null ? null : event.error.slice(0, maxErrorLength) });
@@ -20,14 +33,21 @@ const fromPayload = (payload: string): ClusterEvent => {
  * included, to this process's subscribers. So a browser subscribed to replica B sees a change made through
  * replica A. A lost LISTEN connection is opened again; the audit log stays the durable record (a browser
  * resumes from its last event id).
+ * The steps of the operations a replica runs (the Events page's progress) travel the same way on a channel
+ * of their own, sent one after the other (so they arrive in order), and reach `onRemoteOperation` in every
+ * other replica (each has its own in-memory feed; the one running the operation fed its own already).
  */
 export const createPostgresEventBus = async ({
   databaseUrl,
   logger,
+  onRemoteOperation = () => {},
 }: {
   databaseUrl: string;
   logger: Logger;
+  onRemoteOperation?: (change: ControlPlaneChange) => void;
 }): Promise<EventBus> => {
+  const origin = randomUUID();
+  let operationsSent: Promise<unknown> = Promise.resolve();
   const fanOut = createLocalFanOut();
   const publisher = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   publisher.on('error', (error) =>
@@ -38,8 +58,11 @@ export const createPostgresEventBus = async ({
 
   const connectListener = async (): Promise<void> => {
     const client = new pg.Client({ connectionString: databaseUrl });
-    client.on('notification', ({ payload }) => {
-      if (payload) fanOut.deliver(fromPayload(payload));
+    client.on('notification', ({ channel: from, payload }) => {
+      if (!payload) return;
+      if (from === channel) return fanOut.deliver(fromPayload(payload));
+      const shared = JSON.parse(payload) as { origin: string; change: ControlPlaneChange };
+      if (shared.origin !== origin) onRemoteOperation(shared.change);
     });
     client.on('error', (error) => {
       logger.warn({ error: error.message }, 'event bus: LISTEN connection lost, opening it again');
@@ -48,6 +71,7 @@ export const createPostgresEventBus = async ({
     });
     await client.connect();
     await client.query(`LISTEN ${channel}`);
+    await client.query(`LISTEN ${operationsChannel}`);
     listener = client;
   };
   await connectListener();
@@ -59,8 +83,24 @@ export const createPostgresEventBus = async ({
       });
     },
     listen: fanOut.listen,
+    shareOperation: (change) => {
+      operationsSent = operationsSent
+        .then(() =>
+          publisher.query('SELECT pg_notify($1, $2)', [
+            operationsChannel,
+            toOperationPayload({ origin, change }),
+          ]),
+        )
+        .catch((error: Error) => {
+          logger.warn(
+            { error: error.message, operationId: change.operationId },
+            'event bus: could not share',
+          );
+        });
+    },
     close: async () => {
       isClosed = true;
+      await operationsSent;
       await Promise.all([listener?.end(), publisher.end()]);
     },
   };

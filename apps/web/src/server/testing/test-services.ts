@@ -6,7 +6,7 @@ import type { AgentGateway } from '../agents/agent-gateway.js';
 import type { ContextUser } from '../auth/context-user.js';
 import type { Database } from '../db/database.js';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
-import { createOperationFeed } from '../events/operation-feed.js';
+import { createOperationFeed, type OperationFeed } from '../events/operation-feed.js';
 import { createKeyedLock, type KeyedLock } from '../locks/keyed-lock.js';
 import { type ClusterAuthority, openClusterAuthority } from '../pki/cluster-authority.js';
 import { createServices } from '../services.js';
@@ -27,6 +27,7 @@ export const createTestControlPlane = ({
   authority = openClusterAuthority({ directory: join(tmpdir(), `kudo-web-test-ca-${randomUUID()}`) }),
   events = createEventBus(),
   nodeLock = createKeyedLock(),
+  operations = createOperationFeed(),
   changeOwner,
 }: {
   db: Database;
@@ -35,6 +36,8 @@ export const createTestControlPlane = ({
   /** A replica's bus and lock on a shared database (locks/coordination.ts); default: this process's own. */
   events?: EventBus;
   nodeLock?: KeyedLock;
+  /** A replica's operation feed, given to its bus too (locks/coordination.ts); default: a new one. */
+  operations?: OperationFeed;
   /** A replica's owner name for its changes in flight (locks/replica-liveness.ts); default: none. */
   changeOwner?: string;
 }) => {
@@ -42,7 +45,7 @@ export const createTestControlPlane = ({
     db,
     gateway,
     events,
-    operations: createOperationFeed(),
+    operations,
     nodeLock,
     logger: pino({ level: 'silent' }),
     authority,
