@@ -83,7 +83,7 @@ describe('API tokens', () => {
     expect(JSON.stringify(audit)).not.toContain(created.secret);
   });
 
-  it('a viewer makes read tokens only; a name is unique per user; nothing is stored on a refusal', async () => {
+  it('a viewer makes read tokens only, a token none; a name is unique per user; nothing is stored on a refusal', async () => {
     expect(
       await readRefusal(
         createApiToken({ deps, owner: vera, request: { name: 'x', expiresInDays: 1, scope: 'write' } }),
@@ -95,6 +95,16 @@ describe('API tokens', () => {
         createApiToken({ deps, owner: vera, request: { name: 'x', expiresInDays: 1, scope: 'read' } }),
       ),
     ).toMatchObject({ code: 'CONFLICT', field: 'name', message: expect.stringContaining("'x'") });
+    // A token makes no tokens (whatever its scope), and the refusal is audited.
+    expect(
+      await readRefusal(
+        createApiToken({
+          deps,
+          owner: { ...otto, via: 'token', tokenName: 'ci' },
+          request: { name: 'longer', expiresInDays: 365, scope: 'write' },
+        }),
+      ),
+    ).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('cannot make API tokens') });
     // Another user may use the same name.
     await createApiToken({ deps, owner: otto, request: { name: 'x', expiresInDays: 1, scope: 'read' } });
     expect(await database.db.apiToken.count()).toBe(2);

@@ -67,7 +67,8 @@ const toPublicApiToken = <Token extends StoredApiToken>({ user, ...token }: Toke
 
 /**
  * Makes a personal token for `owner`; the answer is the only time the secret is seen (the database keeps
- * its SHA-256 and its first characters). A viewer makes only read tokens.
+ * its SHA-256 and its first characters). A viewer makes only read tokens, and a token makes none: a leaked
+ * token that expires tomorrow must not be able to mint one that lasts a year.
  */
 export const createApiToken = ({
   deps,
@@ -86,6 +87,11 @@ export const createApiToken = ({
     targetId: 'new',
     work: async (note) => {
       const { name, expiresInDays, scope } = request;
+      if (owner.via === 'token')
+        throw new WebError({
+          code: 'FORBIDDEN',
+          message: 'an API token cannot make API tokens: sign in to the dashboard to make one',
+        });
       const refusal = findScopeRefusalForRole({ role: owner.role, scope });
       if (refusal) throw new WebError({ code: 'FORBIDDEN', field: 'scope', message: refusal });
       const secret = createApiTokenSecret();
