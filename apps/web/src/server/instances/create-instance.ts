@@ -52,22 +52,29 @@ const allocateInstance = async ({
           deps.db.$transaction(async (tx) => {
             // Other control planes on the database allocate on this node only after this transaction.
             await deps.nodeLock.serializeAllocation({ tx, key: `node:${nodeId}` });
-            const node = await readNodeRecord({ db: tx, nodeId });
+            // Read at once: SQLite runs one transaction at a time, each await here holds it longer.
+            const [node, existing, instances, taken] = await Promise.all([
+              readNodeRecord({ db: tx, nodeId }),
+              tx.instance.findUnique({ where: { id: instanceId }, select: { id: true } }),
+              tx.instance.findMany({ where: { nodeId }, select: { ipAddr: true } }),
+              tx.portMapping.findMany({
+                where: { nodeId },
+                select: { protocol: true, hostPort: true, instanceId: true },
+              }),
+            ]);
             if (node.removeRequestedAt)
               throw new WebError({
                 code: 'PRECONDITION_FAILED',
                 field: 'nodeId',
                 message: `node ${nodeId} is being removed`,
               });
-            if (await tx.instance.findUnique({ where: { id: instanceId }, select: { id: true } }))
+            if (existing)
               throw new WebError({
                 code: 'CONFLICT',
                 field: 'instanceId',
                 message: `there is already an instance '${instanceId}'`,
               });
-            const usedAddresses = (
-              await tx.instance.findMany({ where: { nodeId }, select: { ipAddr: true } })
-            ).map(({ ipAddr }) => ipAddr);
+            const usedAddresses = instances.map(({ ipAddr }) => ipAddr);
             const ipAddr = requestedAddr
               ? validateRequestedAddress({ ipAddr: requestedAddr, subnet: node.subnet, usedAddresses })
               : findFreeInstanceAddress({ subnet: node.subnet, usedAddresses });
@@ -77,10 +84,6 @@ const allocateInstance = async ({
                 field: 'nodeId',
                 message: `node ${nodeId} has no free address left in ${node.subnet}`,
               });
-            const taken = await tx.portMapping.findMany({
-              where: { nodeId },
-              select: { protocol: true, hostPort: true, instanceId: true },
-            });
             const conflict = findPortConflict({ ports, taken, instanceId, nodeId });
             if (conflict) throw conflict;
             await tx.instance.create({
