@@ -7,8 +7,8 @@ import { median } from '../measure.js';
 export const serverLayers = ['lock', 'db', 'agent', 'total'] as const;
 export type ServerLayer = (typeof serverLayers)[number];
 
-/** One API call as the client saw it, with the server's own split of its time. */
-export type TimedCall = { ms: number; server: Partial<Record<ServerLayer, number>> };
+/** One API call as the client saw it, with the server's own split of its time (and why it failed). */
+export type TimedCall = { ms: number; server: Partial<Record<ServerLayer, number>>; error?: string };
 
 /** `lock;dur=0.10, db;dur=2.31` -> { lock: 0.1, db: 2.31 } (names we do not know are skipped). */
 export const parseServerTiming = (header: string | null): TimedCall['server'] => {
@@ -54,8 +54,11 @@ export const createTimedApi = ({ dispatcher, cookie }: { dispatcher: Agent; cook
   const timed = async (call: (client: typeof api) => Promise<unknown>): Promise<TimedCall> => {
     lastHeader = null;
     const startedAt = performance.now();
-    await call(api);
-    return { ms: performance.now() - startedAt, server: parseServerTiming(lastHeader) };
+    const error = await call(api).then(
+      () => undefined,
+      (reason: unknown) => (reason instanceof Error ? reason.message : String(reason)),
+    );
+    return { ms: performance.now() - startedAt, server: parseServerTiming(lastHeader), error };
   };
   return { api, timed };
 };
@@ -70,16 +73,21 @@ export const percentile = ({ values, fraction }: { values: readonly number[]; fr
 /** Latency of a set of calls (median, p99) and the median of each server layer. */
 export type CallStats = {
   count: number;
+  /** Why calls failed (at most a few): a failed call is left out of the latencies. */
+  failures: { count: number; examples: string[] };
   medianMs: number;
   p99Ms: number;
   /** Median per layer, as the server measured it; `http` is the client's time beyond the server's total. */
   layers: Record<ServerLayer | 'http', number>;
 };
 
-export const summarizeCalls = (calls: readonly TimedCall[]): CallStats => {
+export const summarizeCalls = (all: readonly TimedCall[]): CallStats => {
+  const calls = all.filter(({ error }) => error === undefined);
+  const failed = all.flatMap(({ error }) => (error === undefined ? [] : [error]));
   const layerMedian = (layer: ServerLayer) => median(calls.map(({ server }) => server[layer] ?? 0));
   return {
     count: calls.length,
+    failures: { count: failed.length, examples: [...new Set(failed)].slice(0, 3) },
     medianMs: median(calls.map(({ ms }) => ms)),
     p99Ms: percentile({ values: calls.map(({ ms }) => ms), fraction: 0.99 }),
     layers: {

@@ -20,7 +20,7 @@ const renderLatencies = ({ results, rows }: { results: readonly ControlPlaneResu
   renderTable({
     headers: [
       '',
-      'calls',
+      'calls (failed)',
       'per second',
       'median',
       'p99',
@@ -36,7 +36,7 @@ const renderLatencies = ({ results, rows }: { results: readonly ControlPlaneResu
       const first = results[0] ? pick(results[0]) : undefined;
       return [
         label,
-        String(first?.count ?? 0),
+        `${first?.count ?? 0}${first?.failures.count ? ` (**${first.failures.count}**)` : ''}`,
         first && 'perSecond' in first
           ? formatRate(over(results, (r) => (pick(r) as Throughput).perSecond))
           : '',

@@ -50,7 +50,27 @@ export const runControlPlaneSection = async ({
       if (!prepared || !peerNode || isStopping()) return;
       console.log(`- through the control plane: ${plan.clients} clients, 3 nodes`);
       try {
-        results.push(await runControlPlane({ labPrefix, peerNode, plan }));
+        const result = await runControlPlane({ labPrefix, peerNode, plan });
+        results.push(result);
+        const calls = [
+          result.serialCreate,
+          result.serialDelete,
+          result.concurrentCreate,
+          result.concurrentDelete,
+        ];
+        const failed = calls.reduce((total, { failures }) => total + failures.count, 0);
+        checks.push({
+          scope: 'control plane',
+          label: 'every creation and deletion through the control plane succeeds',
+          isOk: failed === 0,
+          detail:
+            failed === 0
+              ? 'all succeeded'
+              : `${failed} failed: ${calls
+                  .flatMap(({ failures }) => failures.examples)
+                  .slice(0, 3)
+                  .join('; ')}`,
+        });
       } catch (error) {
         if (!isStopping()) fail(error);
       }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabNode } from '@kudo/netcore/lab';
@@ -57,6 +57,18 @@ const toCreateRequest = ({ nodeIds, index }: { nodeIds: readonly string[]; index
 
 type TimedApi = ReturnType<typeof createTimedApi>;
 
+/** The warnings and errors the control plane and the agents logged (pino levels 40+): why calls failed. */
+const printLoggedProblems = async ({ files }: { files: string[] }) => {
+  for (const file of files) {
+    const lines = (await readFile(file, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((line) => /"level":(4|5|6)\d/.test(line));
+    if (lines.length === 0) continue;
+    console.error(`    ${lines.length} warnings and errors in ${file}, the last ones:`);
+    for (const line of lines.slice(-10)) console.error(`      ${line.slice(0, 400)}`);
+  }
+};
+
 /** `work(client, index)` for every index below `count`, each client making one call at a time. */
 const runClients = async ({
   clients,
@@ -76,7 +88,8 @@ const runClients = async ({
     }),
   );
   const seconds = (performance.now() - startedAt) / 1000;
-  return { ...summarizeCalls(calls), clients: clients.length, seconds, perSecond: count / seconds };
+  const stats = summarizeCalls(calls);
+  return { ...stats, clients: clients.length, seconds, perSecond: stats.count / seconds };
 };
 
 /** The peer in the same run: netcore alone on a lab node, one fresh instance at a time, then removed. */
@@ -166,7 +179,7 @@ export const runControlPlane = async ({
     const remove = async ({ timed }: TimedApi, index: number) => {
       const instanceId = toCreateRequest({ nodeIds, index }).instanceId;
       const call = await timed((api) => api.instance.delete.mutate({ instanceId }));
-      created.delete(instanceId);
+      if (!call.error) created.delete(instanceId);
       return call;
     };
 
@@ -191,13 +204,18 @@ export const runControlPlane = async ({
       work: (api, index) => remove(api, offset + index),
     });
 
+    const results = [serialCreate, serialDelete].map(summarizeCalls);
+    if ([...results, concurrentCreate, concurrentDelete].some(({ failures }) => failures.count > 0))
+      await printLoggedProblems({
+        files: [cluster.controlPlane.logFile, join(dataDir, 'agents.log')],
+      });
     log('the peer: netcore setupInstance called directly');
     const direct = await measureDirectNetcore({ node: peerNode, calls: plan.serialCalls });
     return {
       nodes: nodeCount,
       ...direct,
-      serialCreate: summarizeCalls(serialCreate),
-      serialDelete: summarizeCalls(serialDelete),
+      serialCreate: results[0] ?? summarizeCalls(serialCreate),
+      serialDelete: results[1] ?? summarizeCalls(serialDelete),
       concurrentCreate,
       concurrentDelete,
     };
