@@ -54,7 +54,9 @@ describe('sign-in', () => {
     expect(session?.id).not.toBe(result.token);
   });
 
-  it('50 parallel wrong guesses: only the free attempts are checked, the rest are refused with the retry message', async () => {
+  it('50 parallel wrong guesses: only the free attempts are checked, the rest are refused with the retry message', {
+    timeout: 60_000,
+  }, async () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, index) =>
         guess({ name: 'alice', password: `wrong-${index}`, clientAddress: '198.51.100.21' }),
