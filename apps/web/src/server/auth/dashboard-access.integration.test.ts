@@ -345,6 +345,8 @@ describeWithNamespaces('dashboard access control', () => {
       'olga instance.create',
       'olga instance.delete',
       'olga portMapping.set',
+      // Setting the password through the invite link, as olga herself.
+      'olga user.acceptInvite',
     ]);
   });
 
