@@ -91,9 +91,9 @@ try {
   console.log(`
   Kudo Network is running: ${cluster.web.url}
 
-  Sign in
-    admin   ${cluster.credentials.admin}   (may change the cluster)
-    viewer  ${cluster.credentials.viewer}   (read-only)
+  Sign in (shown on this console only, never logged; invite others on the Users page)
+    admin   ${cluster.credentials.admin}   (role admin: everything)
+    viewer  ${cluster.credentials.viewer}   (role viewer: read-only)
 
   Lab ${prefix}: control plane ${cluster.controlPlane.server} (in ${cluster.lab.controlPlane?.namespace}),
     nodes ${cluster.agents.map((agent) => `${agent.nodeName} ${agent.url}`).join(', ')}
