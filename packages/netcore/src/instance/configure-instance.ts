@@ -2,8 +2,14 @@ import { isNetcoreError } from '../errors.js';
 import { toExternalIpBatch } from '../kernel/command.js';
 import type { Host } from '../kernel/host.js';
 import { runIpBatch } from '../kernel/links.js';
+import { hasIpv6 } from '../kernel/namespaces.js';
 import type { TExternalNetns } from '../schemas.js';
-import { formatNodeNamespaceRef, renderInstanceSideLines, renderVethAttachLines } from './instance-links.js';
+import {
+  canSilenceIpv6,
+  formatNodeNamespaceRef,
+  renderInstanceSideLines,
+  renderVethAttachLines,
+} from './instance-links.js';
 import { deleteVeth } from './instance-veth.js';
 
 /**
@@ -38,13 +44,20 @@ export const configureInstance = async ({
   /** A namespace netcore did not create, entered by its path, and the interface name inside it. */
   netns?: TExternalNetns | undefined;
 }) => {
+  const isIpv6Silent = canSilenceIpv6({ hasIpv6: hasIpv6(), mtu });
   const lines = () =>
     renderInstanceSideLines({
       instanceIpCidr,
       nodeIpAddr,
       interfaceName: netns?.interfaceName,
       veth: needsVeth
-        ? { vethName, mtu, nodeNamespaceRef: formatNodeNamespaceRef({ hostNamespace: host.namespace }) }
+        ? {
+            vethName,
+            mtu,
+            nodeNamespaceRef: formatNodeNamespaceRef({ hostNamespace: host.namespace }),
+            // A runtime's container keeps the IPv6 its runtime expects; our outer end is silent all the same.
+            isIpv6Silent: isIpv6Silent && !netns,
+          }
         : undefined,
     });
   const configureInside = async () => {
@@ -60,6 +73,13 @@ export const configureInstance = async ({
   });
   await runIpBatch({
     host,
-    lines: renderVethAttachLines({ vethName, bridgeName, instanceId, isIsolated, isNew: needsVeth }),
+    lines: renderVethAttachLines({
+      vethName,
+      bridgeName,
+      instanceId,
+      isIsolated,
+      isNew: needsVeth,
+      isIpv6Silent,
+    }),
   });
 };

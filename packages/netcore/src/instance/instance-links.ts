@@ -8,8 +8,19 @@ export const formatNodeNamespaceRef = ({ hostNamespace }: { hostNamespace: strin
   hostNamespace ?? String(process.pid);
 
 /**
+ * Whether a new veth pair is made silent on IPv6 (`addrgenmode none`: no link-local address, so no
+ * duplicate address detection, router solicitation or MLD report). The bridge floods each new port's
+ * IPv6 chatter to every other port, so without this a setup grew with the node's instances (50 ports
+ * added here: 0.4 s on an empty bridge, 1.7 s beside 900 ports; 0.24 s without IPv6). Kudo's instances
+ * are IPv4-only; IPv6 itself stays enabled. Only where the kernel has IPv6 and the MTU allows it (below
+ * 1,280 a link has no IPv6 state to set).
+ */
+export const canSilenceIpv6 = ({ hasIpv6, mtu }: { hasIpv6: boolean; mtu: number }) => hasIpv6 && mtu >= 1280;
+
+/**
  * `ip` batch lines run in the instance's namespace: loopback up, optionally the veth pair (made from
- * inside, its outer end sent to the node's namespace), the address and the default route via the node.
+ * inside, its outer end sent to the node's namespace, silent on IPv6 when `isIpv6Silent`), the address
+ * and the default route via the node.
  * The pair is made from the instance's side because `ip` keeps open every namespace it is told to send a
  * link to: a long-lived process in the node's namespace would keep each deleted instance's namespace
  * alive. Every line but `link add` is idempotent, so a re-run converges.
@@ -25,7 +36,7 @@ export const renderInstanceSideLines = ({
   /** The instance's interface: eth0, or what a container runtime asked for. */
   interfaceName?: string | undefined;
   /** Given when the pair is to be made. */
-  veth?: { vethName: string; mtu: number; nodeNamespaceRef: string } | undefined;
+  veth?: { vethName: string; mtu: number; nodeNamespaceRef: string; isIpv6Silent: boolean } | undefined;
 }) => [
   ['link', 'set', 'lo', 'up'],
   ...(veth
@@ -46,6 +57,7 @@ export const renderInstanceSideLines = ({
           'netns',
           veth.nodeNamespaceRef,
         ],
+        ...(veth.isIpv6Silent ? [['link', 'set', 'dev', interfaceName, 'addrgenmode', 'none']] : []),
       ]
     : []),
   ['addr', 'flush', 'dev', interfaceName],
@@ -57,6 +69,7 @@ export const renderInstanceSideLines = ({
 /**
  * `ip` batch lines run in the node's namespace: the veth's outer end on the bridge, up, and tagged, with
  * bridge port isolation as the node wants it (a new port starts without, so only `on` is written for one).
+ * A new outer end is made silent on IPv6 first when `isIpv6Silent` (see `canSilenceIpv6`).
  */
 export const renderVethAttachLines = ({
   vethName,
@@ -64,13 +77,16 @@ export const renderVethAttachLines = ({
   instanceId,
   isIsolated,
   isNew,
+  isIpv6Silent,
 }: {
   vethName: string;
   bridgeName: string;
   instanceId: string;
   isIsolated: boolean;
   isNew: boolean;
+  isIpv6Silent: boolean;
 }) => [
+  ...(isNew && isIpv6Silent ? [['link', 'set', 'dev', vethName, 'addrgenmode', 'none']] : []),
   ['link', 'set', vethName, 'master', bridgeName, 'up', 'alias', formatAlias({ instance: instanceId })],
   ...(isNew && !isIsolated
     ? []

@@ -5,7 +5,7 @@ import type { Host } from '../kernel/host.js';
 import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
 import { runIpBatch, runNamespaceBatch } from '../kernel/links.js';
 import { runBatchesInNamespaces } from '../kernel/namespace-batches.js';
-import { hasNamespace } from '../kernel/namespaces.js';
+import { hasIpv6, hasNamespace } from '../kernel/namespaces.js';
 import { invertScript, type RestoreScript } from '../kernel/restore-script.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { getHostCache } from '../node/host-cache.js';
@@ -16,7 +16,12 @@ import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js
 import { ZSetupInstancesRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { reserveInstanceAddresses } from './instance-addresses.js';
-import { formatNodeNamespaceRef, renderInstanceSideLines, renderVethAttachLines } from './instance-links.js';
+import {
+  canSilenceIpv6,
+  formatNodeNamespaceRef,
+  renderInstanceSideLines,
+  renderVethAttachLines,
+} from './instance-links.js';
 import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth } from './instance-veth.js';
 
@@ -128,6 +133,7 @@ export const applyInstances = async ({
       undo.push('undo port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
     })();
     const nodeNamespaceRef = formatNodeNamespaceRef({ hostNamespace: host.namespace });
+    const isIpv6Silent = canSilenceIpv6({ hasIpv6: hasIpv6(), mtu: uplinkMtu });
     const configureChunk = async (chunk: readonly ((typeof named)[number] & { index: number })[]) => {
       await runBatchesInNamespaces({
         host,
@@ -138,7 +144,9 @@ export const applyInstances = async ({
           lines: renderInstanceSideLines({
             instanceIpCidr,
             nodeIpAddr: config.nodeIpAddr,
-            veth: needsVeth.has(instanceId) ? { vethName, mtu: uplinkMtu, nodeNamespaceRef } : undefined,
+            veth: needsVeth.has(instanceId)
+              ? { vethName, mtu: uplinkMtu, nodeNamespaceRef, isIpv6Silent }
+              : undefined,
           }),
         })),
       });
@@ -151,6 +159,7 @@ export const applyInstances = async ({
             instanceId,
             isIsolated: config.isolation === 'instances',
             isNew: needsVeth.has(instanceId),
+            isIpv6Silent,
           }),
         ),
       });

@@ -23,6 +23,14 @@ export const listNamespaces = async () => {
 
 export const hasNamespace = (namespace: string) => existsSync(namespacePath(namespace));
 
+let ipv6Support: boolean | undefined;
+
+/** Whether the kernel has IPv6 (not disabled at boot): read once, it does not change while running. */
+export const hasIpv6 = () => {
+  ipv6Support ??= existsSync('/proc/net/if_inet6');
+  return ipv6Support;
+};
+
 /** Network namespaces are created from the normal mount namespace (never through `ip -n`), so all can see them. */
 export const addNamespace = ({ host, namespaceName }: { host: Host; namespaceName: string }) =>
   runNamespaceBatch({ host, lines: [['netns', 'add', namespaceName]] });
