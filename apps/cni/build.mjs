@@ -1,28 +1,24 @@
 /**
- * Bundles the plugin into dist/kudo: one executable file (`#!/usr/bin/env node`, mode 0755) to copy into a
- * CNI bin directory (/opt/cni/bin/kudo). Everything is inlined; only Node's built-ins are imported.
+ * Compiles the plugin into dist/kudo: one native executable (native/kudo.c, C99 and libc only, mode 0755)
+ * to copy into a CNI bin directory (/opt/cni/bin/kudo). Static when the C library allows it (nothing to
+ * find at run time), dynamic otherwise. It forwards each exec to the node's agent, which runs the spec.
  */
-import { chmod, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { promisify } from 'node:util';
 
-/** `node build.mjs [OUTFILE]`: the tests bundle into a directory of their own. */
+const run = promisify(execFile);
+
+/** `node build.mjs [OUTFILE]`: the tests build into a directory of their own. */
 const [outfile = new URL('dist/kudo', import.meta.url).pathname] = process.argv.slice(2);
+const source = new URL('native/kudo.c', import.meta.url).pathname;
+const target = resolve(outfile);
+const flags = ['-std=c99', '-D_GNU_SOURCE', '-O2', '-Wall', '-Wextra', '-Werror', '-s'];
 
-await build({
-  entryPoints: [new URL('src/main.ts', import.meta.url).pathname],
-  outfile: resolve(outfile),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  // CommonJS: an extensionless file outside any package is loaded as CommonJS by Node.
-  format: 'cjs',
-  legalComments: 'eof',
-  minify: true,
-  logLevel: 'warning',
-  banner: { js: '#!/usr/bin/env node' },
-});
-await chmod(resolve(outfile), 0o755);
-// Beside it, so that Node reads it as CommonJS here too (this workspace is `type: module`); copied alone
-// into a CNI bin directory it is CommonJS by default.
-await writeFile(join(dirname(resolve(outfile)), 'package.json'), '{ "type": "commonjs" }\n');
+await mkdir(dirname(target), { recursive: true });
+try {
+  await run('cc', [...flags, '-static', '-o', target, source]);
+} catch {
+  await run('cc', [...flags, '-o', target, source]);
+}

@@ -1,3 +1,4 @@
+export { cniExecPath, readExecEnvironment } from './cni/cni-exec.js';
 export type { CniSocketRouter } from './cni/cni-socket-router.js';
 export { AgentError, type AgentErrorCode, agentErrorCodes } from './errors.js';
 export { createAgentLogger } from './logger.js';

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { CniSocketRouter } from '@kudo/agent';
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpLink } from '@trpc/client';
 
 /**
  * `fetch` over the agent's unix socket (Node's own http, nothing else): what tRPC's link calls. Only the
@@ -43,28 +43,3 @@ export const createCniAgentClient = ({ socketPath }: { socketPath: string }) =>
   });
 
 export type CniAgentClient = ReturnType<typeof createCniAgentClient>;
-
-/** What a failed call says: the agent's refusal and tRPC code, or that the agent could not be reached. */
-export const readAgentFailure = (error: unknown) => {
-  if (error instanceof TRPCClientError && error.data) {
-    const data = error.data as {
-      code?: string;
-      cni?: { code: string } | null;
-      netcore?: { code: string } | null;
-    };
-    return {
-      isReachable: true,
-      trpcCode: data.code,
-      refusal: data.cni?.code,
-      netcoreCode: data.netcore?.code,
-      message: error.message,
-    };
-  }
-  return {
-    isReachable: false,
-    trpcCode: undefined,
-    refusal: undefined,
-    netcoreCode: undefined,
-    message: error instanceof Error ? error.message : String(error),
-  };
-};

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { dirname } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
+import { cniExecPath, handleCniExec } from './cni-exec.js';
 import type { CniService } from './cni-service.js';
 import { cniSocketRouter } from './cni-socket-router.js';
 
@@ -18,8 +19,8 @@ const removeStaleSocket = async (path: string) => {
 };
 
 /**
- * Serves the CNI router on a unix socket that only root can open: its directory is made 0700 when the
- * agent creates it, the socket is 0600. Trust is the file's permissions (the plugin runs as root, called
+ * Serves the CNI router, and POST /exec for the native `kudo` plugin (cni-exec.ts), on a unix socket that
+ * only root can open: its directory is made 0700 when the agent creates it, the socket is 0600. Trust is the file's permissions (the plugin runs as root, called
  * by the runtime); nothing else is served there, and the CNI router is served nowhere else.
  */
 export const listenCniSocket = async ({
@@ -43,6 +44,14 @@ export const listenCniSocket = async ({
     },
   });
   const server = createServer((req, res) => {
+    if (req.url === cniExecPath) {
+      handleCniExec({ req, res, cni }).catch((error: unknown) => {
+        logger.error({ error: error instanceof Error ? error.message : String(error) }, 'CNI exec failed');
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+      return;
+    }
     if (!req.url?.startsWith(cniTrpcBasePath)) {
       res.writeHead(404).end();
       return;

@@ -6,7 +6,7 @@ const run = promisify(execFile);
 /** The plugin's own build (what `npm run build -w @kudo/cni` runs). */
 export const kudoBuildScript = new URL('../../build.mjs', import.meta.url).pathname;
 
-/** Bundles the kudo plugin into `outfile` (an executable file), as `npm run build` does into dist/kudo. */
+/** Compiles the native kudo plugin into `outfile`, as `npm run build` does into dist/kudo. */
 export const buildKudoPlugin = async ({ outfile }: { outfile: string }) => {
   await run(process.execPath, [kudoBuildScript, outfile]);
   return outfile;

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { access, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -23,13 +23,10 @@ exec containerd --config "$dir/config.toml" --root "$dir/root" --state "$dir/sta
 `;
 
 /**
- * What `ctr` and the plugins it runs (libcni passes its environment on) need: node on the PATH for the kudo
- * plugin's `#!/usr/bin/env node`, and nothing of this process's own (a test runner's or tsx's NODE_OPTIONS
- * would load their hooks into every plugin run).
+ * What `ctr` and the plugins it runs (libcni passes its environment on) need: the PATH, and nothing of this
+ * process's own (a test runner's or tsx's variables).
  */
-const ctrEnvironment = () => ({
-  PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
-});
+const ctrEnvironment = () => ({ PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' });
 
 const waitForFile = async ({ path, child }: { path: string; child: ChildProcess }) => {
   for (;;) {

@@ -4,8 +4,8 @@ import { CniError, cniErrorCodes } from './errors.js';
 import { type CniVersion, isSupportedVersion, supportedVersions } from './versions.js';
 
 /*
- * zod's mini build: the same schemas and parse, a fraction of the classic build's size. The plugin is a
- * process started for each ADD and DEL, and loading the classic build was most of its start-up.
+ * zod's mini build (written when these schemas ran in a Node plugin process started for each ADD and DEL,
+ * where loading the classic build was most of its start-up); the agent now runs them, unchanged.
  */
 
 // The mini build carries no messages of its own: English ones, for the error JSON's `msg`.

@@ -1,20 +1,35 @@
-import { type CniAgentClient, readAgentFailure } from './agent-client.js';
-import { type CniConfig, parseCniConfig, peekCniVersion } from './spec/config.js';
-import { parseCniEnvironment } from './spec/environment.js';
-import { CniError, cniErrorCodes, formatCniError, isCniError } from './spec/errors.js';
-import { renderAddResult, renderVersionResult } from './spec/result.js';
-import { isCommandInVersion, isSupportedVersion, latestVersion, supportedVersions } from './spec/versions.js';
+import { TRPCError } from '@trpc/server';
+import { readNetcoreErrorData } from '../../error-mapping.js';
+import { isCniRefusal } from '../cni-errors.js';
+import type { cniSocketRouter } from '../cni-socket-router.js';
+import { type CniConfig, parseCniConfig, peekCniVersion } from './config.js';
+import { parseCniEnvironment } from './environment.js';
+import { CniError, cniErrorCodes, formatCniError, isCniError } from './errors.js';
+import { renderAddResult, renderVersionResult } from './result.js';
+import { isCommandInVersion, isSupportedVersion, latestVersion, supportedVersions } from './versions.js';
 
 export type PluginOutcome = { exitCode: number; stdout: string };
 
-/** How an agent failure reads to the runtime: try again for what is not there yet, the agent's reason else. */
+/** The CNI socket router called in-process (`cniSocketRouter.createCaller`): the same validation and errors. */
+export type CniCaller = ReturnType<typeof cniSocketRouter.createCaller>;
+
+/** What a failed call says: the agent's refusal, netcore's code and the tRPC code (the caller throws TRPCError). */
+const readAgentFailure = (error: unknown) => {
+  const trpcError = error instanceof TRPCError ? error : undefined;
+  return {
+    trpcCode: trpcError?.code,
+    refusal: isCniRefusal(trpcError?.cause) ? trpcError.cause.code : undefined,
+    netcoreCode: trpcError ? readNetcoreErrorData(trpcError)?.code : undefined,
+    message: error instanceof Error ? error.message : String(error),
+  };
+};
+
+/**
+ * How an agent failure reads to the runtime: try again for what is not there yet, the agent's reason else.
+ * (An agent that cannot be reached is the native forwarder's to report: 50 for STATUS, 11 else.)
+ */
 const toCniError = ({ error, command }: { error: unknown; command: string }) => {
   const failure = readAgentFailure(error);
-  if (!failure.isReachable)
-    return new CniError({
-      code: command === 'STATUS' ? cniErrorCodes.pluginNotAvailable : cniErrorCodes.tryAgainLater,
-      message: `the Kudo agent cannot be reached: ${failure.message}`,
-    });
   if (failure.refusal === 'NO_RANGE')
     return new CniError({
       code: command === 'STATUS' ? cniErrorCodes.pluginNotAvailable : cniErrorCodes.tryAgainLater,
@@ -31,17 +46,17 @@ const required = (value: string | undefined) => value ?? '';
 
 /**
  * One plugin call: environment and stdin in, the spec's answer out (a result or an error JSON on stdout,
- * exit 0 or 1). `connect` makes the agent client for the config's socket; nothing here reads
- * `process`, so the unit tests drive it with a fake agent.
+ * exit 0 or 1). The agent runs it for each exec of the native `kudo` forwarder (cni-exec.ts), against
+ * `agent`, the CNI socket router called in-process; nothing here reads `process`.
  */
 export const runPlugin = async ({
   env,
   stdin,
-  connect,
+  agent,
 }: {
   env: Record<string, string | undefined>;
   stdin: string;
-  connect: (socketPath: string) => CniAgentClient;
+  agent: CniCaller;
 }): Promise<PluginOutcome> => {
   const answer = (value: unknown): PluginOutcome => ({ exitCode: 0, stdout: JSON.stringify(value) });
   try {
@@ -62,7 +77,6 @@ export const runPlugin = async ({
         code: cniErrorCodes.incompatibleVersion,
         message: `${command} is not part of CNI ${config.cniVersion}`,
       });
-    const agent = connect(config.agentSocket);
     const key = {
       containerId: required(environment.containerId),
       ifName: required(environment.ifName),
@@ -70,7 +84,7 @@ export const runPlugin = async ({
     };
     try {
       if (command === 'ADD') {
-        const made = await agent.cni.add.mutate({
+        const made = await agent.cni.add({
           ...key,
           netnsPath: required(environment.netns),
           portMappings: config.runtimeConfig.portMappings,
@@ -91,18 +105,18 @@ export const runPlugin = async ({
         );
       }
       if (command === 'DEL') {
-        await agent.cni.del.mutate({
+        await agent.cni.del({
           ...key,
           ...(environment.netns ? { netnsPath: environment.netns } : {}),
         });
         return { exitCode: 0, stdout: '' };
       }
       if (command === 'CHECK') {
-        await agent.cni.check.mutate({ ...key, netnsPath: required(environment.netns) });
+        await agent.cni.check({ ...key, netnsPath: required(environment.netns) });
         return { exitCode: 0, stdout: '' };
       }
       if (command === 'GC') {
-        await agent.cni.gc.mutate({
+        await agent.cni.gc({
           networkName: config.name,
           validAttachments: config['cni.dev/valid-attachments'].map(({ containerID, ifname }) => ({
             containerId: containerID,
@@ -111,7 +125,7 @@ export const runPlugin = async ({
         });
         return { exitCode: 0, stdout: '' };
       }
-      await agent.cni.status.query();
+      await agent.cni.status();
       return { exitCode: 0, stdout: '' };
     } catch (error) {
       throw toCniError({ error, command });
