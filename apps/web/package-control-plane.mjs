@@ -2,11 +2,13 @@
  * Makes the packaged control plane, dist/kudo-control-plane/, after `next build` (the `build` script runs
  * both): a directory an admin copies to /opt/kudo/control-plane and runs with plain `node` 20+, with no
  * checkout and no npm install. It holds
- *   kudo-control-plane.mjs  the launcher (src/launcher/main.ts bundled by esbuild; better-sqlite3 stays outside)
+ *   kudo-control-plane.mjs  the launcher (src/launcher/main.ts bundled by esbuild, pg with it; better-sqlite3
+ *                           stays outside)
  *   apps/web/server.js      Next.js's standalone server, its .next/ (with static/) and public/
  *   node_modules/           what the server and the launcher need, as Next's file tracing found it
  *                           (better-sqlite3 with its native binding, the Prisma runtime, next, react, ...)
- *   migrations/             a copy of prisma/migrations, applied at start
+ *   migrations/             a copy of prisma/migrations (SQLite), applied at start
+ *   postgresql/migrations/  a copy of prisma/postgresql/migrations, applied at start on PostgreSQL
  *   package.json            name, version, ESM
  * `node package-control-plane.mjs [OUTDIR]`. Native modules are built for this machine's platform and Node ABI:
  * build on the kind of machine you deploy to (Linux x64, Node 20+ of the same major version).
@@ -33,6 +35,7 @@ copy(standalone, '.');
 copy(join(webDir, '.next', 'static'), join('apps', 'web', '.next', 'static'));
 if (existsSync(join(webDir, 'public'))) copy(join(webDir, 'public'), join('apps', 'web', 'public'));
 copy(join(root, 'prisma', 'migrations'), 'migrations');
+copy(join(root, 'prisma', 'postgresql', 'migrations'), join('postgresql', 'migrations'));
 
 const { version } = JSON.parse(readFileSync(join(webDir, 'package.json'), 'utf8'));
 writeFileSync(
@@ -48,7 +51,8 @@ await build({
   target: 'node20',
   format: 'esm',
   // Native: loaded from the package's node_modules, where the standalone output put it.
-  external: ['better-sqlite3'],
+  // pg-native: pg's optional native binding, loaded only if asked for (never: we use pg's JavaScript client).
+  external: ['better-sqlite3', 'pg-native'],
   legalComments: 'eof',
   logLevel: 'warning',
   banner: {

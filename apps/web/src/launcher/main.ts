@@ -1,7 +1,8 @@
 /**
  * `node kudo-control-plane.mjs`: the packaged control plane (apps/web/dist/kudo-control-plane/, made by
  * `npm run build`), run with plain node 20+ from wherever it was copied (/opt/kudo/control-plane). It reads
- * the environment `npm run web` reads, migrates the database with the package's migrations/, creates the
+ * the environment `npm run web` reads, migrates the database (SQLite with the package's migrations/,
+ * PostgreSQL with its postgresql/migrations/, both through the one runner, run-migrations.ts), creates the
  * cluster CA at the first start (its fingerprint printed at every start), then runs the standalone Next.js
  * server: on KUDO_WEB_HOST:KUDO_WEB_PORT, or with KUDO_TLS on a loopback port behind the TLS front there.
  * SIGTERM or SIGINT stops both; it exits with the server's code. `create-admin NAME` makes a dashboard
@@ -9,7 +10,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyMigrations } from '../server/db/apply-migrations.js';
+import { findPackagedMigrations, runMigrations } from '../server/db/run-migrations.js';
 import { readServingCredentials, startTlsFront } from '../server/http/tls-front.js';
 import { redactSecrets } from '../server/logger.js';
 import { openClusterAuthority } from '../server/pki/cluster-authority.js';
@@ -23,8 +24,8 @@ const log = (line: string) => console.log(`[kudo] ${line}`);
 
 const run = async () => {
   const { web, host, port } = readLauncherEnv();
-  const migrations = join(packageDir, 'migrations');
-  const { applied } = applyMigrations({ databaseUrl: web.databaseUrl, directory: migrations });
+  const migrations = findPackagedMigrations({ databaseUrl: web.databaseUrl, packageDir });
+  const { applied } = await runMigrations({ databaseUrl: web.databaseUrl, directory: migrations });
   // `node kudo-control-plane.mjs create-admin NAME`, run by hand: the password shows on that console only.
   const [command, name] = process.argv.slice(2);
   if (command === 'create-admin') {

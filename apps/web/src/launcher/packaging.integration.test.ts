@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { fingerprintCertificate } from '@kudo/pki';
 import Sqlite from 'better-sqlite3';
+import pg from 'pg';
 import { Agent, fetch as fetchWithAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../../../scripts/lab-cluster/web-server.js';
 import { findRepositoryRoot } from '../server/db/migrate-database.js';
+import { startThrowawayPostgres } from '../server/testing/throwaway-postgres.js';
 import {
   ensureControlPlanePackage,
   killLauncher,
@@ -28,6 +30,24 @@ const migrationNames = readdirSync(join(root, 'prisma', 'migrations'), { withFil
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
   .sort();
+
+const postgresMigrationNames = readdirSync(join(root, 'prisma', 'postgresql', 'migrations'), {
+  withFileTypes: true,
+})
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
+/** A query on a PostgreSQL database, on a connection of its own. */
+const queryPostgres = async <T extends pg.QueryResultRow>({ url, sql }: { url: string; sql: string }) => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+};
 
 const readMigrated = (file: string) => {
   const db = new Sqlite(file, { readonly: true });
@@ -153,5 +173,49 @@ describe('the packaged control plane', () => {
     await expect(readServerCertificate({ port, ca })).rejects.toThrow();
     // Nothing was written into the package (systemd's ProtectSystem=strict keeps /opt read-only).
     expect(listFiles(join(work, 'control-plane'))).toEqual(packageFiles);
+  });
+
+  it('runs on PostgreSQL (a throwaway cluster): applies the PostgreSQL migrations once, with the one runner, and serves', {
+    timeout: 180_000,
+  }, async () => {
+    const postgres = await startThrowawayPostgres();
+    try {
+      await queryPostgres({ url: postgres.toUrl({ name: 'postgres' }), sql: 'CREATE DATABASE kudo' });
+      const databaseUrl = postgres.toUrl({ name: 'kudo' });
+      const password = 'a-long-password-for-the-test';
+      const env = {
+        DATABASE_URL: databaseUrl,
+        KUDO_DATA_DIR: join(work, 'data-postgresql'),
+        KUDO_ADMIN_PASSWORD: password,
+      };
+      const first = await start({ env });
+      expect(first.run.readOutput()).toContain(`migrations applied: ${postgresMigrationNames.join(', ')}`);
+      const rows = await queryPostgres<{ migration_name: string }>({
+        url: databaseUrl,
+        sql: 'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL ORDER BY migration_name',
+      });
+      expect(rows.map((row) => row.migration_name)).toEqual(postgresMigrationNames);
+      // The dashboard works on that database: the admin it seeds signs in, and is a user there.
+      const signIn = await fetch(`${first.url}/api/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'admin', password }),
+      });
+      expect(signIn.status).toBe(200);
+      const users = await queryPostgres<{ name: string }>({
+        url: databaseUrl,
+        sql: 'SELECT name FROM "User"',
+      });
+      expect(users.map(({ name }) => name)).toContain('admin');
+      process.kill(first.run.child.pid ?? 0, 'SIGTERM');
+      expect(await first.run.exited).toBe(0);
+
+      const second = await start({ env });
+      expect(second.run.readOutput()).toContain('up to date');
+      process.kill(second.run.child.pid ?? 0, 'SIGTERM');
+      expect(await second.run.exited).toBe(0);
+    } finally {
+      await postgres.stop();
+    }
   });
 });

@@ -11,6 +11,21 @@ export const findMigrationsDirectory = ({ databaseUrl, root }: { databaseUrl: st
     : join(root, 'prisma', 'postgresql', 'migrations');
 
 /**
+ * The migrations of a provider in the packaged control plane (package-control-plane.mjs copies them there):
+ * `migrations/` for SQLite, `postgresql/migrations/` for PostgreSQL, as prisma/ holds them in the repository.
+ */
+export const findPackagedMigrations = ({
+  databaseUrl,
+  packageDir,
+}: {
+  databaseUrl: string;
+  packageDir: string;
+}) =>
+  toDatabaseProvider(databaseUrl) === 'sqlite'
+    ? join(packageDir, 'migrations')
+    : join(packageDir, 'postgresql', 'migrations');
+
+/**
  * Brings the database of `databaseUrl` (either provider) to its committed migrations with our runner over
  * the driver (no Prisma CLI): `directory`, or the provider's directory in the repository above `from`.
  */
