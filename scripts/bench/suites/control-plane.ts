@@ -57,12 +57,15 @@ const toCreateRequest = ({ nodeIds, index }: { nodeIds: readonly string[]; index
 
 type TimedApi = ReturnType<typeof createTimedApi>;
 
-/** The warnings and errors the control plane and the agents logged (pino levels 40+): why calls failed. */
+/**
+ * The warnings and errors the control plane and the agents logged (pino levels 40+, and whatever is not a
+ * log line: a crash's stack trace): why calls failed.
+ */
 const printLoggedProblems = async ({ files }: { files: string[] }) => {
   for (const file of files) {
     const lines = (await readFile(file, 'utf8').catch(() => ''))
       .split('\n')
-      .filter((line) => /"level":(4|5|6)\d/.test(line));
+      .filter((line) => /"level":(4|5|6)\d/.test(line) || (line.trim() !== '' && !line.startsWith('{')));
     if (lines.length === 0) continue;
     console.error(`    ${lines.length} warnings and errors in ${file}, the last ones:`);
     for (const line of lines.slice(-10)) console.error(`      ${line.slice(0, 400)}`);
