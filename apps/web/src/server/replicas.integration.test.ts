@@ -65,6 +65,24 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
     return found;
   };
 
+  /** Replica B's health monitor, on duty (its lease), every 200 ms until `isDone` (the test's timeout bounds it). */
+  const monitorUntil = async ({ isDone }: { isDone: () => Promise<boolean> }) => {
+    const { databaseUrl } = cluster().database;
+    const duty = createMonitorDuty({
+      db: replica(1).deps.db,
+      databaseUrl,
+      holder: 'replica-b',
+      ttlMs: leaseTtlMs,
+    });
+    const monitor = replica(1).services.startHealthMonitor({ intervalMs: 200, isOnDuty: duty.isOnDuty });
+    try {
+      while (!(await isDone())) await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await monitor.stop();
+      await duty.leave();
+    }
+  };
+
   beforeAll(async () => {
     const { databaseUrl } = cluster().database;
     for (const index of [0, 1]) {
@@ -206,13 +224,9 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
     expect(await runIn({ namespace, command: ['ip', '-o', 'link', 'show', 'type', 'bridge'] })).toBe('');
 
     // Replica B's health monitor, on duty: once A's lease ran out, it completes the addition.
-    const duty = createMonitorDuty({ db, databaseUrl, holder: 'replica-b', ttlMs: leaseTtlMs });
-    const monitor = replica(1).services.startHealthMonitor({ intervalMs: 200, isOnDuty: duty.isOnDuty });
-    cluster().onStop(() => monitor.stop());
-    while ((await db.node.findUniqueOrThrow({ where: { id: 'node4' } })).status !== 'ready')
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    await monitor.stop();
-    await duty.leave();
+    await monitorUntil({
+      isDone: async () => (await db.node.findUniqueOrThrow({ where: { id: 'node4' } })).status === 'ready',
+    });
 
     const node4 = await replica(1).viewer.node.get({ nodeId: 'node4' });
     expect(node4).toMatchObject({ status: 'ready', statusReason: null, pendingChanges: [] });
@@ -234,5 +248,42 @@ describeWithNamespaces('two control-plane replicas on one PostgreSQL database', 
       expect((await readRoutes(peer)).split('\n').filter((line) => line.includes(node4.subnet))).toHaveLength(
         1,
       );
+  });
+
+  it('a replica SIGKILLed while creating an instance: left alone while it lives, then set up by the other', {
+    timeout: 120_000,
+  }, async () => {
+    const { databaseUrl } = cluster().database;
+    const db = replica(1).deps.db;
+    await crashDuring({
+      databaseUrl,
+      heldOperation: 'setupInstance',
+      change: 'instance.create',
+      input: { nodeId: 'node1', instanceId: 'taken-over', ports: [{ hostPort: 31_000, instancePort: 80 }] },
+      replica: { replicaId: 'replica-c', ttlMs: leaseTtlMs },
+      whileHeld: async () => {
+        expect(await replica(1).services.resumeInterruptedChanges()).toMatchObject({ failedInstances: [] });
+        expect(await db.instance.findUniqueOrThrow({ where: { id: 'taken-over' } })).toMatchObject({
+          status: 'pending',
+          changeOwner: expect.stringMatching(/^replica-c#/),
+        });
+      },
+    });
+    await monitorUntil({
+      isDone: async () =>
+        (await db.instance.findUniqueOrThrow({ where: { id: 'taken-over' } })).status === 'running',
+    });
+    const { entries } = await replica(1).viewer.event.list({ targetType: 'cluster', limit: 1 });
+    expect(entries[0]).toMatchObject({
+      actor: 'system',
+      action: 'controlPlane.resume',
+      details: expect.objectContaining({ failedInstances: ['taken-over'] }),
+    });
+    expect(
+      await findKernelProblems({ db, nodeId: 'node1', namespace: cluster().agent('node1').namespace }),
+    ).toEqual([]);
+    expect(await readHostPortRules(cluster().agent('node1').namespace)).toContainEqual(
+      expect.stringContaining('kudo:instance=taken-over'),
+    );
   });
 });
