@@ -37,6 +37,10 @@ const createSocketFetch =
       req.end();
     });
 
+/**
+ * A tRPC client of the agent's CNI router over its socket: what the bench times as the agent's own work
+ * (the plugin binary itself goes through POST /exec instead).
+ */
 export const createCniAgentClient = ({ socketPath }: { socketPath: string }) =>
   createTRPCClient<CniSocketRouter>({
     links: [httpLink({ url: 'http://kudo-agent/trpc', fetch: createSocketFetch(socketPath) })],
