@@ -13,6 +13,7 @@
  * /run/kudo/agent.sock), found by a small JSON reader that checks the syntax and reads the top-level
  * keys "agentSocket" and "cniVersion"; the agent validates everything else. Logs go to stderr only.
  */
+#define _GNU_SOURCE /* SOCK_CLOEXEC, MSG_NOSIGNAL */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
