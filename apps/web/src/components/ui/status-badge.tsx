@@ -9,6 +9,10 @@ const toneByStatus: Record<string, string> = {
   failed: 'red',
   error: 'red',
   deleting: 'gray',
+  // Users: able to sign in, waiting for their invite, or disabled.
+  active: 'green',
+  invited: 'blue',
+  disabled: 'red',
 };
 
 const labelByStatus: Record<string, string> = {

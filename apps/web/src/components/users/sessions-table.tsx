@@ -5,7 +5,7 @@ import type { RouterOutputs } from '../../client/trpc';
 import { Button } from '../ui/button';
 import { EmptyRow, TableHead } from '../ui/plain-table';
 
-type SessionView = RouterOutputs['session']['list'][number] & { isCurrent?: boolean };
+type SessionView = RouterOutputs['session']['list'][number];
 
 /** Signed-in browsers: who, from where, since when, last seen; with an "End" button when `onEnd` is given. */
 export const SessionsTable = ({

@@ -23,8 +23,12 @@ export const createSessionServices = (deps: ServiceDeps) => ({
     revokeSessions({ db: deps.db, where: { id: hashSessionToken(token) } }),
   listOwn: ({ user }: { user: ContextUser }) => listOwnSessions({ deps, user }),
   endOwn: ({ user }: { user: ContextUser }) => endOwnSessions({ deps, user }),
-  /** Every session still valid, of every user (admins). */
-  list: () => listActiveSessions({ db: deps.db }),
+  /** Every session still valid, of every user (admins), marking `currentId` (the one asking). */
+  list: async ({ currentId }: { currentId?: string } = {}) =>
+    (await listActiveSessions({ db: deps.db })).map((session) => ({
+      ...session,
+      isCurrent: session.id === currentId,
+    })),
   /** An admin ends any session. */
   end: ({ actor, request }: { actor: Actor; request: TSessionIdRequest }) =>
     runAudited({

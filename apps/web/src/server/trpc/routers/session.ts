@@ -5,6 +5,6 @@ import { adminChange, adminProcedure, createRouter, protectedProcedure } from '.
 export const sessionRouter = createRouter({
   listOwn: protectedProcedure.query(({ ctx }) => ctx.services.sessions.listOwn({ user: ctx.user })),
   endOwn: protectedProcedure.mutation(({ ctx }) => ctx.services.sessions.endOwn({ user: ctx.user })),
-  list: adminProcedure.query(({ ctx }) => ctx.services.sessions.list()),
+  list: adminProcedure.query(({ ctx }) => ctx.services.sessions.list({ currentId: ctx.user.sessionId })),
   end: adminChange({ schema: ZSessionIdRequest, pick: (services) => services.sessions.end }),
 });
