@@ -10,6 +10,8 @@ import { namespacePath } from './command.js';
 export type LinkMonitor = {
   /** Resolves when a link of that name is reported deleted after this call; `cancel` stops waiting. */
   waitForDeletion: (name: string) => { deleted: Promise<void>; cancel: () => void };
+  /** Starts listening now, so that a deletion soon after is reported (a monitor started with it may miss it). */
+  prepare: () => void;
   close: () => void;
 };
 
@@ -107,6 +109,11 @@ export const createLinkMonitor = ({
           scheduleIdle();
         },
       };
+    },
+    prepare: () => {
+      if (child) return;
+      start();
+      scheduleIdle();
     },
     close,
   };

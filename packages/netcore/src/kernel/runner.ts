@@ -89,6 +89,12 @@ const runOnce = async ({
 /** How long a long-lived `ip` stays up without work (an idle one costs a few MB; a restart, milliseconds). */
 const sessionIdleMs = 60_000;
 
+/**
+ * How long a link monitor stays up with nobody waiting: longer than a session, since one started with
+ * a deletion is usually too late to report it (it costs a process that only reads).
+ */
+const monitorIdleMs = 10 * 60_000;
+
 /** Long-lived `ip` processes per place that delete links, each held by the kernel 10-25 ms per deletion. */
 const deleterCount = 3;
 
@@ -127,12 +133,20 @@ export const createExecaRunner = ({
 } = {}): CommandRunner => {
   const sessions = new Map<string, IpSession>();
   const execSessions = createExecSessions({ idleMs: sessionIdleMs });
+  const monitors = new Map<string, LinkMonitor>();
+  const getMonitor = (namespace: string | undefined) => {
+    const monitor = monitors.get(namespace ?? '') ?? createLinkMonitor({ namespace, idleMs: monitorIdleMs });
+    monitors.set(namespace ?? '', monitor);
+    return monitor;
+  };
 
   const runInSession = async (
     command: Command,
     isRetry = false,
     key = command.namespace ?? '',
   ): Promise<CommandResult> => {
+    // A place's first batch also starts its link monitor, so that its first deletion is reported.
+    if (!sessions.has(key) && key === (command.namespace ?? '')) getMonitor(command.namespace).prepare();
     const session =
       sessions.get(key) ??
       createIpSession({ args: command.namespace ? ['-n', command.namespace] : [], idleMs: sessionIdleMs });
@@ -201,7 +215,6 @@ export const createExecaRunner = ({
     });
   };
 
-  const monitors = new Map<string, LinkMonitor>();
   /** Deletions under way per session of a place (`place#deleter#N`): the least busy takes the next one. */
   const deletions = new Map<string, number>();
 
@@ -210,9 +223,7 @@ export const createExecaRunner = ({
     const name = /^link del (?:dev )?(\S+)\s*$/.exec(command.input?.trim() ?? '')?.[1];
     if (name === undefined) return runInSession({ ...command, kind: 'ip-session' });
     const place = command.namespace ?? '';
-    const monitor =
-      monitors.get(place) ?? createLinkMonitor({ namespace: command.namespace, idleMs: sessionIdleMs });
-    monitors.set(place, monitor);
+    const monitor = getMonitor(command.namespace);
     const keys = Array.from({ length: deleterCount }, (_, index) => `${place}#deleter#${index}`);
     const key = keys.reduce((best, each) =>
       (deletions.get(each) ?? 0) < (deletions.get(best) ?? 0) ? each : best,
