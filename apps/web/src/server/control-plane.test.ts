@@ -233,7 +233,9 @@ describe('control plane with fake agents', () => {
       ],
     });
     const { entries } = await plane.viewer.event.list({ targetType: 'node', targetId: 'node1' });
-    expect(entries[0]).toMatchObject({
+    // The newest entry is the admin's own check (audited since every change is); the re-apply it caused is next.
+    expect(entries[0]).toMatchObject({ actor: 'alice', action: 'node.check', result: 'ok' });
+    expect(entries[1]).toMatchObject({
       actor: 'system',
       action: 'node.reapply',
       result: 'ok',
