@@ -57,6 +57,42 @@ describe('the PostgreSQL node lock', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('lets two replicas work on different instances of one node at once, never on one instance, nor on the whole node meanwhile', async () => {
+    const [a, b] = [database, database].map(({ databaseUrl }) => createPostgresLock({ databaseUrl }));
+    if (!a || !b) throw new Error('two locks expected');
+    const order: string[] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = a.runOnItem({
+      key: 'node1',
+      item: 'web-1',
+      work: async () => {
+        order.push('a works on web-1');
+        await held;
+        order.push('a is done with web-1');
+      },
+    });
+    await waitForOrder(order);
+    // Another instance of the node: at once, while a still holds web-1.
+    await b.runOnItem({ key: 'node1', item: 'web-2', work: async () => order.push('b works on web-2') });
+    expect(order).toEqual(['a works on web-1', 'b works on web-2']);
+    const sameInstance = b.runOnItem({
+      key: 'node1',
+      item: 'web-1',
+      work: async () => order.push('b works on web-1'),
+    });
+    await waitForAdvisoryWaiter(database.databaseUrl);
+    const wholeNode = b.run({ key: 'node1', work: async () => order.push('b works on node1') });
+    expect(order).toEqual(['a works on web-1', 'b works on web-2']);
+    release();
+    await Promise.all([first, sameInstance, wholeNode]);
+    expect(order.slice(0, 3)).toEqual(['a works on web-1', 'b works on web-2', 'a is done with web-1']);
+    expect([...order.slice(3)].sort()).toEqual(['b works on node1', 'b works on web-1']);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('serialises allocating transactions of two replicas on one key', async () => {
     const locks = [createPostgresLock(database), createPostgresLock(database)];
     const dbs = [createDatabase(database), createDatabase(database)];
