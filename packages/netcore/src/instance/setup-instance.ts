@@ -4,6 +4,7 @@ import { createGroupCommit, getGroupCommit } from '../kernel/group-commit.js';
 import type { Host } from '../kernel/host.js';
 import { runExclusive } from '../kernel/host-queue.js';
 import { readIptables, readIptablesCached } from '../kernel/iptables.js';
+import { hasLink } from '../kernel/links.js';
 import { addNamespace, deleteNamespace, hasNamespace } from '../kernel/namespaces.js';
 import type { SavedTables } from '../kernel/saved-rules.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
@@ -111,15 +112,20 @@ const checkNewInstance = async ({ host, input }: { host: Host; input: Input }) =
   return { config, uplinkMtu, tables };
 };
 
-/** A new instance: no kernel reads (the node and its rules are known from earlier calls). */
+/**
+ * A new instance: no kernel reads (the node and its rules are known from earlier calls). Its namespace is
+ * made here, unless it lives in a runtime's (`netns`), which is the runtime's.
+ */
 const createInstance = async ({ host, input, namespaceName, vethName }: NewInstance) => {
   const undo = createUndoStack();
   const { config, uplinkMtu, tables } = await checkNewInstance({ host, input });
   // What the cache said may be stale (a bridge deleted by hand): a failure makes the next call read again.
   undo.push('forget cached node', async () => forgetNodeConfigs(host));
   await undo.guard(async () => {
-    undo.push('delete namespace', () => deleteNamespace({ host, namespaceName }));
-    await addNamespace({ host, namespaceName });
+    if (!input.netns) {
+      undo.push('delete namespace', () => deleteNamespace({ host, namespaceName }));
+      await addNamespace({ host, namespaceName });
+    }
     undo.push('delete veth', () => deleteVeth({ host, vethName }));
     await runTogether([
       () =>
@@ -166,6 +172,15 @@ const repairInstance = async ({
   });
 };
 
+/**
+ * An instance in a runtime's namespace: new while its veth pair is not on the node (asked of the node's
+ * long-lived `ip`, no process started), else read from the kernel and repaired.
+ */
+const setupExternalInstance = async (instance: NewInstance) =>
+  (await hasLink({ host: instance.host, name: instance.vethName }))
+    ? repairInstance(instance)
+    : createInstance(instance);
+
 /** A new instance alone (a group of one, or a call its group could not take). */
 const setupNewInstance = (instance: NewInstance) =>
   hasNamespace(instance.namespaceName) ? repairInstance(instance) : createInstance(instance);
@@ -189,7 +204,7 @@ const getCreateGroup = (host: Host) =>
 /**
  * Gives an instance its namespace, a veth pair to the node's bridge, its address, a default route via
  * the node and its port mappings. A new instance takes the fast path: no kernel reads, helper processes
- * reused, the instance's side and its rules applied at once. An existing one is read from the kernel and
+ * reused, the instance's side and its rules applied at once (in a runtime's namespace too). An existing one is read from the kernel and
  * repaired. An address another instance of the node holds is refused (CONFLICT) before anything changes;
  * a failure rolls back what this call made. New instances set up at the same time share kernel work.
  */
@@ -209,7 +224,9 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
     ],
   });
   try {
-    if (input.netns || hasNamespace(names.namespaceName))
+    if (input.netns)
+      await runExclusive({ host, work: () => setupExternalInstance({ host, input, ...names }) });
+    else if (hasNamespace(names.namespaceName))
       await runExclusive({ host, work: () => repairInstance({ host, input, ...names }) });
     else {
       // Refused on its own, before it joins a group: a bad request never fails the others.

@@ -2,7 +2,8 @@
  * What a command is, said where it is built; the runner chooses how to run it from this alone:
  * - `command`: a program with plain arguments, spawned from Node (entered into its namespace, if any);
  * - `ip-batch`: `ip` lines on standard input, for a place that gets one batch (an instance, a lab host);
- *   in a named namespace a long-lived starter runs `ip -force -batch FILE` there (see exec-sessions.ts);
+ *   in a named namespace a long-lived starter runs `ip -force -batch FILE` there, in a runtime's namespace
+ *   (`netnsPath`) `ip -batch FILE`, which stops at the first failing line (see exec-sessions.ts);
  * - `ip-session`: `ip` lines for a place that gets batch after batch (a node, the machine's list of
  *   namespaces), written to the long-lived `ip` kept for that place;
  * - `reads-input-file`: a program that reads its input from a file named as its last argument as well as
@@ -20,6 +21,8 @@ export type Command = {
   input?: string;
   /** The named network namespace it acts in; none: the runner's own. */
   namespace?: string | undefined;
+  /** A namespace known only by its file (a runtime's `/proc/PID/ns/net`), entered instead of `namespace`. */
+  netnsPath?: string | undefined;
   /** `command` when omitted. */
   kind?: CommandKind;
 };
@@ -51,9 +54,10 @@ export const namespacePath = (namespace: string) => `${netnsDirectory}/${namespa
 
 /**
  * The program line that runs a command from the runner's own namespace: `ip -n NS ...` for `ip`, and
- * `nsenter --net=/run/netns/NS -- ...` for any other program.
+ * `nsenter --net=/run/netns/NS -- ...` for any other program (`nsenter --net=PATH` for a `netnsPath`).
  */
-export const toCommandLine = ({ file, args, namespace }: Command) => {
+export const toCommandLine = ({ file, args, namespace, netnsPath }: Command) => {
+  if (netnsPath) return { file: 'nsenter', args: [`--net=${netnsPath}`, '--', file, ...args] };
   if (!namespace) return { file, args: [...args] };
   if (file === 'ip') return { file, args: ['-n', namespace, ...args] };
   return { file: 'nsenter', args: [`--net=${namespacePath(namespace)}`, '--', file, ...args] };
@@ -83,7 +87,7 @@ export const toIpBatchCommand = ({
 
 /**
  * `ip` lines as one batch in a namespace known only by its file (a container runtime's
- * `/proc/PID/ns/net`): `nsenter --net=PATH -- ip -batch -`, spawned (no long-lived `ip` is kept there).
+ * `/proc/PID/ns/net`): `nsenter --net=PATH -- ip -batch`, started by a long-lived starter (see runner.ts).
  */
 export const toExternalIpBatch = ({
   path,
@@ -92,9 +96,9 @@ export const toExternalIpBatch = ({
   path: string;
   lines: readonly (readonly string[])[];
 }): Command => ({
-  kind: 'command',
-  namespace: undefined,
-  file: 'nsenter',
-  args: [`--net=${path}`, '--', 'ip', '-batch', '-'],
+  kind: 'ip-batch',
+  netnsPath: path,
+  file: 'ip',
+  args: ['-batch', '-'],
   input: `${lines.map((line) => line.join(' ')).join('\n')}\n`,
 });

@@ -8,7 +8,8 @@ import { makeScratchDirectory } from './scratch-directory.js';
 /**
  * Long-lived starters of short commands: a `sh` that reads one line per command, of the form
  * `nsenter --net=/run/netns/NS -- COMMAND ARGS FILE 2>&1 </dev/null; printf '\nkudo-exit ID %d\n' $?`, and answers
- * with the command's output and its exit status. Starting a process from Node blocks its event loop for
+ * with the command's output and its exit status (a runtime's namespace, known only by its file, is entered
+ * the same way: `nsenter --net=/proc/PID/ns/net`). Starting a process from Node blocks its event loop for
  * 2-4 ms (libuv forks the whole process); from a small `sh` it costs Node nothing. `nsenter --net` only
  * switches the network namespace, so the cost stays flat however many namespaces the machine names
  * (`ip netns exec` and `ip -n` also copy the mount table, one mount per named namespace: 6 ms at 5
@@ -124,34 +125,46 @@ const createStarter = ({ idleMs }: { idleMs: number }) => {
   };
 };
 
-/** The words that start `file args... INPUT_FILE` in `namespace` (the starter's own without one). */
+/** The file of the namespace a command enters: a runtime's by its path, or a named one; none: the starter's own. */
+const toEnteredFile = ({
+  namespace,
+  netnsPath,
+}: {
+  namespace: string | undefined;
+  netnsPath?: string | undefined;
+}) => netnsPath ?? (namespace === undefined ? undefined : namespacePath(namespace));
+
+/** The words that start `file args... INPUT_FILE` in the namespace entered (the starter's own without one). */
 const toWords = ({
   namespace,
+  netnsPath,
   file,
   args,
   inputPath,
 }: {
   namespace: string | undefined;
+  netnsPath?: string | undefined;
   file: string;
   args: readonly string[];
   inputPath: string;
-}) => [
-  ...(namespace === undefined ? [] : ['nsenter', `--net=${namespacePath(namespace)}`, '--']),
-  file,
-  ...args,
-  inputPath,
-];
+}) => {
+  const entered = toEnteredFile({ namespace, netnsPath });
+  return [...(entered === undefined ? [] : ['nsenter', `--net=${entered}`, '--']), file, ...args, inputPath];
+};
 
 /** Whether a starter can run the command: all its words are plain (see `isPlainWord`). */
 export const canStartLiterally = ({
   namespace,
+  netnsPath,
   file,
   args,
 }: {
   namespace: string | undefined;
+  /** A namespace known only by its file (a runtime's `/proc/PID/ns/net`), entered instead of `namespace`. */
+  netnsPath?: string | undefined;
   file: string;
   args: readonly string[];
-}) => [file, ...args, ...(namespace === undefined ? [] : [namespace])].every(isPlainWord);
+}) => [file, ...args, ...[namespace, netnsPath].filter((word) => word !== undefined)].every(isPlainWord);
 
 /**
  * A few starters (see above) that take work at once, the least busy first. A command runs as
@@ -169,11 +182,13 @@ export const createExecSessions = ({
   return {
     run: async ({
       namespace,
+      netnsPath,
       file,
       args,
       input,
     }: {
       namespace: string | undefined;
+      netnsPath?: string | undefined;
       file: string;
       args: readonly string[];
       input: string;
@@ -187,7 +202,7 @@ export const createExecSessions = ({
       if (!starter) throw new Error('no command starter');
       busy[index] = (busy[index] ?? 0) + 1;
       try {
-        return await starter.run(toWords({ namespace, file, args, inputPath }));
+        return await starter.run(toWords({ namespace, netnsPath, file, args, inputPath }));
       } finally {
         busy[index] = (busy[index] ?? 1) - 1;
         rmSync(directory, { recursive: true, force: true });

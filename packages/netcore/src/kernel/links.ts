@@ -1,3 +1,4 @@
+import { isNetcoreError } from '../errors.js';
 import { toIpBatchCommand } from './command.js';
 import type { Host } from './host.js';
 
@@ -59,6 +60,27 @@ export const readLinks = async ({
 }) => {
   const { stdout } = await host.runner.run({ namespace, file: 'ip', args: ['-j', '-d', 'addr', 'show'] });
   return parseJson<RawLink>(stdout).map(toLink);
+};
+
+/**
+ * Whether the host namespace has a link of that name, asked of its long-lived `ip` (`link show dev NAME`
+ * looks the name up afresh each time, so a link deleted or made by another process is seen): no process
+ * is started, where a read of every link would start one.
+ */
+export const hasLink = async ({ host, name }: { host: Host; name: string }) => {
+  try {
+    await host.runner.run(
+      toIpBatchCommand({
+        namespace: host.namespace,
+        lines: [['link', 'show', 'dev', name]],
+        kind: 'ip-session',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isNetcoreError(error) && /does not exist/.test(error.reason)) return false;
+    throw error;
+  }
 };
 
 /** IPv4 routes of the main table, optionally only those of one routing protocol. */

@@ -102,16 +102,19 @@ const toLines = (input: string | undefined) => (input ?? '').split('\n').filter(
 
 /**
  * What a long-lived starter can run (see exec-sessions.ts): a one-off `ip` batch in a named namespace (run
- * as `ip -force -batch FILE` there), or a program that reads its input from a file, in a named namespace
- * or the runner's own; only when every word of it is plain.
+ * as `ip -force -batch FILE` there) or in a runtime's namespace known by its path, or a program that reads
+ * its input from a file, in a named namespace or the runner's own; only when every word of it is plain.
  */
-const toExecForm = ({ kind, namespace, file, args }: Command) => {
+const toExecForm = ({ kind, namespace, netnsPath, file, args }: Command) => {
   const form =
-    kind === 'ip-batch' && namespace
-      ? { namespace, file: 'ip', args: ['-force', '-batch'] }
-      : kind === 'reads-input-file'
-        ? { namespace, file, args }
-        : undefined;
+    kind === 'ip-batch' && netnsPath
+      ? // A runtime's namespace: stop at the first failing line, so nothing after it touches the runtime's links.
+        { namespace: undefined, netnsPath, file: 'ip', args: ['-batch'] }
+      : kind === 'ip-batch' && namespace
+        ? { namespace, file: 'ip', args: ['-force', '-batch'] }
+        : kind === 'reads-input-file'
+          ? { namespace, file, args }
+          : undefined;
   return form && canStartLiterally(form) ? form : undefined;
 };
 
@@ -195,7 +198,7 @@ export const createExecaRunner = ({
     form,
   }: {
     command: Command;
-    form: { namespace: string | undefined; file: string; args: readonly string[] };
+    form: { namespace: string | undefined; netnsPath?: string; file: string; args: readonly string[] };
   }): Promise<CommandResult> => {
     const outcome = await execSessions.run({ ...form, input: command.input ?? '' }).then(
       (result) => ({ result, failure: undefined }),
