@@ -7,9 +7,10 @@
  * `POST /exec` over the agent's unix socket (framing: apps/agent/src/cni/cni-exec.ts). It writes the
  * answer's body on stdout and exits with its `cni-exit-code`.
  *
- * What it does itself: VERSION (no agent needed), and the error JSON when the agent cannot be reached
- * (50 for STATUS, 11 "try again later" otherwise; 6 when stdin is not a JSON object, since the socket
- * cannot be known then). The socket is the config's top-level "agentSocket" string (default
+ * What it does itself: VERSION (no agent needed), and the error JSON when the agent cannot be reached:
+ * 4 when a CNI_* variable the command needs is missing (or CNI_COMMAND is unknown), with the agent's own
+ * message, since no retry would help; 6 when stdin is not a JSON object, since the socket cannot be known
+ * then; 50 for STATUS and 11 "try again later" otherwise. The socket is the config's top-level "agentSocket" string (default
  * /run/kudo/agent.sock), found by a small JSON reader that checks the syntax and reads the top-level
  * keys "agentSocket" and "cniVersion"; the agent validates everything else. Logs go to stderr only.
  */
@@ -29,6 +30,20 @@ static const char *const supported_versions[] = {"0.3.1", "0.4.0", "1.0.0", "1.1
 static const char *const env_names[] = {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS",
                                         "CNI_IFNAME",  "CNI_ARGS",        "CNI_PATH"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The CNI_* variables each command needs, as the agent's spec code has them (environment.ts there). */
+static const struct {
+  const char *command;
+  const char *required[4];
+} commands[] = {
+    {"ADD", {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"}},
+    /* DEL may come after the namespace is gone: no CNI_NETNS then. */
+    {"DEL", {"CNI_CONTAINERID", "CNI_IFNAME", "CNI_PATH"}},
+    {"VERSION", {NULL}},
+    {"CHECK", {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"}},
+    {"GC", {"CNI_PATH"}},
+    {"STATUS", {NULL}},
+};
 
 typedef struct { char *data; size_t len, cap; } buffer;
 
@@ -179,6 +194,33 @@ static int write_all(int fd, const char *data, size_t len) {
   return 1;
 }
 
+/*
+ * What the agent's spec code refuses in the environment with code 4, in its words: a missing (or empty)
+ * variable the command needs, or an unknown CNI_COMMAND. Writes the message and returns 1; 0 when fine.
+ */
+static int check_environment(const char *command, char *message, size_t cap) {
+  if (!command || !*command) return snprintf(message, cap, "missing environment variables: CNI_COMMAND"), 1;
+  for (size_t i = 0; i < COUNT(commands); i++) {
+    if (strcmp(commands[i].command, command)) continue;
+    size_t len = 0;
+    for (size_t j = 0; j < COUNT(commands[i].required) && commands[i].required[j]; j++) {
+      const char *value = getenv(commands[i].required[j]);
+      if (value && *value) continue;
+      int written = snprintf(message + len, cap - len, "%s%s", len ? ", " : "missing environment variables: ",
+                             commands[i].required[j]);
+      if (written > 0 && (size_t)written < cap - len) len += (size_t)written;
+    }
+    return len > 0;
+  }
+  char listed[64] = "";
+  for (size_t i = 0; i < COUNT(commands); i++) {
+    if (i) strcat(listed, ", ");
+    strcat(listed, commands[i].command);
+  }
+  snprintf(message, cap, "CNI_COMMAND: unknown command '%.200s' (one of %s)", command, listed);
+  return 1;
+}
+
 /* POST /exec; on success the answer's body goes to stdout and its exit code is returned, else -1. */
 static int forward(const char *socket_path, const buffer *in, char *why, size_t why_cap) {
   struct sockaddr_un address = {.sun_family = AF_UNIX};
@@ -252,8 +294,9 @@ int main(void) {
   char why[4200];
   int exit_code = forward(socket_path, &in, why, sizeof why);
   if (exit_code >= 0) return exit_code;
-  if (!is_object) return fail(version, 6, "the network configuration on stdin is not a JSON object");
   char message[4300];
+  if (check_environment(command, message, sizeof message)) return fail(version, 4, message);
+  if (!is_object) return fail(version, 6, "the network configuration on stdin is not a JSON object");
   snprintf(message, sizeof message, "the Kudo agent cannot be reached: %s", why);
   return fail(version, command && !strcmp(command, "STATUS") ? 50 : 11, message);
 }

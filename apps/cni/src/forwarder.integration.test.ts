@@ -24,6 +24,15 @@ const callPlugin = ({ file, env, stdin }: { file: string; env: Record<string, st
     child.stdin?.end(stdin);
   });
 
+/** Every variable ADD needs: what the runtime gives. */
+const addEnvironment = {
+  CNI_COMMAND: 'ADD',
+  CNI_CONTAINERID: 'c1',
+  CNI_NETNS: '/run/netns/c1',
+  CNI_IFNAME: 'eth0',
+  CNI_PATH: '/opt/cni/bin',
+};
+
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /**
@@ -127,15 +136,49 @@ describe('the native kudo forwarder', () => {
       code: 50,
       msg: expect.stringContaining('the Kudo agent cannot be reached'),
     });
-    const add = await callPlugin({ file: plugin, env: { CNI_COMMAND: 'ADD' }, stdin: down('0.4.0') });
+    const add = await callPlugin({ file: plugin, env: addEnvironment, stdin: down('0.4.0') });
     expect(add.exitCode).not.toBe(0);
     expect(JSON.parse(add.stdout)).toMatchObject({ cniVersion: '0.4.0', code: 11 });
     const garbled = await callPlugin({
       file: plugin,
-      env: { CNI_COMMAND: 'ADD' },
+      env: addEnvironment,
       stdin: `{"agentSocket":"${join(directory, 'none.sock')}",`,
     });
     expect(garbled.exitCode).not.toBe(0);
     expect(JSON.parse(garbled.stdout)).toMatchObject({ cniVersion: '1.1.0', code: 6 });
+  });
+
+  it('with the agent down, names the missing variables a command needs (code 4, as the agent says), not 11', async () => {
+    const stdin = JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'kudo',
+      type: 'kudo',
+      agentSocket: join(directory, 'none.sock'),
+    });
+    const cases: { env: Record<string, string>; msg: string }[] = [
+      {
+        env: { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '', CNI_PATH: '/opt/cni/bin' },
+        msg: 'missing environment variables: CNI_NETNS, CNI_IFNAME',
+      },
+      {
+        env: { CNI_COMMAND: 'DEL', CNI_IFNAME: 'eth0' },
+        msg: 'missing environment variables: CNI_CONTAINERID, CNI_PATH',
+      },
+      {
+        env: { CNI_COMMAND: 'CHECK', CNI_CONTAINERID: 'c1', CNI_NETNS: '/n', CNI_IFNAME: 'eth0' },
+        msg: 'missing environment variables: CNI_PATH',
+      },
+      { env: { CNI_COMMAND: 'GC' }, msg: 'missing environment variables: CNI_PATH' },
+      { env: {}, msg: 'missing environment variables: CNI_COMMAND' },
+      {
+        env: { CNI_COMMAND: 'ATTACH' },
+        msg: "CNI_COMMAND: unknown command 'ATTACH' (one of ADD, DEL, VERSION, CHECK, GC, STATUS)",
+      },
+    ];
+    for (const { env, msg } of cases) {
+      const outcome = await callPlugin({ file: plugin, env, stdin });
+      expect(outcome.exitCode).not.toBe(0);
+      expect(JSON.parse(outcome.stdout)).toEqual({ cniVersion: '1.0.0', code: 4, msg });
+    }
   });
 });
