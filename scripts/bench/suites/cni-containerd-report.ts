@@ -62,7 +62,7 @@ export const renderCniContainerd = ({ results }: { results: readonly CniContaine
     }),
     '',
     verdict,
-    `Of Kudo's plugin time, ${formatMs(agentMs)} ms is the agent's work (the same ADD and DEL through the plugin's own client from a running process, in a namespace of the lab: no process start); the rest is two starts of the plugin's Node process (see the VERSION column).`,
+    `Of Kudo's plugin time, ${formatMs(agentMs)} ms is the agent's work (the same ADD and DEL through the plugin's own client from a running process, in a namespace of the lab: no process start); the rest is the native forwarder's two execs (ADD and DEL: its process start, see the VERSION column, and the request over the agent's unix socket).`,
     '',
   ].join('\n');
 };
