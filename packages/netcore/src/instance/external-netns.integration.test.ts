@@ -1,5 +1,8 @@
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CommandRunner, formatCommand } from '../kernel/command.js';
+import { createExecaRunner } from '../kernel/runner.js';
+import { createNetcore } from '../netcore.js';
 import { ping, request, runIn, snapshotKernel, startServer } from '../testing/index.js';
 import { describeWithNamespaces, expectNetcoreError, useTestLab } from '../testing/test-lab.js';
 
@@ -135,6 +138,49 @@ describeWithNamespaces("instances in a runtime's namespace (netns by path, any i
       await net().setupInstance({ ...node, instanceId: 'after', instanceIpCidr: '10.0.0.140/24', ports: [] });
       await net().cleanInstance({ instanceId: 'after' });
     });
+  });
+
+  it('sets up and cleans a new attachment without spawning a process from Node, once the node is known', async () => {
+    const base = createExecaRunner();
+    const spawned: string[] = [];
+    const runner: CommandRunner = {
+      run: async (command) => {
+        const result = await base.run(command);
+        if ((result.process ?? 'spawned') === 'spawned') spawned.push(formatCommand(command));
+        return result;
+      },
+      close: () => base.close?.(),
+    };
+    const recorded = createNetcore({ hostNamespace: nodeNamespace(), runner });
+    const attach = async (index: number) => {
+      const namespace = `${lab().prefix}-runtime-s${index}`;
+      await execa('ip', ['netns', 'add', namespace]);
+      const instanceId = `cni-s${index}`;
+      await recorded.setupInstance({
+        ...node,
+        instanceId,
+        instanceIpCidr: `10.0.0.${160 + index}/24`,
+        ports: [{ hostPort: 8090 + index, instancePort: 80 }],
+        netns: { path: `/run/netns/${namespace}` },
+      });
+      const inside = await runIn({ namespace, command: ['ip', '-br', 'addr', 'show', 'eth0'] });
+      await recorded.cleanInstance({ instanceId, netns: {} });
+      await execa('ip', ['netns', 'del', namespace]);
+      return inside;
+    };
+    try {
+      // The first call may read the node and its rules; the next one knows them.
+      await attach(0);
+      spawned.length = 0;
+      expect(await attach(1)).toContain('10.0.0.161/24');
+      expect(spawned).toEqual([]);
+      expect(await readLeftovers({ namespace: nodeNamespace(), instanceId: 'cni-s1' })).toEqual({
+        veths: [],
+        rules: [],
+      });
+    } finally {
+      recorded.close();
+    }
   });
 
   it('refuses a namespace path that is not absolute or climbs with "..", naming netns.path', async () => {
