@@ -14,8 +14,8 @@ import { findPackagedMigrations, runMigrations } from '../server/db/run-migratio
 import { readServingCredentials, startTlsFront } from '../server/http/tls-front.js';
 import { redactSecrets } from '../server/logger.js';
 import { openClusterAuthority } from '../server/pki/cluster-authority.js';
-import { createAdminWithSql } from '../server/users/create-admin-sql.js';
-import { describeOneTimePassword } from '../server/users/describe-users.js';
+import { countUsersWithSql, createAdminWithSql } from '../server/users/create-admin-sql.js';
+import { describeNoUsers, describeOneTimePassword } from '../server/users/describe-users.js';
 import { childEnv, readLauncherEnv } from './env.js';
 import { findFreePort, startNextServer } from './next-server.js';
 
@@ -40,6 +40,9 @@ const run = async () => {
     // The URL as the logger would write it: a password in it never reaches the journal.
     `database ${redactSecrets(web.databaseUrl)}: ${applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'up to date'}`,
   );
+  // A service's first start: no password is made here (stdout is the journal); the admin runs create-admin.
+  if ((await countUsersWithSql({ databaseUrl: web.databaseUrl })) === 0)
+    log(describeNoUsers({ command: 'node kudo-control-plane.mjs' }));
   const authority = openClusterAuthority({ directory: web.dataDir });
   log(`cluster CA ${await authority.readFingerprint()} (${join(web.dataDir, 'ca.crt')})`);
 

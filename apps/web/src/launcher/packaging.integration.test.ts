@@ -112,14 +112,26 @@ describe('the packaged control plane', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('migrates a fresh database, prints the passwords and the CA, serves over HTTP, ends on SIGTERM', async () => {
+  it('migrates a fresh database, says how to make the first admin (create-admin prints its password), prints the CA, serves over HTTP, ends on SIGTERM', async () => {
     const { run, url } = await start({ env: {} });
     const output = run.readOutput();
     expect(output).toContain(`migrations applied: ${migrationNames.join(', ')}`);
     expect(readMigrated(join(dataDir, 'kudo.db'))).toEqual(migrationNames);
-    const password = output.match(/^ {2}admin +(\S+)$/m)?.[1];
+    // A service's first start makes no password (its console is the journal): it says how to make an admin.
+    expect(output).toContain(
+      'No dashboard user yet: create the first admin with `node kudo-control-plane.mjs create-admin NAME`',
+    );
+    expect(output).not.toMatch(/one-time password is shown/);
+    const createAdmin = runLauncher({
+      launcher,
+      hiddenDir: root,
+      args: ['create-admin', 'admin'],
+      env: { KUDO_DATA_DIR: dataDir },
+    });
+    runs.push(createAdmin);
+    expect(await createAdmin.exited).toBe(0);
+    const password = createAdmin.readOutput().match(/^ {2}admin +(\S+)$/m)?.[1];
     expect(password).toMatch(/^\S{20}$/);
-    expect(output).toMatch(/^ {2}viewer +\S{20}$/m);
     printedFingerprint = output.match(/\[kudo\] cluster CA (sha256:[0-9a-f]{64})/)?.[1] ?? '';
     const caCertificatePem = readFileSync(join(dataDir, 'ca.crt'), 'utf8');
     expect(printedFingerprint).toBe(fingerprintCertificate({ certificatePem: caCertificatePem }));

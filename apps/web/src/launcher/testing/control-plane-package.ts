@@ -101,10 +101,13 @@ export const runLauncher = ({
   launcher,
   hiddenDir,
   env,
+  args = [],
 }: {
   launcher: string;
   hiddenDir: string;
   env: Record<string, string>;
+  /** The launcher's own arguments, e.g. `create-admin NAME`. */
+  args?: string[];
 }): LauncherRun => {
   const child = spawn(
     'unshare',
@@ -114,9 +117,10 @@ export const runLauncher = ({
       'private',
       'sh',
       '-c',
-      'mount -t tmpfs tmpfs "$0" && exec node "$1"',
+      'mount -t tmpfs tmpfs "$0" && exec node "$@"',
       hiddenDir,
       launcher,
+      ...args,
     ],
     {
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', NODE_ENV: 'production', ...env },

@@ -58,3 +58,23 @@ export const createAdminWithSql = async ({ databaseUrl, name }: { databaseUrl: s
   if (!isCreated) throw new Error(`NAME: user ${parsed.data} exists already`);
   return { name: parsed.data, password };
 };
+
+/** How many users the migrated database holds (the packaged launcher's check for a first admin). */
+export const countUsersWithSql = async ({ databaseUrl }: { databaseUrl: string }) => {
+  if (databaseUrl.startsWith('file:')) {
+    const db = new Sqlite(toSqliteFile(databaseUrl), { readonly: true, timeout: 10_000 });
+    try {
+      return (db.prepare('SELECT count(*) AS count FROM "User"').get() as { count: number }).count;
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ count: string }>('SELECT count(*) AS count FROM "User"');
+    return Number(rows[0]?.count ?? 0);
+  } finally {
+    await client.end();
+  }
+};
