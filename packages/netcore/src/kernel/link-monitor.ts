@@ -65,12 +65,11 @@ export const createLinkMonitor = ({
   };
 
   const start = () => {
-    // `nsenter --net` enters without copying the mount table (as `ip -n` would).
-    const [file, args] =
-      namespace === undefined
-        ? ['ip', ['monitor', 'link']]
-        : ['nsenter', [`--net=${namespacePath(namespace)}`, '--', 'ip', 'monitor', 'link']];
-    const monitor = spawn(file as string, args as string[], {
+    // `nsenter --net` enters without copying the mount table (as `ip -n` would). It reads nothing, so no
+    // end of input tells it that Node is gone: `setpriv --pdeathsig` ends it with its parent, or it would
+    // outlive it and keep its namespace alive after `ip netns del`.
+    const entered = namespace === undefined ? [] : ['nsenter', `--net=${namespacePath(namespace)}`, '--'];
+    const monitor = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...entered, 'ip', 'monitor', 'link'], {
       stdio: ['ignore', 'pipe', 'ignore'],
       env: { ...process.env, LC_ALL: 'C' },
     });
@@ -111,8 +110,7 @@ export const createLinkMonitor = ({
       };
     },
     prepare: () => {
-      if (child) return;
-      start();
+      if (!child) start();
       scheduleIdle();
     },
     close,

@@ -89,12 +89,6 @@ const runOnce = async ({
 /** How long a long-lived `ip` stays up without work (an idle one costs a few MB; a restart, milliseconds). */
 const sessionIdleMs = 60_000;
 
-/**
- * How long a link monitor stays up with nobody waiting: longer than a session, since one started with
- * a deletion is usually too late to report it (it costs a process that only reads).
- */
-const monitorIdleMs = 10 * 60_000;
-
 /** Long-lived `ip` processes per place that delete links, each held by the kernel 10-25 ms per deletion. */
 const deleterCount = 3;
 
@@ -138,7 +132,7 @@ export const createExecaRunner = ({
   const execSessions = createExecSessions({ idleMs: sessionIdleMs });
   const monitors = new Map<string, LinkMonitor>();
   const getMonitor = (namespace: string | undefined) => {
-    const monitor = monitors.get(namespace ?? '') ?? createLinkMonitor({ namespace, idleMs: monitorIdleMs });
+    const monitor = monitors.get(namespace ?? '') ?? createLinkMonitor({ namespace, idleMs: sessionIdleMs });
     monitors.set(namespace ?? '', monitor);
     return monitor;
   };
@@ -148,8 +142,9 @@ export const createExecaRunner = ({
     isRetry = false,
     key = command.namespace ?? '',
   ): Promise<CommandResult> => {
-    // A place's first batch also starts its link monitor, so that its first deletion is reported.
-    if (!sessions.has(key) && key === (command.namespace ?? '')) getMonitor(command.namespace).prepare();
+    // A place's batches keep its link monitor up (as long as its session), so that a deletion is reported
+    // (a monitor started with the deletion is usually too late to see it).
+    if (key === (command.namespace ?? '')) getMonitor(command.namespace).prepare();
     const session =
       sessions.get(key) ??
       createIpSession({ args: command.namespace ? ['-n', command.namespace] : [], idleMs: sessionIdleMs });
