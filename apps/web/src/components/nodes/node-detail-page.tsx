@@ -73,6 +73,7 @@ const NodeInstances = ({ node }: { node: NodeDetail }) => (
     description={`Addresses from ${node.subnet}`}
     actions={
       <ActionLink
+        least="operator"
         size="sm"
         icon={<PlusIcon />}
         href={`/instances?create=1&node=${encodeURIComponent(node.id)}`}

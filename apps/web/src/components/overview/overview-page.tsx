@@ -59,7 +59,7 @@ export const OverviewPage = () => {
             <AddNodeLink variant="secondary" icon={<NodeIcon />}>
               Add node
             </AddNodeLink>
-            <ActionLink variant="primary" href="/instances?create=1" icon={<PlusIcon />}>
+            <ActionLink least="operator" variant="primary" href="/instances?create=1" icon={<PlusIcon />}>
               Create instance
             </ActionLink>
           </>
