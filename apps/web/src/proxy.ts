@@ -2,7 +2,8 @@ import { type NextRequest, NextResponse } from 'next/server';
 import { buildContentSecurityPolicy, createNonce } from './server/http/content-security-policy';
 
 /**
- * Every page and API response gets the Content-Security-Policy with a nonce of its own. The request carries
+ * Every page gets the Content-Security-Policy with a nonce of its own (the API's fixed policy is in
+ * next.config.ts). The request carries
  * the policy on to the render, where Next.js reads the nonce from it and puts it on its scripts. The other
  * security headers (nosniff, referrer policy, no framing) are in next.config.ts, for every response.
  */
@@ -22,8 +23,8 @@ export const proxy = (request: NextRequest) => {
 export const config = {
   matcher: [
     {
-      // Not the static bundles and icon (no document, and served from the build as they are).
-      source: '/((?!_next/static|_next/image|favicon.svg).*)',
+      // Not the static bundles and icon (no document, and served from the build as they are), nor the API.
+      source: '/((?!_next/static|_next/image|favicon.svg|api/).*)',
       // Nor prefetches of links: their payload is rendered again, with a nonce, when the link is followed.
       missing: [
         { type: 'header', key: 'next-router-prefetch' },

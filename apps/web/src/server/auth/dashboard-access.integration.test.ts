@@ -523,6 +523,12 @@ describeWithNamespaces('dashboard access control', () => {
       const response = await send({ path, cookie });
       await response.arrayBuffer();
       expectCommonHeaders(path, response);
+      // The API is never a document: the strictest policy, fixed (no proxy on its hot path).
+      if (path.startsWith('/api/'))
+        expect({ path, policy: response.headers.get('content-security-policy') }).toEqual({
+          path,
+          policy: "default-src 'none'; frame-ancestors 'none'",
+        });
     }
   });
 });
