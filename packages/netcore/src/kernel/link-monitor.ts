@@ -93,7 +93,7 @@ export const createLinkMonitor = ({
       clearTimeout(idleTimer);
       if (!child) start();
       setReferenced(true);
-      let resolveDeleted = () => undefined as void;
+      let resolveDeleted: () => void = () => undefined;
       const deleted = new Promise<void>((resolve) => {
         resolveDeleted = resolve;
       });
