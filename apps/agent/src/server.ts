@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { createTokenCheck, readBearerToken } from './auth.js';
 import { agentRouter } from './router.js';
 import type { AgentMetrics } from './services/metrics.js';
+import { createSingleCallHandler } from './single-call-handler.js';
 import { isControlPlaneClient, type PeerSocket } from './tls/client-identity.js';
 import type { TlsCredentials } from './tls/credential-files.js';
 import { toSecureContextOptions, toServerTlsOptions } from './tls/tls-options.js';
@@ -97,15 +98,25 @@ export const createAgentServer = ({
   const isAuthorized = (req: IncomingMessage) =>
     (callers.has(req) ? callers.get(req) : identify(req)) !== undefined;
 
+  const createContext = (req: IncomingMessage) =>
+    createInnerContext({ services, isAuthenticated: isAuthorized(req) });
+  const onError = ({ error, path }: { error: TRPCError; path: string | undefined }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR' && !error.cause)
+      logger.error({ path, error: error.message }, 'procedure failed unexpectedly');
+  };
   const handleTrpc = createHTTPHandler({
     router: agentRouter,
     basePath: trpcBasePath,
     allowMethodOverride: true,
-    createContext: ({ req }) => createInnerContext({ services, isAuthenticated: isAuthorized(req) }),
-    onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR' && !error.cause)
-        logger.error({ path, error: error.message }, 'procedure failed unexpectedly');
-    },
+    createContext: ({ req }) => createContext(req),
+    onError,
+  });
+  // One query or mutation per request (the typed client's way) skips the standard adapter's web streams.
+  const singleCall = createSingleCallHandler({
+    router: agentRouter,
+    basePath: trpcBasePath,
+    createContext,
+    onError,
   });
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -168,7 +179,7 @@ export const createAgentServer = ({
       return;
     }
     if (pathname.startsWith(trpcBasePath)) {
-      handleTrpc(req, res);
+      if (!singleCall.handle({ req, res })) handleTrpc(req, res);
       return;
     }
     sendTrpcError({ res, error: new TRPCError({ code: 'NOT_FOUND', message: `no route ${pathname}` }) });
