@@ -11,6 +11,7 @@ import { createUndoStack } from '../kernel/undo-stack.js';
 import { parseAlias } from '../names.js';
 import { ZSetupNodeRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
+import { formatBridgeAddress } from './bridge-address.js';
 import { getHostCache } from './host-cache.js';
 import { createNodeConfig, formatBridgeAlias, type NodeConfig, parseNodeConfig } from './node-config.js';
 import { renderNodeScript } from './node-rules.js';
@@ -94,7 +95,19 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
     await runIpBatch({
       host,
       lines: [
-        ...(bridge ? [] : [['link', 'add', config.bridgeName, 'type', 'bridge']]),
+        ...(bridge
+          ? []
+          : [
+              [
+                'link',
+                'add',
+                config.bridgeName,
+                'address',
+                formatBridgeAddress({ bridgeName: config.bridgeName }),
+                'type',
+                'bridge',
+              ],
+            ]),
         ['link', 'set', config.bridgeName, 'alias', writtenAlias],
         ...(bridge?.addresses.length ? [] : [['addr', 'add', config.nodeIpCidr, 'dev', config.bridgeName]]),
         ['link', 'set', config.bridgeName, 'up'],
