@@ -4,7 +4,7 @@ import {
   type AnyTRPCRouter,
   getErrorShape,
   getTRPCErrorFromUnknown,
-  type TRPCError,
+  TRPCError,
   transformTRPCResponse,
 } from '@trpc/server';
 import { getHTTPStatusCode } from '@trpc/server/http';
@@ -92,7 +92,13 @@ export const createSingleCallHandler = ({
     const getRawInput = async () => {
       // Parsed when the procedure asks, as the standard adapter does: a body that is not JSON fails there.
       if (!isParsed) {
-        input = config.transformer.input.deserialize(JSON.parse(text));
+        try {
+          input = config.transformer.input.deserialize(JSON.parse(text));
+        } catch (cause) {
+          if (cause instanceof TRPCError) throw cause;
+          const message = cause instanceof Error ? cause.message : 'Invalid input';
+          throw new TRPCError({ code: 'BAD_REQUEST', message, cause });
+        }
         isParsed = true;
       }
       return input;
