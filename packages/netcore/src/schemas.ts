@@ -85,6 +85,9 @@ export const ZPorts = z
 
 export const ZIsolation = z.enum(['none', 'instances']);
 
+/** Where a node keeps its host-port DNAT: iptables rules (the default, as the spec) or an nftables map. */
+export const ZPortMappingBackend = z.enum(['iptables', 'nftables']);
+
 export const ZNodeIp = z.object({
   /** The other node's bridge address with its prefix, e.g. 10.0.1.1/24: its instances live in that network. */
   clusterIpCidr: ZHostCidr,
@@ -106,6 +109,8 @@ export const ZSetupNodeRequest = z.object({
   isolation: ZIsolation.default('none'),
   /** TCP ports on the node that instances may not reach through the bridge (e.g. the agent's). */
   protectedPorts: z.array(ZPortNumber).max(32, 'at most 32 protected ports').default([]),
+  /** `nftables`: host ports in one nftables map (adding or removing one costs the same at any count). */
+  portMappingBackend: ZPortMappingBackend.default('iptables'),
 });
 
 export const ZNodeIdRequest = z.object({ nodeId: ZId });
@@ -205,6 +210,7 @@ export type TPort = z.output<typeof ZPort>;
 export type TPortInput = z.input<typeof ZPort>;
 export type TProtocol = z.output<typeof ZProtocol>;
 export type TIsolation = z.output<typeof ZIsolation>;
+export type TPortMappingBackend = z.output<typeof ZPortMappingBackend>;
 export type TNodeIp = z.output<typeof ZNodeIp>;
 export type TNodeRequest = z.output<typeof ZNodeRequest>;
 export type TSetupNodeRequest = z.input<typeof ZSetupNodeRequest>;

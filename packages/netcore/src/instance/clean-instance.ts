@@ -6,6 +6,8 @@ import { applyRestoreScript, withRuleModel } from '../kernel/iptables.js';
 import { deleteNamespace, hasNamespace } from '../kernel/namespaces.js';
 import { getHostCache } from '../node/host-cache.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
+import { deleteNftPortMappings } from '../port-mappings/nft-port-mappings.js';
+import { isNftablesNode } from '../port-mappings/port-backend.js';
 import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { ZCleanInstanceRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
@@ -16,6 +18,7 @@ import { deleteVeth } from './instance-veth.js';
 
 /** Deletes the instance's port rules, found by their tag; a stale model of the rules is re-read once. */
 const deletePortMappings = async ({ host, instanceId }: { host: Host; instanceId: string }) => {
+  if (await isNftablesNode({ host })) return deleteNftPortMappings({ host, instanceIds: [instanceId] });
   const removed = await withRuleModel({
     host,
     work: async (tables) => {

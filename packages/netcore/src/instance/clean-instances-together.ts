@@ -5,6 +5,8 @@ import { runIpBatch, runNamespaceBatch } from '../kernel/links.js';
 import { hasNamespace } from '../kernel/namespaces.js';
 import { getHostCache } from '../node/host-cache.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
+import { deleteNftPortMappings } from '../port-mappings/nft-port-mappings.js';
+import { isNftablesNode } from '../port-mappings/port-backend.js';
 import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { forgetInstanceAddress } from './instance-addresses.js';
 import { getInstanceNames } from './instance-namespace.js';
@@ -56,6 +58,7 @@ const deletePortMappingsTogether = async ({
   host: Host;
   instanceIds: readonly string[];
 }) => {
+  if (await isNftablesNode({ host })) return deleteNftPortMappings({ host, instanceIds });
   const removed = await withRuleModel({
     host,
     work: async (tables) => {

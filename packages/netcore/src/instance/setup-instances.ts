@@ -12,6 +12,7 @@ import { getHostCache } from '../node/host-cache.js';
 import { readNodeConfig } from '../node/read-node.js';
 import { assertHostPortsFree } from '../port-mappings/apply-port-mappings.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
+import { applyNftPortMappings } from '../port-mappings/nft-port-mappings.js';
 import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { ZSetupInstancesRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
@@ -129,6 +130,13 @@ export const applyInstances = async ({
       ),
     };
     const rules = (async () => {
+      if (config.portMappingBackend === 'nftables') {
+        for (const { instanceId, instanceIpCidr, ports } of named) {
+          const instanceAddr = parseHostCidr(instanceIpCidr).address;
+          await applyNftPortMappings({ host, instanceId, instanceAddr, ports, undo });
+        }
+        return;
+      }
       await applyRestoreScript({ host, script });
       undo.push('undo port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
     })();

@@ -3,6 +3,8 @@ import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
 import { readLinks, readRoutes, runIpBatch } from '../kernel/links.js';
 import { writeSysctls } from '../kernel/sysctl.js';
 import { getBridgeName, parseAlias, routeProtocol } from '../names.js';
+import { deleteNftTable } from '../port-mappings/nft-port-mappings.js';
+import { forgetPortBackend } from '../port-mappings/port-backend.js';
 import { ZCleanNodeRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { renderCleanNodeScript } from './node-rules.js';
@@ -10,7 +12,8 @@ import { forwardingSysctl } from './node-sysctls.js';
 import { findOurBridges, forgetNodeConfigs } from './read-node.js';
 
 /**
- * Removes the node's bridge, its chains, hooks and routes to other nodes, and restores the forwarding
+ * Removes the node's bridge, its chains, hooks and routes to other nodes (and our nftables table on a node
+ * whose port mappings live there), and restores the forwarding
  * setting it found. Touches nothing else; succeeds when parts are already gone.
  */
 export const cleanNode = async ({ host, request }: { host: Host; request: unknown }) => {
@@ -22,11 +25,14 @@ export const cleanNode = async ({ host, request }: { host: Host; request: unknow
   if (otherBridges.length > 0 && !bridge) return;
 
   forgetNodeConfigs(host);
+  forgetPortBackend(host);
   const [saved, routes] = await Promise.all([
     readIptables({ host }),
     readRoutes({ host, protocol: routeProtocol }),
   ]);
   await applyRestoreScript({ host, script: renderCleanNodeScript({ saved }) });
+  // Only a node set up with nftables ran nft: an iptables node's cleanup is what it always was.
+  if (parseAlias(bridge?.alias).ports === 'nftables') await deleteNftTable({ host });
   await runIpBatch({
     host,
     lines: [

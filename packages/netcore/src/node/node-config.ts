@@ -1,6 +1,6 @@
 import { parseHostCidr } from '../addressing.js';
 import { formatAlias, getBridgeName, parseAlias } from '../names.js';
-import type { TIsolation } from '../schemas.js';
+import type { TIsolation, TPortMappingBackend } from '../schemas.js';
 
 /** What a node is, as far as its rules and links are concerned. Stored in the bridge's alias. */
 export type NodeConfig = {
@@ -15,6 +15,8 @@ export type NodeConfig = {
   isolation: TIsolation;
   /** TCP ports of the node (the agent's, say) that instances may not reach through the bridge. */
   protectedPorts: number[];
+  /** Where the host-port DNAT lives: iptables rules, or our nftables map (see port-mappings/nft-*.ts). */
+  portMappingBackend: TPortMappingBackend;
 };
 
 export const createNodeConfig = ({
@@ -23,12 +25,14 @@ export const createNodeConfig = ({
   uplinkInterface,
   isolation,
   protectedPorts = [],
+  portMappingBackend = 'iptables',
 }: {
   nodeId: string;
   nodeIpCidr: string;
   uplinkInterface: string;
   isolation: TIsolation;
   protectedPorts?: readonly number[];
+  portMappingBackend?: TPortMappingBackend;
 }): NodeConfig => {
   const cidr = parseHostCidr(nodeIpCidr);
   return {
@@ -40,6 +44,7 @@ export const createNodeConfig = ({
     uplinkInterface,
     isolation,
     protectedPorts: [...new Set(protectedPorts)].sort((a, b) => a - b),
+    portMappingBackend,
   };
 };
 
@@ -57,6 +62,8 @@ export const formatBridgeAlias = ({
     isolation: config.isolation,
     forward: originalForwarding,
     ...(config.protectedPorts.length > 0 ? { protect: config.protectedPorts.join(',') } : {}),
+    // Only a non-default backend is written, so an iptables node's alias is what it always was.
+    ...(config.portMappingBackend === 'nftables' ? { ports: 'nftables' } : {}),
   });
 
 /** Reads back a node's config from its bridge (name, address and alias), or undefined if it is not ours. */
@@ -82,5 +89,6 @@ export const parseNodeConfig = ({
       .split(',')
       .filter((port) => /^\d+$/.test(port))
       .map(Number),
+    portMappingBackend: fields.ports === 'nftables' ? 'nftables' : 'iptables',
   });
 };

@@ -9,6 +9,8 @@ import { renderConvergeScript } from '../kernel/our-rules.js';
 import { readSysctls, writeSysctls } from '../kernel/sysctl.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { parseAlias } from '../names.js';
+import { deleteNftTable, setupNftTable } from '../port-mappings/nft-port-mappings.js';
+import { forgetPortBackend, rememberPortBackend } from '../port-mappings/port-backend.js';
 import { ZSetupNodeRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { formatBridgeAddress } from './bridge-address.js';
@@ -80,6 +82,7 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
   validatePeers({ config, links, peers, fieldPrefix: (index) => `nodesIps.${index}.` });
 
   forgetNodeConfigs(host);
+  forgetPortBackend(host);
   let writtenAlias = '';
   const undo = createUndoStack();
   await undo.guard(async () => {
@@ -126,6 +129,10 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
       }),
     );
     await applyRestoreScript({ host, script: renderNodeScript({ config, saved }) });
+    if (config.portMappingBackend === 'nftables') {
+      if (!bridge) undo.push('delete nftables table', () => deleteNftTable({ host }));
+      await setupNftTable({ host });
+    }
     if (peers.length > 0) await applyPeers({ host, config, upsert: peers, remove: [], undo });
   });
   // Ready for the first instance: the node's config known (as a read of the bridge would give it), the
@@ -140,6 +147,7 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
       config: written,
       uplinkMtu: links.find((link) => link.name === uplinkInterface)?.mtu ?? 1500,
     });
+  rememberPortBackend({ host, backend: config.portMappingBackend });
   host.runner.prepare?.();
   return { interfaceName: config.bridgeName };
 };

@@ -6,6 +6,8 @@ import type { SavedTables } from '../kernel/saved-rules.js';
 import type { createUndoStack } from '../kernel/undo-stack.js';
 import type { TPort } from '../schemas.js';
 import { flushUdpFlows } from './conntrack.js';
+import { applyNftPortMappings } from './nft-port-mappings.js';
+import { isNftablesNode } from './port-backend.js';
 import {
   findHostPortConflict,
   type HostPortRequest,
@@ -24,8 +26,9 @@ export const assertHostPortsFree = ({ saved, instanceId, ports }: HostPortReques
 };
 
 /**
- * Makes an instance's port mappings exactly `ports` in one iptables transaction, then forgets the UDP
- * flows of what changed. Registers the inverse on the undo stack, so a later failure takes it back.
+ * Makes an instance's port mappings exactly `ports` in one iptables transaction (or one nft transaction on
+ * a node whose backend is nftables), then forgets the UDP flows of what changed. Registers the inverse on
+ * the undo stack, so a later failure takes it back.
  */
 export const applyPortMappings = async ({
   host,
@@ -42,6 +45,8 @@ export const applyPortMappings = async ({
   ports: readonly TPort[];
   undo: ReturnType<typeof createUndoStack>;
 }) => {
+  if (await isNftablesNode({ host }))
+    return applyNftPortMappings({ host, instanceId, instanceAddr, ports, undo });
   const { script, removed, added } = renderPortMappingsScript({ saved, instanceId, instanceAddr, ports });
   if (script.changes.length > 0) {
     await applyRestoreScript({ host, script });
