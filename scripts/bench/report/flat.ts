@@ -4,14 +4,18 @@ import type { BenchOptions } from '../options.js';
 import { renderTable, spreadOverRuns } from './markdown.js';
 import { edgeSize, firstAndLast } from './scaling-stats.js';
 
-/** netcore alone with `flatCount` instances on one node: the first and last 10 of setup and teardown. */
+/**
+ * netcore alone with `flatCount` instances on one node: setup and teardown of the 10 instances that
+ * found the node near empty against the 10 that found it near full (for teardown: the last 10 cleaned
+ * against the first 10; see `firstAndLast`).
+ */
 export const renderFlat = ({ runs, options }: { runs: readonly BenchRun[]; options: BenchOptions }) => {
   const size = edgeSize(options.flatCount);
   return renderTable({
     headers: [
       `netcore, N = ${options.flatCount} on one node`,
-      `first ${size}, ms`,
-      `last ${size}, ms`,
+      `first ${size} (node near empty), ms`,
+      `last ${size} (node near full), ms`,
       'last / first',
     ],
     rows: (['setupMs', 'cleanMs'] as const).map((times) => {

@@ -11,12 +11,18 @@ export const findRound = (run: BenchRun, name: string, count: number): ScalingRo
 /** How many instances make "the first" and "the last" group of a round: 10, or half of a smaller round. */
 export const edgeSize = (count: number) => Math.min(10, Math.floor(count / 2));
 
+/**
+ * The first and last group of a round ordered by how full the node was: "first" on the emptiest node,
+ * "last" on the fullest. Setups run in that order; teardowns run the other way (the first cleans find
+ * the node full), so their times are read backwards: last / first is then the growth for both.
+ */
 export const firstAndLast = (round: ScalingRound | undefined, times: 'setupMs' | 'cleanMs' = 'setupMs') => {
   if (!round) return undefined;
   const size = edgeSize(round[times].length);
   if (size === 0) return undefined;
-  const first = median(round[times].slice(0, size));
-  const last = median(round[times].slice(-size));
+  const byOccupancy = times === 'cleanMs' ? [...round[times]].reverse() : round[times];
+  const first = median(byOccupancy.slice(0, size));
+  const last = median(byOccupancy.slice(-size));
   return { size, first, last, ratio: last / first };
 };
 

@@ -52,7 +52,7 @@ export const renderTargets = ({ runs, options }: { runs: readonly BenchRun[]; op
     },
     ...(['setupMs', 'cleanMs'] as const).map(
       (times): Target => ({
-        name: `${times === 'setupMs' ? 'setupInstance' : 'cleanInstance'} flat: netcore last 10 / first 10 (N = ${options.flatCount} on one node)`,
+        name: `${times === 'setupMs' ? 'setupInstance' : 'cleanInstance'} flat: netcore last 10 / first 10 by node occupancy (N = ${options.flatCount} on one node)`,
         limit: '≤ 1.3',
         value: spreadOverRuns(runs, (run) => firstAndLast(run.flat?.rounds[0], times)?.ratio),
         format: formatRatio,
