@@ -17,6 +17,18 @@ const toAbortError = (signal: AbortSignal) =>
     ? signal.reason
     : new DOMException('This operation was aborted', 'AbortError');
 
+/** The headers as node:http takes them; the tRPC client's plain object is read without building a Headers. */
+const toHeaderRecord = (headers: RequestOptions['headers']): Record<string, string> => {
+  if (headers === undefined || headers === null) return {};
+  if (typeof headers === 'object' && Object.getPrototypeOf(headers) === Object.prototype) {
+    const record: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers))
+      if (value !== undefined) record[name.toLowerCase()] = String(value);
+    return record;
+  }
+  return Object.fromEntries(new Headers(headers as ConstructorParameters<typeof Headers>[0]));
+};
+
 /**
  * The tRPC client's `fetch` for a plain-HTTP (loopback) agent, on node:http with kept-alive connections:
  * about half the cost of a round trip through the WHATWG fetch (no Request, Response or web streams per
@@ -41,7 +53,7 @@ export const createKeepAliveFetch = (): FetchEsque => {
         agent,
         method: init.method ?? 'GET',
         headers: {
-          ...Object.fromEntries(new Headers(init.headers as ConstructorParameters<typeof Headers>[0])),
+          ...toHeaderRecord(init.headers),
           ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
         },
       });
