@@ -45,6 +45,7 @@ export const diffNode = ({
       nodesIps: desired.peers,
       isolation: desired.isolation,
       ...(desired.protectedPorts ? { protectedPorts: desired.protectedPorts } : {}),
+      ...(desired.portMappingBackend ? { portMappingBackend: desired.portMappingBackend } : {}),
     },
   };
   if (!actual.bridge)
@@ -88,6 +89,14 @@ export const diffNode = ({
     ({ table, chain, rule }) => `${table} -A ${chain} ${renderRuleArguments(rule)}`,
   );
   const missingRules = expectedRules.filter((line) => !actual.rules.includes(line));
+  if (actual.nftables && !actual.nftables.hasTable)
+    items.push({
+      kind: 'missing',
+      resource: 'node-rules',
+      target: node,
+      detail: 'nftables table ip kudo (the port mappings) is missing',
+      fix: setupIptables,
+    });
   const missingChains = dynamicChains
     .map(({ table, chain }) => `${table}/${chain}`)
     .filter((chain) => !actual.chains.includes(chain));

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ZHostCidr, ZId, ZIsolation, ZNodeRequest, ZPortNumber, ZPorts } from '../schemas.js';
+import {
+  ZHostCidr,
+  ZId,
+  ZIsolation,
+  ZNodeRequest,
+  ZPortMappingBackend,
+  ZPortNumber,
+  ZPorts,
+} from '../schemas.js';
 
 /** What a node should have, as the control plane records it. */
 export const ZDesiredNode = z.object({
@@ -8,6 +16,8 @@ export const ZDesiredNode = z.object({
   isolation: ZIsolation.default('none'),
   /** When omitted, the protected ports the node was set up with are kept. */
   protectedPorts: z.array(ZPortNumber).optional(),
+  /** When given, a node re-created by the setupNode fix keeps its port mappings there. */
+  portMappingBackend: ZPortMappingBackend.optional(),
   instances: z
     .array(z.object({ instanceId: ZId, instanceIpCidr: ZHostCidr, ports: ZPorts.default([]) }))
     .default([]),

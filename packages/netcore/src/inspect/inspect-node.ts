@@ -9,6 +9,7 @@ import { readSysctls } from '../kernel/sysctl.js';
 import { getBridgeName, getNamespaceName, isOurChain, parseAlias, routeProtocol } from '../names.js';
 import { forwardingSysctl } from '../node/node-sysctls.js';
 import { findNodeConfig } from '../node/read-node.js';
+import { readNftState } from '../port-mappings/nft-port-mappings.js';
 import { listPortMappings } from '../port-mappings/port-mapping-rules.js';
 import { ZNodeIdRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
@@ -34,7 +35,10 @@ export const inspectNode = async ({
   const bridgeName = getBridgeName(nodeId);
   const bridge = links.find((link) => link.name === bridgeName);
   const config = findNodeConfig({ links, nodeId });
-  const mappings = listPortMappings(saved).map(({ mapping }) => mapping);
+  // A node with the nftables backend keeps its mappings in our map (read from the kernel, which also
+  // refreshes the model a repair works from); any left in iptables are shown too, so drift finds them.
+  const nft = config?.portMappingBackend === 'nftables' ? await readNftState({ host }) : undefined;
+  const mappings = [...listPortMappings(saved).map(({ mapping }) => mapping), ...(nft?.mappings ?? [])];
   const veths = links.filter(
     (link) => link.kind === 'veth' && instanceIdOf(link) !== undefined && link.master === bridgeName,
   );
@@ -85,6 +89,7 @@ export const inspectNode = async ({
     chains: (['filter', 'nat'] as const).flatMap((table) =>
       [...saved.chains[table]].filter(isOurChain).map((chain) => `${table}/${chain}`),
     ),
+    ...(nft ? { nftables: { hasTable: nft.hasTable } } : {}),
     rules: saved.rules.filter(isOurRule).map((rule) => `${rule.table} ${rule.line}`),
     readAt: new Date().toISOString(),
   };

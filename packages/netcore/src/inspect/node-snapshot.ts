@@ -34,6 +34,8 @@ export type NodeSnapshot = {
   peers: ActualPeer[];
   /** Our chains, as `table/CHAIN`. */
   chains: string[];
+  /** On a node whose port mappings live in nftables only: whether our table (`ip kudo`) exists. */
+  nftables?: { hasTable: boolean };
   /** Our rules (in our chains, and our hooks in built-in chains), as iptables-save prints them. */
   rules: string[];
   /** Interfaces and namespaces that look like ours but belong to no instance of this node (see findOrphans). */

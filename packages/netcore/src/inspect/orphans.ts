@@ -13,6 +13,7 @@ import {
   routeProtocol,
 } from '../names.js';
 import { cleanNode } from '../node/clean-node.js';
+import { deleteNftPortMappings, readNftState } from '../port-mappings/nft-port-mappings.js';
 import { listPortMappings } from '../port-mappings/port-mapping-rules.js';
 import { ZId } from '../schemas.js';
 import { parseInput } from '../validate.js';
@@ -40,6 +41,8 @@ type OrphanPlan = {
   namespaces: string[];
   veths: string[];
   ruleDeletes: RuleChange[];
+  /** Instances whose elements in our nftables map are orphans. */
+  nftInstanceIds: string[];
   routes: string[];
   nodes: string[];
 };
@@ -62,7 +65,15 @@ const planOrphans = async ({
   const knownNamespaces = new Set(
     known.instanceIds.map((id) => getNamespaceName(id, { prefix: host.namespacePrefix })),
   );
-  const plan: OrphanPlan = { orphans: [], namespaces: [], veths: [], ruleDeletes: [], routes: [], nodes: [] };
+  const plan: OrphanPlan = {
+    orphans: [],
+    namespaces: [],
+    veths: [],
+    ruleDeletes: [],
+    nftInstanceIds: [],
+    routes: [],
+    nodes: [],
+  };
 
   for (const name of namespaces)
     if (isInstanceNamespaceName({ name, prefix: host.namespacePrefix }) && !knownNamespaces.has(name)) {
@@ -104,6 +115,20 @@ const planOrphans = async ({
         name: `${mapping.protocol}/${mapping.hostPort}`,
         detail: `maps to unknown instance '${mapping.instanceId}' (${mapping.instanceAddr}:${mapping.instancePort})`,
         action: 'delete the DNAT rule',
+      });
+    }
+  // Our nftables map is read only where a node of ours uses it (an iptables node never runs nft).
+  const usesNftables = links.some(
+    (link) => isOurInterfaceName(link.name) && parseAlias(link.alias).ports === 'nftables',
+  );
+  for (const mapping of usesNftables ? (await readNftState({ host })).mappings : [])
+    if (!instanceIds.has(mapping.instanceId)) {
+      if (!plan.nftInstanceIds.includes(mapping.instanceId)) plan.nftInstanceIds.push(mapping.instanceId);
+      plan.orphans.push({
+        resource: 'port-mapping',
+        name: `${mapping.protocol}/${mapping.hostPort}`,
+        detail: `maps to unknown instance '${mapping.instanceId}' (${mapping.instanceAddr}:${mapping.instancePort})`,
+        action: 'delete the element of the nftables map',
       });
     }
   const peers = listPeerSubnets(saved);
@@ -151,6 +176,7 @@ export const cleanOrphans = async ({ host, request }: { host: Host; request: unk
   const plan = await planOrphans({ host, known });
   if (dryRun) return { dryRun, orphans: plan.orphans };
   await applyRestoreScript({ host, script: { declaredChains: [], changes: plan.ruleDeletes } });
+  if (plan.nftInstanceIds.length > 0) await deleteNftPortMappings({ host, instanceIds: plan.nftInstanceIds });
   await runIpBatch({
     host,
     lines: [

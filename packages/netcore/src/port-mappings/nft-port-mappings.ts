@@ -31,8 +31,8 @@ const runNftScript = async ({ host, script }: { host: Host; script: string }) =>
   });
 };
 
-/** The port mappings our map holds, as the kernel has them (none when our table is absent). */
-export const readNftMappings = async ({ host }: { host: Host }): Promise<PortMapping[]> => {
+/** Whether our table exists, and the port mappings its map holds, as the kernel has them (refreshes the model). */
+export const readNftState = async ({ host }: { host: Host }) => {
   try {
     const { stdout } = await host.runner.run({
       namespace: host.namespace,
@@ -41,15 +41,18 @@ export const readNftMappings = async ({ host }: { host: Host }): Promise<PortMap
     });
     const mappings = parseNftMapJson(stdout);
     models.set(modelKey(host), indexNftMappings(mappings));
-    return mappings;
+    return { hasTable: true, mappings };
   } catch (error) {
     if (isNetcoreError(error) && /No such file or directory/.test(error.reason)) {
       models.delete(modelKey(host));
-      return [];
+      return { hasTable: false, mappings: [] as PortMapping[] };
     }
     throw error;
   }
 };
+
+/** The port mappings our map holds, as the kernel has them (none when our table is absent). */
+export const readNftMappings = async ({ host }: { host: Host }) => (await readNftState({ host })).mappings;
 
 /** Creates our table, map and DNAT rules (idempotent; the map's elements are kept, and read again next time). */
 export const setupNftTable = async ({ host }: { host: Host }) => {

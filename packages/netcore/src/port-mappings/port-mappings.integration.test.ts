@@ -156,6 +156,93 @@ describe.each(['iptables', 'nftables'] as const)('port mappings with the %s back
       expect(await mappings()).toEqual(['web-1 tcp/80>10.0.0.2:8080']);
     });
 
+    it('a mapping deleted by hand is found by inspectNode and diffNode, and its fix repairs it', async () => {
+      const command =
+        backend === 'nftables'
+          ? ['nft', 'delete', 'element', 'ip', 'kudo', 'hostports', '{ tcp . 80 }']
+          : [
+              'iptables',
+              '-t',
+              'nat',
+              '-D',
+              'KUDO-HOSTPORTS',
+              '-p',
+              'tcp',
+              '-m',
+              'tcp',
+              '--dport',
+              '80',
+              '-m',
+              'comment',
+              '--comment',
+              'kudo:instance=web-1',
+              '-j',
+              'DNAT',
+              '--to-destination',
+              '10.0.0.2:8080',
+            ];
+      await runIn({ namespace: nodeNamespace(), command });
+      expect(await mappings()).toEqual([]);
+      const desired = { nodeId, nodeIpCidr: '10.0.0.1/24', protectedPorts: [], instances: [web, client] };
+      const actual = await net().inspectNode({ nodeId });
+      expect(actual.instances.find((each) => each.instanceId === 'web-1')?.portMappings).toEqual([]);
+      const drift = net().diffNode({ desired, actual });
+      expect(drift.map((item) => `${item.resource} ${item.target} ${item.fix.operation}`)).toEqual([
+        'port-mappings web-1 setPortMappings',
+      ]);
+      const [item] = drift;
+      if (item?.fix.operation === 'setPortMappings')
+        await net().setPortMappings(item.fix.input as { instanceId: string; ports: typeof web.ports });
+      expect(await mappings()).toEqual(['web-1 tcp/80>10.0.0.2:8080']);
+      expect(net().diffNode({ desired, actual: await net().inspectNode({ nodeId }) })).toEqual([]);
+      expect(await request({ from: lab().outside.namespace, host: externalIp(), port: 80 })).toMatch(
+        /^hello from web-1 to /,
+      );
+    });
+
+    it('a mapping whose instance is gone is an orphan, and cleanOrphans removes only it', async () => {
+      const command =
+        backend === 'nftables'
+          ? [
+              'nft',
+              'add',
+              'element',
+              'ip',
+              'kudo',
+              'hostports',
+              '{ tcp . 9999 comment "kudo:instance=ghost-1" : 10.0.0.99 . 80 }',
+            ]
+          : [
+              'iptables',
+              '-t',
+              'nat',
+              '-A',
+              'KUDO-HOSTPORTS',
+              '-p',
+              'tcp',
+              '-m',
+              'tcp',
+              '--dport',
+              '9999',
+              '-m',
+              'comment',
+              '--comment',
+              'kudo:instance=ghost-1',
+              '-j',
+              'DNAT',
+              '--to-destination',
+              '10.0.0.99:80',
+            ];
+      await runIn({ namespace: nodeNamespace(), command });
+      const known = { nodeIds: [nodeId], instanceIds: ['web-1', 'client-1'] };
+      expect(
+        (await net().findOrphans({ known })).map((orphan) => `${orphan.resource} ${orphan.name}`),
+      ).toEqual(['port-mapping tcp/9999']);
+      await net().cleanOrphans({ known, dryRun: false });
+      expect(await net().findOrphans({ known })).toEqual([]);
+      expect(await mappings()).toEqual(['web-1 tcp/80>10.0.0.2:8080']);
+    });
+
     it('a failure after the mapping was written rolls the mapping back', async () => {
       const faulty = createNetcore({
         hostNamespace: nodeNamespace(),
@@ -186,6 +273,12 @@ describeWithNamespaces('the nftables backend across node setup and cleanup', () 
     await net().setupNode({ nodeId, nodeIpCidr: '10.0.0.1/24', portMappingBackend: 'nftables' });
     await net().setupInstance(web);
     await runIn({ namespace: nodeNamespace(), command: ['nft', 'delete', 'table', 'ip', 'kudo'] });
+    const desired = { nodeId, nodeIpCidr: '10.0.0.1/24', protectedPorts: [], instances: [web] };
+    const drift = net().diffNode({ desired, actual: await net().inspectNode({ nodeId }) });
+    expect(drift.map((item) => `${item.resource} ${item.fix.operation} ${item.detail}`)).toEqual([
+      'node-rules setupIptables nftables table ip kudo (the port mappings) is missing',
+      'port-mappings setPortMappings port mappings are none, expected tcp/80→8080',
+    ]);
     await net().setupIptables({ nodeId });
     expect(await listNftTables(nodeNamespace())).toEqual(['ip kudo']);
     await net().setPortMappings({ instanceId: 'web-1', ports: web.ports });
