@@ -4,7 +4,6 @@ import type { createUndoStack } from '../kernel/undo-stack.js';
 import type { TPort } from '../schemas.js';
 import { flushUdpFlows } from './conntrack.js';
 import {
-  indexNftMappings,
   nftTable,
   parseNftMapJson,
   renderNftDeleteTableScript,
@@ -13,8 +12,35 @@ import {
 } from './nft-rules.js';
 import { formatPortKey, type PortMapping } from './port-mapping-rules.js';
 
-/** What netcore last knew of a host namespace's map (host port key -> mapping); dropped by failed writes. */
-const models = new Map<string, Map<string, PortMapping>>();
+/**
+ * What netcore last knew of a host namespace's map, by host port key and by instance, so that a change
+ * touches only its own entries (no pass over the node's mappings); dropped when a write fails.
+ */
+type NftModel = { byPort: Map<string, PortMapping>; byInstance: Map<string, Map<string, PortMapping>> };
+
+const addToModel = (model: NftModel, mapping: PortMapping) => {
+  const key = formatPortKey(mapping);
+  model.byPort.set(key, mapping);
+  const own = model.byInstance.get(mapping.instanceId) ?? new Map<string, PortMapping>();
+  own.set(key, mapping);
+  model.byInstance.set(mapping.instanceId, own);
+};
+
+const removeFromModel = (model: NftModel, mapping: PortMapping) => {
+  const key = formatPortKey(mapping);
+  model.byPort.delete(key);
+  const own = model.byInstance.get(mapping.instanceId);
+  own?.delete(key);
+  if (own?.size === 0) model.byInstance.delete(mapping.instanceId);
+};
+
+const toModel = (mappings: readonly PortMapping[]): NftModel => {
+  const model: NftModel = { byPort: new Map(), byInstance: new Map() };
+  for (const mapping of mappings) addToModel(model, mapping);
+  return model;
+};
+
+const models = new Map<string, NftModel>();
 const modelKey = (host: Host) => host.namespace ?? '';
 
 /** Failures of a write to the map: the only ones a stale model can explain, so the only ones retried. */
@@ -40,7 +66,7 @@ export const readNftState = async ({ host }: { host: Host }) => {
       args: ['-j', 'list', 'map', nftTable.family, nftTable.name, nftTable.map],
     });
     const mappings = parseNftMapJson(stdout);
-    models.set(modelKey(host), indexNftMappings(mappings));
+    models.set(modelKey(host), toModel(mappings));
     return { hasTable: true, mappings };
   } catch (error) {
     if (isNetcoreError(error) && /No such file or directory/.test(error.reason)) {
@@ -73,7 +99,7 @@ const writeElements = async ({
   added,
 }: {
   host: Host;
-  model: Map<string, PortMapping>;
+  model: NftModel;
   removed: readonly PortMapping[];
   added: readonly PortMapping[];
 }) => {
@@ -85,8 +111,8 @@ const writeElements = async ({
     if (typeof error === 'object' && error !== null) failedWrites.add(error);
     throw error;
   }
-  for (const mapping of removed) model.delete(formatPortKey(mapping));
-  for (const mapping of added) model.set(formatPortKey(mapping), mapping);
+  for (const mapping of removed) removeFromModel(model, mapping);
+  for (const mapping of added) addToModel(model, mapping);
   models.set(modelKey(host), model);
 };
 
@@ -96,24 +122,22 @@ const formatTarget = (mapping: PortMapping) => `${mapping.instanceAddr}:${mappin
  * Runs `work` on the model of the map (no kernel read on the hot path). If its write fails and the kernel
  * turns out to differ from the model (an element deleted by hand), it runs once more on what the kernel has.
  */
-const withNftModel = async <T>({
-  host,
-  work,
-}: {
-  host: Host;
-  work: (model: Map<string, PortMapping>) => Promise<T>;
-}) => {
+const withNftModel = async <T>({ host, work }: { host: Host; work: (model: NftModel) => Promise<T> }) => {
   const cached = models.get(modelKey(host));
-  const read = async () => indexNftMappings(await readNftMappings({ host }));
+  const read = async () => toModel(await readNftMappings({ host }));
   if (!cached) return work(await read());
-  const before = [...cached.values()].map((mapping) => `${formatPortKey(mapping)}>${formatTarget(mapping)}`);
   try {
-    return await work(new Map(cached));
+    // A write changes the model only once the kernel took it, so after a failure `cached` is as before.
+    return await work(cached);
   } catch (error) {
     if (!(typeof error === 'object' && error !== null && failedWrites.has(error))) throw error;
+    const describe = (model: NftModel) =>
+      [...model.byPort.values()]
+        .map((mapping) => `${mapping.instanceId} ${formatPortKey(mapping)}>${formatTarget(mapping)}`)
+        .sort()
+        .join(',');
     const fresh = await read();
-    const after = [...fresh.values()].map((mapping) => `${formatPortKey(mapping)}>${formatTarget(mapping)}`);
-    if (before.sort().join(',') === after.sort().join(',')) throw error;
+    if (describe(fresh) === describe(cached)) throw error;
     return work(fresh);
   }
 };
@@ -140,7 +164,7 @@ export const applyNftPortMappings = ({
     host,
     work: async (model) => {
       ports.forEach((port, index) => {
-        const owner = model.get(formatPortKey(port))?.instanceId;
+        const owner = model.byPort.get(formatPortKey(port))?.instanceId;
         if (owner !== undefined && owner !== instanceId)
           throw new NetcoreError({
             code: 'CONFLICT',
@@ -149,11 +173,12 @@ export const applyNftPortMappings = ({
           });
       });
       const desired = ports.map((port): PortMapping => ({ ...port, instanceId, instanceAddr }));
-      const current = [...model.values()].filter((mapping) => mapping.instanceId === instanceId);
-      const sameAs = (a: PortMapping) => (b: PortMapping) =>
-        formatPortKey(a) === formatPortKey(b) && formatTarget(a) === formatTarget(b);
-      const removed = current.filter((mapping) => !desired.some(sameAs(mapping)));
-      const added = desired.filter((mapping) => !current.some(sameAs(mapping)));
+      const current = [...(model.byInstance.get(instanceId)?.values() ?? [])];
+      const keyOf = (mapping: PortMapping) => `${formatPortKey(mapping)}>${formatTarget(mapping)}`;
+      const desiredKeys = new Set(desired.map(keyOf));
+      const currentKeys = new Set(current.map(keyOf));
+      const removed = current.filter((mapping) => !desiredKeys.has(keyOf(mapping)));
+      const added = desired.filter((mapping) => !currentKeys.has(keyOf(mapping)));
       await writeElements({ host, model, removed, added });
       if (removed.length > 0 || added.length > 0) {
         undo.push('restore port mappings', async () => {
@@ -178,7 +203,7 @@ export const deleteNftPortMappings = async ({
   const removed = await withNftModel({
     host,
     work: async (model) => {
-      const removed = [...model.values()].filter((mapping) => ids.has(mapping.instanceId));
+      const removed = [...ids].flatMap((id) => [...(model.byInstance.get(id)?.values() ?? [])]);
       await writeElements({ host, model, removed, added: [] });
       return removed;
     },

@@ -1,6 +1,6 @@
 import { comments } from '../names.js';
 import type { TProtocol } from '../schemas.js';
-import { formatPortKey, type PortMapping } from './port-mapping-rules.js';
+import type { PortMapping } from './port-mapping-rules.js';
 
 /**
  * The nftables port-mapping backend, as data: our table (`ip kudo`), its map of host ports
@@ -90,7 +90,3 @@ export const parseNftMapJson = (stdout: string): PortMapping[] => {
     return [{ instanceId, protocol: protocol as TProtocol, hostPort, instanceAddr, instancePort }];
   });
 };
-
-/** The mappings keyed by host port (`tcp/80`), as the map holds them. */
-export const indexNftMappings = (mappings: readonly PortMapping[]) =>
-  new Map(mappings.map((mapping) => [formatPortKey(mapping), mapping]));
