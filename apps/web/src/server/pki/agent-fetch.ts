@@ -1,6 +1,14 @@
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import { Agent, buildConnector, fetch as fetchWithDispatcher } from 'undici';
+import { createSharedRead } from '../db/shared-read.js';
 import type { TlsCredentials } from './cluster-authority.js';
+
+/**
+ * Connections kept to one agent at most: calls beyond wait for a free one. Enough for the agent's group
+ * commit to gather many calls at once; few enough that a burst of 50 clients does not open (and make a full
+ * handshake for) a connection each.
+ */
+const maxConnectionsPerAgent = 16;
 
 /** What the control plane needs to reach agents over mTLS: its client identity and the revoked serials. */
 export type AgentTls = {
@@ -93,22 +101,28 @@ const toUrl = (input: string | URL | Request) =>
  */
 export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
   const peers = new Map<string, VerifiedPeer>();
+  // Calls to one agent at once share one revocation lookup, never one that began before they asked.
+  const isRevoked = createSharedRead({ read: tls.isRevoked });
   let dispatcher: Promise<Agent> | undefined;
   const readDispatcher = () => {
     dispatcher ??= tls.readClientCredentials().then(
       ({ caCertificatePem, certificatePem, privateKeyPem }) =>
         new Agent({
+          connections: maxConnectionsPerAgent,
           connect: refuseRevoked({
             connect: buildConnector({
               // Every connection makes a full handshake: a resumed session shows no certificate to check
               // for revocation.
               maxCachedSessions: 0,
-              ca: caCertificatePem,
-              cert: certificatePem,
-              key: privateKeyPem,
+              // Parsed once, not for every new connection.
+              secureContext: createSecureContext({
+                ca: caCertificatePem,
+                cert: certificatePem,
+                key: privateKeyPem,
+              }),
               rejectUnauthorized: true,
             }),
-            isRevoked: tls.isRevoked,
+            isRevoked,
             peers,
           }),
         }),
@@ -120,7 +134,7 @@ export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
     return dispatcher;
   };
   return (async (input: string | URL | Request, init?: RequestInit) => {
-    await checkKeptAlivePeer({ url: toUrl(input), peers, isRevoked: tls.isRevoked });
+    await checkKeptAlivePeer({ url: toUrl(input), peers, isRevoked });
     return fetchWithDispatcher(input as Parameters<typeof fetchWithDispatcher>[0], {
       ...(init as Parameters<typeof fetchWithDispatcher>[1]),
       dispatcher: await readDispatcher(),
