@@ -22,6 +22,8 @@ export type BenchRun = {
   flat: ScalingResult | undefined;
   bulk: BulkResult | undefined;
   portGrowth: PortGrowthResult | undefined;
+  /** The same with the node's port mappings in netcore's nftables backend (setupNode portMappingBackend). */
+  portGrowthNftables: PortGrowthResult | undefined;
   /** Raw iptables and nftables ways to hold port mappings, side by side (issue 16). */
   portCandidates: PortCandidatesResult | undefined;
   agent: AgentOverheadResult | undefined;
@@ -127,6 +129,21 @@ export const runBench = async ({
       }),
   });
   if (portGrowth) checks.push(...portGrowth.checks);
+  console.log(`- port growth, nftables backend: mapping #1 against #${options.mappingCount + 1}`);
+  const portGrowthNftables = await attempt({
+    scope: 'port growth (nftables)',
+    checks,
+    isStopping,
+    work: () =>
+      runPortGrowth({
+        node: netcoreNode,
+        lab,
+        mappingCount: options.mappingCount,
+        repetitions: options.repetitions,
+        portMappingBackend: 'nftables',
+      }),
+  });
+  if (portGrowthNftables) checks.push(...portGrowthNftables.checks);
   console.log(
     `- port mapping candidates: iptables and nftables with ${options.candidateMappingCount} mappings`,
   );
@@ -164,5 +181,5 @@ export const runBench = async ({
       work: () => measureFasterPaths(probe),
     })) ?? []),
   ];
-  return { methods, flat, bulk, portGrowth, portCandidates, agent, kernelCosts, checks };
+  return { methods, flat, bulk, portGrowth, portGrowthNftables, portCandidates, agent, kernelCosts, checks };
 };

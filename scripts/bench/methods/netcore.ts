@@ -36,9 +36,17 @@ export const createTracedNetcore = ({ node }: { node: LabNode }) => {
   return { net, trace };
 };
 
-export const setupNetcoreNode = ({ net, node }: { net: Netcore; node: LabNode }) => {
+export const setupNetcoreNode = ({
+  net,
+  node,
+  portMappingBackend = 'iptables',
+}: {
+  net: Netcore;
+  node: LabNode;
+  portMappingBackend?: 'iptables' | 'nftables';
+}) => {
   const { nodeId, nodeIpCidr } = netcoreNode({ node });
-  return net.setupNode({ nodeId, nodeIpCidr, nodesIps: [] });
+  return net.setupNode({ nodeId, nodeIpCidr, nodesIps: [], portMappingBackend });
 };
 
 export const createNetcoreMethod = ({ node }: { node: LabNode }): InstanceMethod => {

@@ -166,25 +166,34 @@ export const renderBulk = ({ runs, options }: { runs: readonly BenchRun[]; optio
 };
 
 export const renderPortGrowth = ({ runs, options }: { runs: readonly BenchRun[]; options: BenchOptions }) => {
+  type Growth = BenchRun['portGrowth'];
+  const backends: { pickRun: (run: BenchRun) => Growth }[] = [
+    { pickRun: (run) => run.portGrowth },
+    { pickRun: (run) => run.portGrowthNftables },
+  ];
   const pick = (key: 'firstMs' | 'afterManyMs' | 'installManyMs' | 'growListMs') =>
-    formatSpread(spreadOverRuns(runs, (run) => run.portGrowth?.[key]));
-  const ratio = spreadOverRuns(
-    runs,
-    (run) => run.portGrowth && run.portGrowth.afterManyMs / run.portGrowth.firstMs,
+    backends.map(({ pickRun }) => formatSpread(spreadOverRuns(runs, (run) => pickRun(run)?.[key])));
+  const ratio = backends.map(({ pickRun }) =>
+    formatRatio(
+      spreadOverRuns(runs, (run) => {
+        const growth = pickRun(run);
+        return growth && growth.afterManyMs / growth.firstMs;
+      }).median,
+    ),
   );
   return renderTable({
-    headers: ['netcore setPortMappings', 'ms'],
+    headers: ['netcore setPortMappings', 'iptables (default), ms', 'nftables backend, ms'],
     rows: [
-      ['add 1 mapping to an instance, node has no other mapping (#1)', pick('firstMs')],
+      ['add 1 mapping to an instance, node has no other mapping (#1)', ...pick('firstMs')],
       [
         `add 1 mapping to an instance, another instance holds ${options.mappingCount} (#${options.mappingCount + 1})`,
-        pick('afterManyMs'),
+        ...pick('afterManyMs'),
       ],
-      [`ratio #${options.mappingCount + 1} / #1`, formatRatio(ratio.median)],
-      [`install ${options.mappingCount} mappings in one call`, pick('installManyMs')],
+      [`ratio #${options.mappingCount + 1} / #1`, ...ratio],
+      [`install ${options.mappingCount} mappings in one call`, ...pick('installManyMs')],
       [
         `grow that instance's own list from ${options.mappingCount} to ${options.mappingCount + 1}`,
-        pick('growListMs'),
+        ...pick('growListMs'),
       ],
     ],
   });

@@ -36,11 +36,14 @@ export const runPortGrowth = async ({
   lab,
   mappingCount,
   repetitions,
+  portMappingBackend = 'iptables',
 }: {
   node: LabNode;
   lab: Lab;
   mappingCount: number;
   repetitions: number;
+  /** netcore's backend for the node's port mappings (setupNode's `portMappingBackend`). */
+  portMappingBackend?: 'iptables' | 'nftables';
 }): Promise<PortGrowthResult> => {
   const { net, trace } = createTracedNetcore({ node });
   const [probe, bulk] = [0, 1].map((index) =>
@@ -66,8 +69,8 @@ export const runPortGrowth = async ({
     addDurations.push({ operation: name, durations });
     return median(durations);
   };
-  const scope = `port growth ${mappingCount}`;
-  await setupNetcoreNode({ net, node });
+  const scope = `port growth ${mappingCount}${portMappingBackend === 'nftables' ? ' (nftables)' : ''}`;
+  await setupNetcoreNode({ net, node, portMappingBackend });
   try {
     const baseline = await readNodeState({ nodeNamespace: node.namespace, labPrefix: lab.prefix });
     await net.setupInstance({ ...probe, ports: [] });

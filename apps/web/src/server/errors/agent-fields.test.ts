@@ -91,6 +91,7 @@ const walks: {
       isolation: 'none',
       protectedPorts: [7070],
       uplinkInterface: 'eth0',
+      portMappingBackend: 'nftables',
     },
     schema: ZAddNodeRequest,
     expected: {
@@ -102,6 +103,7 @@ const walks: {
       isolation: undefined,
       'protectedPorts.0': undefined,
       uplinkInterface: undefined,
+      portMappingBackend: undefined,
     },
   },
   {
@@ -120,7 +122,15 @@ const walks: {
 describe('the agent field map', () => {
   it('covers every field of setupNode (the walk below sends them all)', () => {
     expect(Object.keys(ZSetupNodeRequest.shape).sort()).toEqual(
-      ['isolation', 'nodeId', 'nodeIpCidr', 'nodesIps', 'protectedPorts', 'uplinkInterface'].sort(),
+      [
+        'isolation',
+        'nodeId',
+        'nodeIpCidr',
+        'nodesIps',
+        'portMappingBackend',
+        'protectedPorts',
+        'uplinkInterface',
+      ].sort(),
     );
   });
 

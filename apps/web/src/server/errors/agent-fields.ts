@@ -64,6 +64,7 @@ export const agentFieldMaps = {
       isolation: null,
       protectedPorts: null,
       uplinkInterface: null,
+      portMappingBackend: null,
     },
     newNodeInCluster: {
       nodeId: 'agentUrl',
