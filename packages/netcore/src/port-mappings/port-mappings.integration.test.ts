@@ -243,6 +243,34 @@ describe.each(['iptables', 'nftables'] as const)('port mappings with the %s back
       expect(await mappings()).toEqual(['web-1 tcp/80>10.0.0.2:8080']);
     });
 
+    it('setupInstances and cleanInstance calls fired together keep the map exact (bulk and group commit paths)', async () => {
+      const many = [0, 1, 2].map((index) => ({
+        instanceId: `bulk-${index}`,
+        instanceIpCidr: `10.0.0.${60 + index}/24`,
+        ports: [{ hostPort: 7500 + index, instancePort: 8080, protocol: 'tcp' as const }],
+      }));
+      await net().setupInstances({ ...node, instances: many });
+      expect((await mappings()).filter((line) => line.startsWith('bulk-'))).toEqual([
+        'bulk-0 tcp/7500>10.0.0.60:8080',
+        'bulk-1 tcp/7501>10.0.0.61:8080',
+        'bulk-2 tcp/7502>10.0.0.62:8080',
+      ]);
+      const server = await startServer({
+        namespace: net().getNamespaceName('bulk-2'),
+        port: 8080,
+        name: 'bulk-2',
+      });
+      try {
+        expect(await request({ from: lab().outside.namespace, host: externalIp(), port: 7502 })).toBe(
+          `hello from bulk-2 to ${lab().outside.ipAddr}`,
+        );
+      } finally {
+        await server.stop();
+      }
+      await Promise.all(many.map(({ instanceId }) => net().cleanInstance({ instanceId })));
+      expect(await mappings()).toEqual(['web-1 tcp/80>10.0.0.2:8080']);
+    });
+
     it('a failure after the mapping was written rolls the mapping back', async () => {
       const faulty = createNetcore({
         hostNamespace: nodeNamespace(),
