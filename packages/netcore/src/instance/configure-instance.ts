@@ -8,6 +8,7 @@ import {
   canSilenceIpv6,
   formatNodeNamespaceRef,
   renderInstanceSideLines,
+  renderNeighbourFlushLines,
   renderVethAttachLines,
 } from './instance-links.js';
 import { deleteVeth } from './instance-veth.js';
@@ -73,13 +74,16 @@ export const configureInstance = async ({
   });
   await runIpBatch({
     host,
-    lines: renderVethAttachLines({
-      vethName,
-      bridgeName,
-      instanceId,
-      isIsolated,
-      isNew: needsVeth,
-      isIpv6Silent,
-    }),
+    lines: [
+      ...renderVethAttachLines({
+        vethName,
+        bridgeName,
+        instanceId,
+        isIsolated,
+        isNew: needsVeth,
+        isIpv6Silent,
+      }),
+      ...renderNeighbourFlushLines({ bridgeName, instanceIpCidr }),
+    ],
   });
 };

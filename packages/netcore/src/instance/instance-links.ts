@@ -92,3 +92,17 @@ export const renderVethAttachLines = ({
     ? []
     : [['link', 'set', vethName, 'type', 'bridge_slave', 'isolated', isIsolated ? 'on' : 'off']]),
 ];
+
+/**
+ * `ip` batch line run in the node's namespace after the attach: the bridge forgets its neighbour entry for
+ * the instance's address. An address given again (a container after a deleted one, an instance made anew)
+ * comes with a new MAC, and the node would keep sending to the old one until its entry went stale
+ * (seconds). Only a learnt entry goes; nothing to forget is not an error.
+ */
+export const renderNeighbourFlushLines = ({
+  bridgeName,
+  instanceIpCidr,
+}: {
+  bridgeName: string;
+  instanceIpCidr: string;
+}) => [['neigh', 'flush', 'to', instanceIpCidr.split('/')[0] ?? instanceIpCidr, 'dev', bridgeName]];

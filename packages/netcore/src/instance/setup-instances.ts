@@ -21,6 +21,7 @@ import {
   canSilenceIpv6,
   formatNodeNamespaceRef,
   renderInstanceSideLines,
+  renderNeighbourFlushLines,
   renderVethAttachLines,
 } from './instance-links.js';
 import { getInstanceNames } from './instance-namespace.js';
@@ -160,8 +161,8 @@ export const applyInstances = async ({
       });
       await runIpBatch({
         host,
-        lines: chunk.flatMap(({ instanceId, vethName }) =>
-          renderVethAttachLines({
+        lines: chunk.flatMap(({ instanceId, vethName, instanceIpCidr }) => [
+          ...renderVethAttachLines({
             vethName,
             bridgeName: config.bridgeName,
             instanceId,
@@ -169,7 +170,8 @@ export const applyInstances = async ({
             isNew: needsVeth.has(instanceId),
             isIpv6Silent,
           }),
-        ),
+          ...renderNeighbourFlushLines({ bridgeName: config.bridgeName, instanceIpCidr }),
+        ]),
       });
     };
     // A pipeline: while one chunk's namespaces are configured, the next chunk's are named.
