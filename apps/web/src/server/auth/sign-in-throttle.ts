@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { isOwnAddress } from './client-address.js';
 import {
   accountLimits,
   addressLimits,
@@ -49,10 +50,17 @@ const claimAttempt = async ({
   return 1_000;
 };
 
-const toKeys = ({ name, clientAddress }: { name: string; clientAddress?: string }) => [
-  ...(clientAddress ? [{ key: `address:${clientAddress}`, limits: addressLimits }] : []),
-  { key: `account:${name}`, limits: accountLimits },
-];
+/** The address's throttle key, when failures count against it (not for this machine's own addresses). */
+const toAddressKey = (clientAddress: string | undefined) =>
+  clientAddress && !isOwnAddress(clientAddress) ? `address:${clientAddress}` : undefined;
+
+const toKeys = ({ name, clientAddress }: { name: string; clientAddress?: string }) => {
+  const addressKey = toAddressKey(clientAddress);
+  return [
+    ...(addressKey ? [{ key: addressKey, limits: addressLimits }] : []),
+    { key: `account:${name}`, limits: accountLimits },
+  ];
+};
 
 /**
  * Counts a sign-in attempt per client address and per account name: answers 0 when its password may be
@@ -91,8 +99,8 @@ export const clearSignInAttempt = async ({
   clientAddress?: string;
 }) => {
   await db.signInThrottle.deleteMany({ where: { key: `account:${name}` } });
-  if (!clientAddress) return;
-  const key = `address:${clientAddress}`;
+  const key = toAddressKey(clientAddress);
+  if (!key) return;
   const state = await db.signInThrottle.findUnique({ where: { key }, select: throttleSelect });
   if (!state) return;
   const failures = Math.max(0, state.failures - 1);

@@ -117,6 +117,16 @@ describe('sign-in', () => {
     expect(results.slice(10).every((result) => result.outcome === 'throttled')).toBe(true);
   });
 
+  it("many names from this machine's own address (the HTTPS front, a local proxy): only the names count", async () => {
+    const results = [];
+    for (let index = 0; index < 12; index += 1)
+      results.push(await guess({ name: `local-${index}`, password: 'nope', clientAddress: '127.0.0.1' }));
+    expect(results.map((result) => result.outcome)).toEqual(Array(12).fill('wrong'));
+    expect(await database.db.signInThrottle.count({ where: { key: { startsWith: 'address:127.' } } })).toBe(
+      0,
+    );
+  });
+
   it('a disabled user cannot sign in, with the same answer as a wrong password', async () => {
     await database.db.user.update({ where: { name: 'bob' }, data: { disabled: true } });
     // A day later: bob's failed guesses above are forgotten.
