@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createKeyAndCertificateRequest, readCertificate } from '@kudo/pki';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentGateway } from '../agents/agent-gateway.js';
 import { isWebError } from '../errors/web-error.js';
 import { isSerialNumberRevoked } from '../pki/agent-certificates.js';
-import { openClusterAuthority } from '../pki/cluster-authority.js';
 import { renewDueCertificates } from '../pki/node-credentials.js';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
 import { createTestDatabase } from '../testing/test-database.js';
@@ -20,7 +16,6 @@ import { hashJoinToken } from './join-token-rules.js';
  * agent are in join.integration.test.ts): what is stored, and what each refusal leaves (nothing).
  */
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let caDirectory: string;
 let plane: ReturnType<typeof createTestControlPlane>;
 const fake = createFakeAgentGateway();
 // The fake agents live at http://fake-agent.invalid/ID; a joining agent gives an https URL.
@@ -81,16 +76,10 @@ const countRegistered = async () => ({
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  caDirectory = await mkdtemp(join(tmpdir(), 'kudo-web-join-test-'));
-  plane = createTestControlPlane({
-    db: database.db,
-    gateway,
-    authority: openClusterAuthority({ directory: caDirectory }),
-  });
+  plane = createTestControlPlane({ db: database.db, gateway });
 });
 afterAll(async () => {
   await database?.remove();
-  await rm(caDirectory, { recursive: true, force: true });
 });
 
 describe('join tokens', () => {

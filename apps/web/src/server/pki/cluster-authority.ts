@@ -20,6 +20,10 @@ export const caFileNames = { key: 'ca.key', certificate: 'ca.crt' } as const;
 /** Key, certificate and the CA to verify peers with: what a TLS endpoint of ours is configured with. */
 export type TlsCredentials = { caCertificatePem: string; certificatePem: string; privateKeyPem: string };
 
+/** A new cluster CA, key and certificate (in memory). */
+export const createClusterCa = () =>
+  createCertificateAuthority({ commonName: 'Kudo cluster CA', validityDays: certificateLifetimes.caDays });
+
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
 const readOptional = async (path: string) => {
@@ -58,10 +62,7 @@ export const loadOrCreateCertificateAuthority = async ({
       message: `the cluster CA in ${directory} is incomplete: ${privateKeyPem ? caFileNames.certificate : caFileNames.key} is missing (restore it from a backup; a new CA would cut every node off)`,
     });
   await mkdir(directory, { recursive: true, mode: 0o700 });
-  const authority = await createCertificateAuthority({
-    commonName: 'Kudo cluster CA',
-    validityDays: certificateLifetimes.caDays,
-  });
+  const authority = await createClusterCa();
   const exclusive = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY;
   await writeFile(keyPath, authority.privateKeyPem, { mode: 0o600, flag: exclusive });
   await writeFile(certificatePath, authority.certificatePem, { mode: 0o644, flag: exclusive });
@@ -69,15 +70,15 @@ export const loadOrCreateCertificateAuthority = async ({
 };
 
 /**
- * The control plane's cluster CA, loaded (or created) on first use: it signs agent certificates and the
+ * A cluster CA got by `loadCa` on first use (again after a failure): it signs agent certificates and the
  * control plane's own client (and optionally serving) certificate, which is issued afresh at every start.
  * Only the CA's certificate ever leaves it.
  */
-export const openClusterAuthority = ({ directory }: { directory: string }) => {
+export const createClusterAuthority = ({ loadCa }: { loadCa: () => Promise<CertificateAuthority> }) => {
   let loading: Promise<CertificateAuthority> | undefined;
   let client: Promise<TlsCredentials> | undefined;
   const load = () => {
-    loading ??= loadOrCreateCertificateAuthority({ directory }).catch((error: unknown) => {
+    loading ??= loadCa().catch((error: unknown) => {
       loading = undefined;
       throw error;
     });
@@ -110,7 +111,6 @@ export const openClusterAuthority = ({ directory }: { directory: string }) => {
     };
   };
   return {
-    directory,
     readCaCertificatePem: async () => (await load()).certificatePem,
     /** What `join --ca-hash` carries: `sha256:` and the hex SHA-256 of the CA certificate's DER. */
     readFingerprint: async () => fingerprintCertificate({ certificatePem: (await load()).certificatePem }),
@@ -156,4 +156,8 @@ export const openClusterAuthority = ({ directory }: { directory: string }) => {
   };
 };
 
-export type ClusterAuthority = ReturnType<typeof openClusterAuthority>;
+export type ClusterAuthority = ReturnType<typeof createClusterAuthority>;
+
+/** The control plane's cluster CA in its data directory (`ca.key`, `ca.crt`), read or created on first use. */
+export const openClusterAuthority = ({ directory }: { directory: string }) =>
+  createClusterAuthority({ loadCa: () => loadOrCreateCertificateAuthority({ directory }) });

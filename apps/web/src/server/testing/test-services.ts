@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import type { AgentGateway } from '../agents/agent-gateway.js';
 import type { ContextUser } from '../auth/context-user.js';
@@ -8,7 +5,7 @@ import type { Database } from '../db/database.js';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
 import { createOperationFeed, type OperationFeed } from '../events/operation-feed.js';
 import { createKeyedLock, type KeyedLock } from '../locks/keyed-lock.js';
-import { type ClusterAuthority, openClusterAuthority } from '../pki/cluster-authority.js';
+import { type ClusterAuthority, createClusterAuthority, createClusterCa } from '../pki/cluster-authority.js';
 import { createServices } from '../services.js';
 import { createCaller } from '../trpc/root.js';
 import { createInnerContext } from '../trpc/trpc.js';
@@ -19,12 +16,13 @@ export const testViewer: ContextUser = { id: 'test-victor', name: 'victor', role
 
 /**
  * The control plane over a test database and gateway, and its router as each kind of user calls it. The
- * cluster CA is made (in a temp directory of its own) only if a test uses it; a test of joins passes one.
+ * cluster CA is made in memory (nothing on disk to leave behind) only if a test uses it; a test of the CA's
+ * files passes one opened in a directory of its own.
  */
 export const createTestControlPlane = ({
   db,
   gateway,
-  authority = openClusterAuthority({ directory: join(tmpdir(), `kudo-web-test-ca-${randomUUID()}`) }),
+  authority = createClusterAuthority({ loadCa: createClusterCa }),
   events = createEventBus(),
   nodeLock = createKeyedLock(),
   operations = createOperationFeed(),
