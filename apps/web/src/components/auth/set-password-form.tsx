@@ -4,8 +4,13 @@ import Link from 'next/link';
 import { type FormEvent, useEffect, useState } from 'react';
 import { formatTime } from '../../client/format';
 import { Button } from '../ui/button';
-import { Field } from '../ui/field';
 import { Notice } from '../ui/notice';
+import {
+  emptyNewPassword,
+  findPasswordMismatch,
+  type NewPassword,
+  NewPasswordFields,
+} from './password-fields';
 import { type AuthError, postAuth } from './post-auth';
 
 type Invite = { name: string; expiresAt: string };
@@ -17,8 +22,7 @@ type Invite = { name: string; expiresAt: string };
 export const SetPasswordForm = () => {
   const [token, setToken] = useState('');
   const [invite, setInvite] = useState<Invite | undefined>();
-  const [password, setPassword] = useState('');
-  const [repeated, setRepeated] = useState('');
+  const [newPassword, setNewPassword] = useState<NewPassword>(emptyNewPassword);
   const [error, setError] = useState<AuthError | undefined>();
   const [isBusy, setBusy] = useState(false);
   const [isDone, setDone] = useState(false);
@@ -33,15 +37,16 @@ export const SetPasswordForm = () => {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (password !== repeated) {
-      setError({ field: 'repeated', message: 'the two passwords differ' });
+    const mismatch = findPasswordMismatch(newPassword);
+    if (mismatch) {
+      setError({ field: 'repeated', message: mismatch });
       return;
     }
     setBusy(true);
     setError(undefined);
     const answer = await postAuth<{ name: string }>({
       path: '/api/auth/set-password',
-      body: { token, password },
+      body: { token, password: newPassword.password },
     });
     setBusy(false);
     if (answer.error) setError(answer.error);
@@ -68,37 +73,13 @@ export const SetPasswordForm = () => {
         Choose a password for <strong data-testid="invited-name">{invite.name}</strong> (the link works until{' '}
         {formatTime(invite.expiresAt)}, once).
       </p>
-      <Field
-        label="New password"
-        htmlFor="new-password"
-        hint="At least 12 characters."
-        error={error?.field === 'password' ? error.message : undefined}
-      >
-        <input
-          id="new-password"
-          type="password"
-          className="input"
-          autoComplete="new-password"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-          required
-        />
-      </Field>
-      <Field
-        label="Repeat it"
-        htmlFor="repeat-password"
-        error={error?.field === 'repeated' ? error.message : undefined}
-      >
-        <input
-          id="repeat-password"
-          type="password"
-          className="input"
-          autoComplete="new-password"
-          value={repeated}
-          onChange={(event) => setRepeated(event.target.value)}
-          required
-        />
-      </Field>
+      <NewPasswordFields
+        value={newPassword}
+        onChange={setNewPassword}
+        repeatLabel="Repeat it"
+        passwordError={error?.field === 'password' ? error.message : undefined}
+        repeatedError={error?.field === 'repeated' ? error.message : undefined}
+      />
       {error && error.field !== 'password' && error.field !== 'repeated' ? (
         <Notice tone="error">{error.message}</Notice>
       ) : null}

@@ -5,9 +5,15 @@ import { type FormEvent, useState } from 'react';
 import { readError } from '../../client/read-error';
 import { roleLabels, useSessionUser } from '../../client/session-context';
 import { useTRPC } from '../../client/trpc';
+import {
+  emptyNewPassword,
+  findPasswordMismatch,
+  type NewPassword,
+  NewPasswordFields,
+  PasswordField,
+} from '../auth/password-fields';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { Field } from '../ui/field';
 import { ErrorNotice, Notice } from '../ui/notice';
 import { PageHeader } from '../ui/page-header';
 import { SessionsTable } from './sessions-table';
@@ -15,70 +21,42 @@ import { SessionsTable } from './sessions-table';
 const PasswordForm = () => {
   const trpc = useTRPC();
   const [currentPassword, setCurrent] = useState('');
-  const [newPassword, setNew] = useState('');
-  const [repeated, setRepeated] = useState('');
+  const [newPassword, setNew] = useState<NewPassword>(emptyNewPassword);
   const [mismatch, setMismatch] = useState<string | undefined>();
   const change = useMutation(trpc.user.changeOwnPassword.mutationOptions());
   const error = readError(change.error);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setMismatch(newPassword === repeated ? undefined : 'the two passwords differ');
-    if (newPassword !== repeated) return;
+    const found = findPasswordMismatch(newPassword);
+    setMismatch(found);
+    if (found) return;
     change.mutate(
-      { currentPassword, newPassword },
+      { currentPassword, newPassword: newPassword.password },
       {
         onSuccess: () => {
           setCurrent('');
-          setNew('');
-          setRepeated('');
+          setNew(emptyNewPassword);
         },
       },
     );
   };
   return (
     <form className="form" onSubmit={submit} data-testid="password-form">
-      <Field
+      <PasswordField
+        id="current-password"
         label="Current password"
-        htmlFor="current-password"
+        autoComplete="current-password"
+        value={currentPassword}
+        onChange={setCurrent}
         error={error?.field === 'currentPassword' ? error.message : undefined}
-      >
-        <input
-          id="current-password"
-          type="password"
-          className="input"
-          autoComplete="current-password"
-          value={currentPassword}
-          onChange={(event) => setCurrent(event.target.value)}
-          required
-        />
-      </Field>
-      <Field
-        label="New password"
-        htmlFor="new-password"
-        hint="At least 12 characters."
-        error={error?.field === 'newPassword' ? error.message : undefined}
-      >
-        <input
-          id="new-password"
-          type="password"
-          className="input"
-          autoComplete="new-password"
-          value={newPassword}
-          onChange={(event) => setNew(event.target.value)}
-          required
-        />
-      </Field>
-      <Field label="Repeat the new password" htmlFor="repeat-password" error={mismatch}>
-        <input
-          id="repeat-password"
-          type="password"
-          className="input"
-          autoComplete="new-password"
-          value={repeated}
-          onChange={(event) => setRepeated(event.target.value)}
-          required
-        />
-      </Field>
+      />
+      <NewPasswordFields
+        value={newPassword}
+        onChange={setNew}
+        repeatLabel="Repeat the new password"
+        passwordError={error?.field === 'newPassword' ? error.message : undefined}
+        repeatedError={mismatch}
+      />
       {error && !error.field ? <ErrorNotice error={error} /> : null}
       {change.isSuccess ? (
         <Notice tone="success" testId="password-changed">
