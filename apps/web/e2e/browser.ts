@@ -16,22 +16,33 @@ const chromiumArgs = [
 ];
 
 /**
- * A headless chromium with a fresh profile (its own --user-data-dir, removed by `close()`), so nothing
- * carries over between runs and nothing is fetched from outside.
+ * A headless chromium with a fresh profile (its own --user-data-dir, removed by `close()` even when closing
+ * fails, and at once when chromium does not start), so nothing carries over between runs and nothing is
+ * fetched from outside.
  */
 export const launchBrowser = async () => {
   const userDataDir = await mkdtemp(join(tmpdir(), 'kudo-e2e-chromium-'));
-  const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: chromiumArgs,
-    viewport: { width: 1440, height: 960 },
-  });
+  const removeProfile = () => rm(userDataDir, { recursive: true, force: true });
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: chromiumArgs,
+      viewport: { width: 1440, height: 960 },
+    });
+  } catch (error) {
+    await removeProfile();
+    throw error;
+  }
   return {
     context,
     close: async () => {
-      await context.close();
-      await rm(userDataDir, { recursive: true, force: true });
+      try {
+        await context.close();
+      } finally {
+        await removeProfile();
+      }
     },
   };
 };
