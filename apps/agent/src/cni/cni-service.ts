@@ -61,22 +61,29 @@ export const createCniService = ({
   operations: Operations;
   store: CniStore;
 }) => {
-  let lock: Promise<unknown> = Promise.resolve();
-  const withState = <T>(work: (state: CniState) => Promise<T>) => {
-    const next = lock.then(async () => work(await store.load()));
-    lock = next.catch(() => undefined);
-    return next;
-  };
+  // Each change reads and replaces the state in memory in one synchronous step (no other change can come
+  // in between); only the first load waits. The file follows (store.update) while the kernel works.
+  const withState = async <T>(change: (state: CniState) => T) => change(await store.load());
+  /** Drops the request's attachment; returns it (if known) and the write that covers the change. */
   const forget = (request: TCniDelRequest) =>
-    withState((state) =>
-      store.save({
+    withState((state) => {
+      const known = state.attachments.find((attachment) => isSameAttachment(attachment, request));
+      const persisted = store.update({
         ...state,
         attachments: state.attachments.filter((attachment) => !isSameAttachment(attachment, request)),
-      }),
+      });
+      return { known, persisted };
+    });
+  /** Puts back an attachment a failed DEL had dropped (unless the same key was attached again meanwhile). */
+  const remember = (attachment: Attachment) =>
+    withState((state) =>
+      state.attachments.some((known) => isSameAttachment(known, attachment))
+        ? Promise.resolve()
+        : store.update({ ...state, attachments: [...state.attachments, attachment] }),
     );
 
   const add = async (request: TCniAddRequest) => {
-    const attachment = await withState(async (state) => {
+    const attachment = await withState((state) => {
       const { range } = state;
       if (!range)
         throw new CniRefusal({
@@ -113,40 +120,55 @@ export const createCniService = ({
         })),
         createdAt: new Date().toISOString(),
       };
-      await store.save({ ...state, attachments: [...state.attachments, made] });
-      return { attachment: made, nodeIpAddr: parseHostCidr(range.nodeIpCidr).address };
+      const persisted = store.update({ ...state, attachments: [...state.attachments, made] });
+      return { attachment: made, nodeIpAddr: parseHostCidr(range.nodeIpCidr).address, persisted };
     });
-    const { attachment: made, nodeIpAddr } = attachment;
+    const { attachment: made, nodeIpAddr, persisted } = attachment;
     try {
-      const result = await operations.runMutation({
-        operation: 'cniAdd',
-        input: { ...made, nodeId },
-        work: () =>
-          netcore.setupInstance({
-            nodeId,
-            nodeIpAddr,
-            instanceId: made.instanceId,
-            instanceIpCidr: made.instanceIpCidr,
-            ports: made.ports,
-            netns: { path: made.netnsPath, interfaceName: made.ifName },
-          }),
-      });
+      // The record reaches the file while the kernel works; the answer waits for both.
+      const [result] = await Promise.all([
+        operations.runMutation({
+          operation: 'cniAdd',
+          input: { ...made, nodeId },
+          work: () =>
+            netcore.setupInstance({
+              nodeId,
+              nodeIpAddr,
+              instanceId: made.instanceId,
+              instanceIpCidr: made.instanceIpCidr,
+              ports: made.ports,
+              netns: { path: made.netnsPath, interfaceName: made.ifName },
+            }),
+        }),
+        persisted,
+      ]);
       return { ...made, gateway: nodeIpAddr, hostInterfaceName: result.hostInterfaceName };
     } catch (error) {
-      await forget(request);
+      await (await forget(request)).persisted.catch(() => undefined);
       throw error;
     }
   };
 
-  /** Idempotent: whatever the record says, the instance's veth and rules are removed by their names and tags. */
+  /**
+   * Idempotent: whatever the record says, the instance's veth and rules are removed by their names and tags.
+   * The record is dropped first and its file written while the kernel works; a failure puts it back.
+   */
   const del = async (request: TCniDelRequest) => {
     const instanceId = toAttachmentInstanceId(request);
-    await operations.runMutation({
-      operation: 'cniDel',
-      input: { ...request, instanceId, nodeId },
-      work: () => netcore.cleanInstance({ instanceId, netns: {} }),
-    });
-    await forget(request);
+    const { known, persisted } = await forget(request);
+    try {
+      await Promise.all([
+        operations.runMutation({
+          operation: 'cniDel',
+          input: { ...request, instanceId, nodeId },
+          work: () => netcore.cleanInstance({ instanceId, netns: {} }),
+        }),
+        persisted,
+      ]);
+    } catch (error) {
+      if (known) await remember(known);
+      throw error;
+    }
     return { instanceId };
   };
 
@@ -215,11 +237,10 @@ export const createCniService = ({
     return { range };
   };
 
-  const setRange = (range: TCniRange) =>
-    withState(async (state) => {
-      await store.save({ ...state, range });
-      return { range };
-    });
+  const setRange = async (range: TCniRange) => {
+    await withState((state) => store.update({ ...state, range }));
+    return { range };
+  };
 
   /** Every attachment, and whether its namespace still exists (gone: the container is gone; GC removes it). */
   const listAttachments = async () => {
