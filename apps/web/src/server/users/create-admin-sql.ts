@@ -10,34 +10,60 @@ const toStoredTime = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
 const insertUser =
   'INSERT INTO "User" (id, name, "passwordHash", "passwordParams", role, disabled, "createdAt", "updatedAt")';
+const countUsers = 'SELECT count(*) AS count FROM "User"';
 
-/** Writes the row into SQLite; false when the name is taken. */
-const insertIntoSqlite = ({ databaseUrl, row }: { databaseUrl: string; row: string[] }) => {
-  const db = new Sqlite(toSqliteFile(databaseUrl), { timeout: 10_000 });
-  try {
-    const now = toStoredTime(new Date());
-    db.prepare(`${insertUser} VALUES (?, ?, ?, ?, ?, 0, ?, ?)`).run(...row, now, now);
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
-    throw error;
-  } finally {
-    db.close();
+/**
+ * One statement on the migrated database, on a connection opened for it and closed after it whatever
+ * happened: `sqlite` when the URL is a `file:` (SQLite), else `postgres`.
+ */
+const runOnDatabase = async <T>({
+  databaseUrl,
+  isReadOnly = false,
+  sqlite,
+  postgres,
+}: {
+  databaseUrl: string;
+  isReadOnly?: boolean;
+  sqlite: (db: Sqlite.Database) => T;
+  postgres: (client: pg.Client) => Promise<T>;
+}): Promise<T> => {
+  if (databaseUrl.startsWith('file:')) {
+    const db = new Sqlite(toSqliteFile(databaseUrl), { readonly: isReadOnly, timeout: 10_000 });
+    try {
+      return sqlite(db);
+    } finally {
+      db.close();
+    }
   }
-};
-
-/** Writes the row into PostgreSQL; false when the name is taken. */
-const insertIntoPostgres = async ({ databaseUrl, row }: { databaseUrl: string; row: string[] }) => {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(`${insertUser} VALUES ($1, $2, $3, $4, $5, false, now(), now())`, row);
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') return false;
-    throw error;
+    return await postgres(client);
   } finally {
     await client.end();
+  }
+};
+
+/** A unique constraint refused the row (SQLite's or PostgreSQL's code). */
+const isUniqueViolation = (error: unknown) =>
+  ['SQLITE_CONSTRAINT_UNIQUE', '23505'].includes((error as { code?: string }).code ?? '');
+
+/** Writes the row; false when the name is taken. */
+const insertUserRow = async ({ databaseUrl, row }: { databaseUrl: string; row: string[] }) => {
+  try {
+    await runOnDatabase({
+      databaseUrl,
+      sqlite: (db) => {
+        const now = toStoredTime(new Date());
+        db.prepare(`${insertUser} VALUES (?, ?, ?, ?, ?, 0, ?, ?)`).run(...row, now, now);
+      },
+      postgres: (client) =>
+        client.query(`${insertUser} VALUES ($1, $2, $3, $4, $5, false, now(), now())`, row),
+    });
+    return true;
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
   }
 };
 
@@ -52,29 +78,17 @@ export const createAdminWithSql = async ({ databaseUrl, name }: { databaseUrl: s
   const password = generatePassword();
   const { passwordHash, passwordParams } = await hashPassword({ password });
   const row = [randomUUID(), parsed.data, passwordHash, passwordParams, 'admin'];
-  const isCreated = databaseUrl.startsWith('file:')
-    ? insertIntoSqlite({ databaseUrl, row })
-    : await insertIntoPostgres({ databaseUrl, row });
+  const isCreated = await insertUserRow({ databaseUrl, row });
   if (!isCreated) throw new Error(`NAME: user ${parsed.data} exists already`);
   return { name: parsed.data, password };
 };
 
 /** How many users the migrated database holds (the packaged launcher's check for a first admin). */
-export const countUsersWithSql = async ({ databaseUrl }: { databaseUrl: string }) => {
-  if (databaseUrl.startsWith('file:')) {
-    const db = new Sqlite(toSqliteFile(databaseUrl), { readonly: true, timeout: 10_000 });
-    try {
-      return (db.prepare('SELECT count(*) AS count FROM "User"').get() as { count: number }).count;
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ count: string }>('SELECT count(*) AS count FROM "User"');
-    return Number(rows[0]?.count ?? 0);
-  } finally {
-    await client.end();
-  }
-};
+export const countUsersWithSql = ({ databaseUrl }: { databaseUrl: string }) =>
+  runOnDatabase({
+    databaseUrl,
+    isReadOnly: true,
+    sqlite: (db) => (db.prepare(countUsers).get() as { count: number }).count,
+    postgres: async (client) =>
+      Number((await client.query<{ count: string }>(countUsers)).rows[0]?.count ?? 0),
+  });
