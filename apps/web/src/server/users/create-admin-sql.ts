@@ -57,8 +57,9 @@ const insertUserRow = async ({ databaseUrl, row }: { databaseUrl: string; row: s
         const now = toStoredTime(new Date());
         db.prepare(`${insertUser} VALUES (?, ?, ?, ?, ?, 0, ?, ?)`).run(...row, now, now);
       },
-      postgres: (client) =>
-        client.query(`${insertUser} VALUES ($1, $2, $3, $4, $5, false, now(), now())`, row),
+      postgres: async (client) => {
+        await client.query(`${insertUser} VALUES ($1, $2, $3, $4, $5, false, now(), now())`, row);
+      },
     });
     return true;
   } catch (error) {
