@@ -137,6 +137,28 @@ describe('control plane with fake agents', () => {
     expect(await plane.admin.instance.list({ nodeId: 'node1' })).toHaveLength(2);
   });
 
+  it('refuses an instance id already used, on its node or another, before calling the agent', async () => {
+    const calls = () =>
+      [agents.node1, agents.node2].flatMap(({ url }) => fake.callsTo({ url, operation: 'setupInstance' }))
+        .length;
+    const before = calls();
+    for (const nodeId of ['node1', 'node2']) {
+      const error = await catchTrpc(
+        plane.admin.instance.create({
+          nodeId,
+          instanceId: 'web-1',
+          ports: [{ hostPort: 8081, instancePort: 8080, protocol: 'tcp' }],
+        }),
+      );
+      expect(error.code).toBe('CONFLICT');
+      expect(error.message).toContain("there is already an instance 'web-1'");
+      expect(readWebError(error)).toMatchObject({ field: 'instanceId' });
+    }
+    expect(calls()).toBe(before);
+    expect(await plane.admin.instance.list({ nodeId: 'node2' })).toEqual([]);
+    expect((await plane.admin.instance.get({ instanceId: 'web-1' })).ipAddr).toBe('10.0.0.2');
+  });
+
   it('never hands out the same address to concurrent creations', async () => {
     const created = await Promise.all(
       Array.from({ length: 12 }, (_, index) =>

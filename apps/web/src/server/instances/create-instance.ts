@@ -7,7 +7,7 @@ import { isAgentRefusal, toWebError, WebError } from '../errors/web-error.js';
 import { timePhase } from '../http/server-timing.js';
 import { findFreeInstanceAddress, validateRequestedAddress } from '../ipam/ipam.js';
 import { toSetupInstanceRequest } from '../nodes/node-model.js';
-import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
+import { connectAgent, readNodeAllocations } from '../nodes/node-queries.js';
 import { saveNodeStatus } from '../nodes/node-status.js';
 import { recordPendingChange } from '../nodes/pending-changes.js';
 import { findPortConflict } from '../port-mappings/port-conflicts.js';
@@ -52,29 +52,22 @@ const allocateInstance = async ({
           deps.db.$transaction(async (tx) => {
             // Other control planes on the database allocate on this node only after this transaction.
             await deps.nodeLock.serializeAllocation({ tx, key: `node:${nodeId}` });
-            // Read at once: SQLite runs one transaction at a time, each await here holds it longer.
-            const [node, existing, instances, taken] = await Promise.all([
-              readNodeRecord({ db: tx, nodeId }),
-              tx.instance.findUnique({ where: { id: instanceId }, select: { id: true } }),
-              tx.instance.findMany({ where: { nodeId }, select: { ipAddr: true } }),
-              tx.portMapping.findMany({
-                where: { nodeId },
-                select: { protocol: true, hostPort: true, instanceId: true },
-              }),
-            ]);
+            // One read (one compiled query): the node with its addresses and host ports. An instance of the
+            // same id on another node is refused by the primary key when it is inserted below.
+            const node = await readNodeAllocations({ db: tx, nodeId });
             if (node.removeRequestedAt)
               throw new WebError({
                 code: 'PRECONDITION_FAILED',
                 field: 'nodeId',
                 message: `node ${nodeId} is being removed`,
               });
-            if (existing)
+            if (node.instances.some(({ id }) => id === instanceId))
               throw new WebError({
                 code: 'CONFLICT',
                 field: 'instanceId',
                 message: `there is already an instance '${instanceId}'`,
               });
-            const usedAddresses = instances.map(({ ipAddr }) => ipAddr);
+            const usedAddresses = node.instances.map(({ ipAddr }) => ipAddr);
             const ipAddr = requestedAddr
               ? validateRequestedAddress({ ipAddr: requestedAddr, subnet: node.subnet, usedAddresses })
               : findFreeInstanceAddress({ subnet: node.subnet, usedAddresses });
@@ -84,7 +77,7 @@ const allocateInstance = async ({
                 field: 'nodeId',
                 message: `node ${nodeId} has no free address left in ${node.subnet}`,
               });
-            const conflict = findPortConflict({ ports, taken, instanceId, nodeId });
+            const conflict = findPortConflict({ ports, taken: node.portMappings, instanceId, nodeId });
             if (conflict) throw conflict;
             await tx.instance.create({
               data: {

@@ -25,6 +25,23 @@ export const readNodeRecord = async ({ db, nodeId }: { db: Reader; nodeId: strin
   return node;
 };
 
+/**
+ * A node record (as readNodeRecord) with what allocating on it needs: its instances' ids and addresses and
+ * its host ports, in one query. NOT_FOUND if there is no such node.
+ */
+export const readNodeAllocations = async ({ db, nodeId }: { db: Reader; nodeId: string }) => {
+  const node = await db.node.findUnique({
+    where: { id: nodeId },
+    select: {
+      ...nodeRecordSelect,
+      instances: { select: { id: true, ipAddr: true } },
+      portMappings: { select: { protocol: true, hostPort: true, instanceId: true } },
+    },
+  });
+  if (!node) throw new WebError({ code: 'NOT_FOUND', field: 'nodeId', message: `no node '${nodeId}'` });
+  return node;
+};
+
 /** The other nodes of the cluster (a node being removed no longer counts). */
 export const readPeers = ({ db, nodeId }: { db: Reader; nodeId: string }) =>
   db.node.findMany({
