@@ -107,9 +107,9 @@ const planOrphans = async ({
       });
     }
   }
-  for (const { mapping, rule } of listPortMappings(saved))
+  for (const { mapping, rule, chain } of listPortMappings(saved))
     if (!instanceIds.has(mapping.instanceId)) {
-      plan.ruleDeletes.push({ table: 'nat', action: 'delete', chain: 'KUDO-HOSTPORTS', rule });
+      plan.ruleDeletes.push({ table: 'nat', action: 'delete', chain, rule });
       plan.orphans.push({
         resource: 'port-mapping',
         name: `${mapping.protocol}/${mapping.hostPort}`,

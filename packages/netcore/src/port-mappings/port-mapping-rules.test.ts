@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseIptablesSave } from '../kernel/saved-rules.js';
 import {
+  getHostPortBucketChain,
+  hostPortBucketChains,
+  hostPortBucketCount,
+  isHostPortChain,
+} from './host-port-chains.js';
+import {
   findHostPortConflict,
+  listPortMappings,
   parsePortMappingRule,
   renderPortMappingRule,
   renderPortMappingsScript,
@@ -77,5 +84,50 @@ describe('port mapping rules', () => {
     ]);
     expect(removed).toHaveLength(1);
     expect(added).toHaveLength(1);
+  });
+});
+
+describe('port mapping buckets', () => {
+  const bucket = getHostPortBucketChain('web-1');
+  const inBucket = (chain: string, line: string) => line.replace('-A KUDO-HOSTPORTS ', `-A ${chain} `);
+
+  it('spread instances over 64 chains, one per instance, all recognised as host-port chains', () => {
+    const buckets = new Set(Array.from({ length: 1000 }, (_, index) => getHostPortBucketChain(`i-${index}`)));
+    expect(buckets.size).toBe(hostPortBucketCount);
+    expect([...buckets].every((chain) => hostPortBucketChains.includes(chain))).toBe(true);
+    expect(getHostPortBucketChain('web-1')).toBe(bucket);
+    expect(hostPortBucketChains.every(isHostPortChain)).toBe(true);
+    expect(isHostPortChain('KUDO-HOSTPORTS')).toBe(true);
+    expect(isHostPortChain('KUDO-HOSTPORTS-4x')).toBe(false);
+    expect(isHostPortChain('KUDO-POSTROUTING')).toBe(false);
+  });
+
+  it('add to the instance bucket, and remove from the chain that holds the rule', () => {
+    const saved = parseIptablesSave(
+      [
+        '*nat',
+        ':KUDO-HOSTPORTS - [0:0]',
+        `:${bucket} - [0:0]`,
+        inBucket(bucket, rule('web-1', 80)),
+        rule('web-1', 443, '10.0.0.2', 8443),
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    expect(listPortMappings(saved).map(({ chain, mapping }) => `${chain} ${mapping.hostPort}`)).toEqual([
+      `${bucket} 80`,
+      'KUDO-HOSTPORTS 443',
+    ]);
+    const { script } = renderPortMappingsScript({
+      saved,
+      instanceId: 'web-1',
+      instanceAddr: '10.0.0.2',
+      ports: [{ hostPort: 8000, instancePort: 8000, protocol: 'tcp' }],
+    });
+    expect(script.changes.map(({ action, chain, rule }) => `${action} ${chain} ${rule[5]}`)).toEqual([
+      `delete ${bucket} 80`,
+      'delete KUDO-HOSTPORTS 443',
+      `append ${bucket} 8000`,
+    ]);
   });
 });

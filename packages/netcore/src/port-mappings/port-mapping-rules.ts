@@ -2,6 +2,7 @@ import type { RestoreScript, RuleChange } from '../kernel/restore-script.js';
 import { getRuleComment, getRuleOption, type SavedTables } from '../kernel/saved-rules.js';
 import { chains, comments } from '../names.js';
 import type { TPort, TProtocol } from '../schemas.js';
+import { getHostPortBucketChain, isHostPortChain } from './host-port-chains.js';
 
 /** A port mapping as installed: whose it is, and where it sends traffic. */
 export type PortMapping = TPort & { instanceId: string; instanceAddr: string };
@@ -9,7 +10,7 @@ export type PortMapping = TPort & { instanceId: string; instanceAddr: string };
 export const formatPortKey = ({ protocol, hostPort }: Pick<TPort, 'protocol' | 'hostPort'>) =>
   `${protocol}/${hostPort}`;
 
-/** One DNAT rule per mapping, in the node's host-ports chain, tagged with the instance id. */
+/** One DNAT rule per mapping, in the instance's host-port chain (see host-port-chains.ts), tagged with the instance id. */
 export const renderPortMappingRule = ({
   instanceId,
   instanceAddr,
@@ -50,7 +51,8 @@ export const parsePortMappingRule = (rule: readonly string[]): PortMapping | und
   };
 };
 
-type InstalledMapping = { mapping: PortMapping; rule: readonly string[] };
+/** A mapping found in the tables, with the saved rule it came from and the chain that holds it. */
+type InstalledMapping = { mapping: PortMapping; rule: readonly string[]; chain: string };
 
 const installedByTables = new WeakMap<SavedTables, InstalledMapping[]>();
 
@@ -62,9 +64,9 @@ export const listPortMappings = (saved: SavedTables): readonly InstalledMapping[
   const known = installedByTables.get(saved);
   if (known) return known;
   const installed = saved.rules.flatMap((saved) => {
-    if (saved.table !== 'nat' || saved.chain !== chains.hostPorts) return [];
+    if (saved.table !== 'nat' || !isHostPortChain(saved.chain)) return [];
     const mapping = parsePortMappingRule(saved.rule);
-    return mapping ? [{ mapping, rule: saved.rule }] : [];
+    return mapping ? [{ mapping, rule: saved.rule, chain: saved.chain }] : [];
   });
   installedByTables.set(saved, installed);
   return installed;
@@ -120,8 +122,18 @@ const formatMappingKey = (mapping: PortMapping) =>
   `${formatPortKey(mapping)}>${mapping.instanceAddr}:${mapping.instancePort}`;
 
 /**
+ * The chain an instance's new mappings go to: its bucket, or `KUDO-HOSTPORTS` on a node whose buckets
+ * are missing (set up before them: setupIptables creates them, and diffNode names them).
+ */
+const selectHostPortChain = ({ saved, instanceId }: { saved: SavedTables; instanceId: string }) => {
+  const bucket = getHostPortBucketChain(instanceId);
+  return saved.chains.nat.has(bucket) ? bucket : chains.hostPorts;
+};
+
+/**
  * The changes that make an instance's port mappings exactly `ports`: only the differences are written,
- * so the cost does not grow with the number of mappings already on the node.
+ * so the cost does not grow with the number of mappings already on the node. A mapping is removed from
+ * the chain that holds it, and added to the instance's bucket.
  */
 export const renderPortMappingsScript = ({
   saved,
@@ -140,15 +152,14 @@ export const renderPortMappingsScript = ({
   const currentKeys = new Set(current.map(({ mapping }) => formatMappingKey(mapping)));
   const removed = current.filter(({ mapping }) => !desiredKeys.has(formatMappingKey(mapping)));
   const added = desired.filter((wanted) => !currentKeys.has(formatMappingKey(wanted)));
+  const target = added.length > 0 ? selectHostPortChain({ saved, instanceId }) : chains.hostPorts;
   const changes: RuleChange[] = [
-    ...removed.map(
-      ({ rule }): RuleChange => ({ table: 'nat', action: 'delete', chain: chains.hostPorts, rule }),
-    ),
+    ...removed.map(({ rule, chain }): RuleChange => ({ table: 'nat', action: 'delete', chain, rule })),
     ...added.map(
       (mapping): RuleChange => ({
         table: 'nat',
         action: 'append',
-        chain: chains.hostPorts,
+        chain: target,
         rule: renderPortMappingRule(mapping),
       }),
     ),

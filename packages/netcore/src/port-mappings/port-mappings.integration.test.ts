@@ -3,6 +3,7 @@ import { createNetcore } from '../netcore.js';
 import type { TPortMappingBackend } from '../schemas.js';
 import { createFaultyRunner, request, runIn, snapshotKernel, startServer } from '../testing/index.js';
 import { describeWithNamespaces, expectNetcoreError, useTestLab } from '../testing/test-lab.js';
+import { getHostPortBucketChain } from './host-port-chains.js';
 import { parseNftMapJson } from './nft-rules.js';
 
 const nodeId = 'node1';
@@ -165,7 +166,7 @@ describe.each(['iptables', 'nftables'] as const)('port mappings with the %s back
               '-t',
               'nat',
               '-D',
-              'KUDO-HOSTPORTS',
+              getHostPortBucketChain('web-1'),
               '-p',
               'tcp',
               '-m',
