@@ -1,24 +1,17 @@
-import { ping, snapshotKernel } from '@kudo/netcore/testing';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
-import { pino } from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
+import { expect, it } from 'vitest';
 import { createAgentClient } from './client.js';
-import { type Agent, startAgent } from './start-agent.js';
-import { createScratch, createTestToken, toLabAgentArgs } from './testing/agent-harness.js';
-import { type AgentProcess, spawnAgentProcess } from './testing/agent-process.js';
 import {
-  normalizeNodeSnapshot as normalize,
-  reconcileThroughAgent as reconcile,
-} from './testing/node-twin.js';
+  crashNodeIpCidr as nodeIpCidr,
+  toCrashInstance,
+  useCrashTestNodes,
+} from './testing/crash-fixture.js';
+import { reconcileThroughAgent as reconcile } from './testing/node-twin.js';
 
-const nodeIpCidr = '10.0.0.1/24';
-const instance = (id: string, octet: number) => ({
-  instanceId: id,
-  instanceIpCidr: `10.0.0.${octet}/24`,
-  ports: [{ hostPort: 20_000 + octet, instancePort: 8080, protocol: 'tcp' as const }],
-});
-const base = [0, 1, 2, 3].map((index) => instance(`base-${index}`, 10 + index));
-const burst = Array.from({ length: 14 }, (_, index) => instance(`burst-${index}`, 30 + index));
+const base = [0, 1, 2, 3].map((index) => toCrashInstance({ instanceId: `base-${index}`, octet: 10 + index }));
+const burst = Array.from({ length: 14 }, (_, index) =>
+  toCrashInstance({ instanceId: `burst-${index}`, octet: 30 + index }),
+);
 /** The base instances the burst deletes. */
 const deleted = ['base-0', 'base-1', 'base-2'];
 
@@ -30,40 +23,7 @@ const deleted = ['base-0', 'base-1', 'base-2'];
  * no orphan left.
  */
 describeWithNamespaces('agent killed during a burst of changes', () => {
-  const lab = useTestLab({ nodeCount: 2 });
-  const token = createTestToken();
-  let scratch: Awaited<ReturnType<typeof createScratch>>;
-  const processes: AgentProcess[] = [];
-  let twin: Agent | undefined;
-  const getNode = (index: number) => {
-    const node = lab().nodes[index];
-    if (!node) throw new Error(`the lab has no node ${index + 1}`);
-    return node;
-  };
-  const spawnAgent = async ({ port }: { port: number }) => {
-    const agent = spawnAgentProcess({
-      args: toLabAgentArgs({
-        namespace: getNode(0).namespace,
-        scratch,
-        port,
-      }),
-    });
-    processes.push(agent);
-    const url = await agent.listening;
-    return { agent, url, client: createAgentClient({ url, token }) };
-  };
-
-  beforeAll(async () => {
-    scratch = await createScratch({ token });
-  });
-  afterAll(async () => {
-    for (const agent of processes) {
-      agent.child.kill('SIGKILL');
-      await agent.exited;
-    }
-    await twin?.close();
-    await scratch?.remove();
-  });
+  const { token, spawnAgent, findSilentInstances, compareWithTwin } = useCrashTestNodes();
 
   it('recovers to exactly the desired state, identical to a node that never crashed', {
     timeout: 180_000,
@@ -132,40 +92,11 @@ describeWithNamespaces('agent killed during a burst of changes', () => {
     expect((await second.client.diff.query({ desired })).drift).toEqual([]);
     const known = { nodeIds: ['node1'], instanceIds: desired.instances.map(({ instanceId }) => instanceId) };
     expect((await second.client.orphans.query({ known })).orphans).toEqual([]);
-    const unreachable = [];
-    for (const { instanceId, instanceIpCidr } of desired.instances)
-      if (!(await ping({ from: getNode(0).namespace, to: instanceIpCidr.split('/')[0] ?? '' })))
-        unreachable.push(instanceId);
+    const unreachable = await findSilentInstances({ instances: desired.instances });
     expect(unreachable).toEqual([]);
 
     // The twin: node2's namespace, the same node id and desired state, applied without a crash.
-    twin = await startAgent({
-      nodeId: 'node1',
-      hostNamespace: getNode(1).namespace,
-      port: 0,
-      token,
-      bootIdFile: scratch.bootIdFile,
-      logger: pino({ level: 'silent' }),
-    });
-    const twinClient = createAgentClient({ url: twin.url, token });
-    await twinClient.setupNode.mutate({ nodeId: 'node1', nodeIpCidr });
-    await twinClient.setupInstances.mutate({
-      nodeId: 'node1',
-      nodeIpAddr: '10.0.0.1',
-      instances: desired.instances,
-    });
-    const crashed = normalize({
-      snapshot: await snapshotKernel({ namespace: getNode(0).namespace }),
-      namespace: getNode(0).namespace,
-      uplink: getNode(0).externalIpAddr,
-      agentPort: port,
-    });
-    const clean = normalize({
-      snapshot: await snapshotKernel({ namespace: getNode(1).namespace }),
-      namespace: getNode(1).namespace,
-      uplink: getNode(1).externalIpAddr,
-      agentPort: twin.port,
-    });
+    const { crashed, clean } = await compareWithTwin({ instances: desired.instances, agentPort: port });
     expect(crashed.namespaces).toHaveLength(desired.instances.length);
     expect(crashed).toEqual(clean);
   });

@@ -1,21 +1,19 @@
-import { ping, snapshotKernel } from '@kudo/netcore/testing';
-import { describeWithNamespaces, useTestLab } from '@kudo/netcore/testing/vitest';
-import { pino } from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
+import { expect, it } from 'vitest';
 import { createAgentClient } from './client.js';
-import { type Agent, startAgent } from './start-agent.js';
-import { createScratch, createTestToken, toLabAgentArgs } from './testing/agent-harness.js';
-import { type AgentProcess, spawnAgentProcess } from './testing/agent-process.js';
-import { normalizeNodeSnapshot, reconcileThroughAgent } from './testing/node-twin.js';
+import {
+  crashNodeIpCidr as nodeIpCidr,
+  toCrashInstance,
+  useCrashTestNodes,
+} from './testing/crash-fixture.js';
+import { reconcileThroughAgent } from './testing/node-twin.js';
 
-const nodeIpCidr = '10.0.0.1/24';
-const instance = (id: string, octet: number) => ({
-  instanceId: id,
-  instanceIpCidr: `10.0.0.${octet}/24`,
-  ports: [{ hostPort: 20_000 + octet, instancePort: 8080, protocol: 'tcp' as const }],
-});
-const base = Array.from({ length: 10 }, (_, index) => instance(`base-${index}`, 10 + index));
-const wave = Array.from({ length: 40 }, (_, index) => instance(`wave-${index}`, 30 + index));
+const base = Array.from({ length: 10 }, (_, index) =>
+  toCrashInstance({ instanceId: `base-${index}`, octet: 10 + index }),
+);
+const wave = Array.from({ length: 40 }, (_, index) =>
+  toCrashInstance({ instanceId: `wave-${index}`, octet: 30 + index }),
+);
 /** The base instances the wave removes. */
 const removed = base.slice(0, 8).map(({ instanceId }) => instanceId);
 
@@ -26,33 +24,7 @@ const removed = base.slice(0, 8).map(({ instanceId }) => instanceId);
  * kernel (`ip -j`, iptables-save) must then equal a twin node given that state cleanly.
  */
 describeWithNamespaces('agent killed in the middle of a group commit', () => {
-  const lab = useTestLab({ nodeCount: 2 });
-  const token = createTestToken();
-  let scratch: Awaited<ReturnType<typeof createScratch>>;
-  const processes: AgentProcess[] = [];
-  let twin: Agent | undefined;
-  const getNode = (index: number) => {
-    const node = lab().nodes[index];
-    if (!node) throw new Error(`the lab has no node ${index + 1}`);
-    return node;
-  };
-  const spawnAgent = async ({ port }: { port: number }) => {
-    const agent = spawnAgentProcess({
-      args: toLabAgentArgs({ namespace: getNode(0).namespace, scratch, port }),
-    });
-    processes.push(agent);
-    const url = await agent.listening;
-    return { agent, url, client: createAgentClient({ url, token }) };
-  };
-
-  beforeAll(async () => {
-    scratch = await createScratch({ token });
-  });
-  afterAll(async () => {
-    for (const agent of processes) await agent.kill('SIGKILL');
-    await twin?.close();
-    await scratch?.remove();
-  });
+  const { token, spawnAgent, findSilentInstances, compareWithTwin } = useCrashTestNodes();
 
   it('reconcile brings the node to exactly the desired state, as on a node that never crashed', {
     timeout: 240_000,
@@ -106,39 +78,10 @@ describeWithNamespaces('agent killed in the middle of a group commit', () => {
     expect((await second.client.diff.query({ desired })).drift).toEqual([]);
     const known = { nodeIds: ['node1'], instanceIds: desired.instances.map(({ instanceId }) => instanceId) };
     expect((await second.client.orphans.query({ known })).orphans).toEqual([]);
-    const silent: string[] = [];
-    for (const { instanceId, instanceIpCidr } of desired.instances)
-      if (!(await ping({ from: getNode(0).namespace, to: instanceIpCidr.split('/')[0] ?? '' })))
-        silent.push(instanceId);
+    const silent = await findSilentInstances({ instances: desired.instances });
     expect(silent).toEqual([]);
 
-    twin = await startAgent({
-      nodeId: 'node1',
-      hostNamespace: getNode(1).namespace,
-      port: 0,
-      token,
-      bootIdFile: scratch.bootIdFile,
-      logger: pino({ level: 'silent' }),
-    });
-    const twinClient = createAgentClient({ url: twin.url, token });
-    await twinClient.setupNode.mutate({ nodeId: 'node1', nodeIpCidr });
-    await twinClient.setupInstances.mutate({
-      nodeId: 'node1',
-      nodeIpAddr: '10.0.0.1',
-      instances: desired.instances,
-    });
-    const crashed = normalizeNodeSnapshot({
-      snapshot: await snapshotKernel({ namespace: getNode(0).namespace }),
-      namespace: getNode(0).namespace,
-      uplink: getNode(0).externalIpAddr,
-      agentPort: port,
-    });
-    const clean = normalizeNodeSnapshot({
-      snapshot: await snapshotKernel({ namespace: getNode(1).namespace }),
-      namespace: getNode(1).namespace,
-      uplink: getNode(1).externalIpAddr,
-      agentPort: twin.port,
-    });
+    const { crashed, clean } = await compareWithTwin({ instances: desired.instances, agentPort: port });
     expect(crashed.namespaces).toHaveLength(desired.instances.length);
     expect(crashed).toEqual(clean);
   });
