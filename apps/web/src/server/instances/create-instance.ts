@@ -11,7 +11,7 @@ import { connectAgent, readNodeAllocations } from '../nodes/node-queries.js';
 import { saveNodeStatus } from '../nodes/node-status.js';
 import { recordPendingChange } from '../nodes/pending-changes.js';
 import { findPortConflict } from '../port-mappings/port-conflicts.js';
-import { publicInstanceSelect } from './instance-model.js';
+import { publicInstanceFieldsSelect, publicInstanceSelect } from './instance-model.js';
 
 export const ZCreateInstanceRequest = z.object({
   nodeId: ZId,
@@ -79,7 +79,8 @@ const allocateInstance = async ({
               });
             const conflict = findPortConflict({ ports, taken: node.portMappings, instanceId, nodeId });
             if (conflict) throw conflict;
-            await tx.instance.create({
+            // Its port mappings as the client sees them, read here once (the row returned by the insert).
+            const { portMappings } = await tx.instance.create({
               data: {
                 id: instanceId,
                 nodeId,
@@ -88,8 +89,9 @@ const allocateInstance = async ({
                 changeOwner: deps.changeOwner,
                 portMappings: { create: ports.map((port) => ({ ...port, nodeId })) },
               },
+              select: { portMappings: publicInstanceSelect.portMappings },
             });
-            return { node, ipAddr };
+            return { node, ipAddr, portMappings };
           }),
       });
     } catch (error) {
@@ -140,7 +142,7 @@ export const createInstance = ({
     targetId: request.instanceId,
     details: { nodeId: request.nodeId, ipAddr: request.ipAddr, ports: request.ports },
     work: async (note) => {
-      const { node, ipAddr } = await allocateInstance({ deps, ...request });
+      const { node, ipAddr, portMappings } = await allocateInstance({ deps, ...request });
       note.details.ipAddr = ipAddr;
       return deps.nodeLock.runOnItem({
         key: node.id,
@@ -168,7 +170,9 @@ export const createInstance = ({
                   }),
                 ),
             });
-            return await timePhase({
+            // One statement: the port mappings are those recorded at allocation (nothing else changes
+            // them while this item is locked), not read again.
+            const running = await timePhase({
               phase: 'db',
               work: () =>
                 deps.db.instance.update({
@@ -179,9 +183,10 @@ export const createInstance = ({
                     interfaceName: result.interfaceName,
                     hostInterfaceName: result.hostInterfaceName,
                   },
-                  select: publicInstanceSelect,
+                  select: publicInstanceFieldsSelect,
                 }),
             });
+            return { ...running, portMappings };
           } catch (error) {
             const isRefused = isAgentRefusal(error);
             const webError = toWebError(error, {
