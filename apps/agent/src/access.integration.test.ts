@@ -46,9 +46,12 @@ describeWithNamespaces('agent access between nodes', () => {
     });
   });
   afterAll(async () => {
-    await node1?.agent.close();
-    await node2?.agent.close();
-    await scratch?.remove();
+    try {
+      await node1?.agent.close();
+      await node2?.agent.close();
+    } finally {
+      await scratch?.remove();
+    }
   });
 
   it("refuses another node's token, and every near miss of its own, on every route (401), changing nothing", {

@@ -37,9 +37,12 @@ describeWithNamespaces('agent acting in a lab node', () => {
   });
 
   afterAll(async () => {
-    stream?.stop();
-    await harness?.agent.close();
-    await scratch?.remove();
+    try {
+      stream?.stop();
+      await harness?.agent.close();
+    } finally {
+      await scratch?.remove();
+    }
   });
 
   it('health reports the node, its namespace, kernel, boot id and tools, and sees a reboot', async () => {

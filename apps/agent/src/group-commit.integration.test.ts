@@ -48,9 +48,12 @@ describeWithNamespaces('group commit through the agent', () => {
   });
 
   afterAll(async () => {
-    await harness?.client.cleanNode.mutate({ nodeId: 'node1' }).catch(() => undefined);
-    await harness?.agent.close();
-    await scratch?.remove();
+    try {
+      await harness?.client.cleanNode.mutate({ nodeId: 'node1' }).catch(() => undefined);
+      await harness?.agent.close();
+    } finally {
+      await scratch?.remove();
+    }
   });
 
   it('50 setupInstance calls at once with one bad request: it alone fails, with its typed error; the 49 others get their own results', {

@@ -28,9 +28,14 @@ describeWithNamespaces('soak: create/delete cycles through the agent', () => {
     });
   });
   afterAll(async () => {
-    agent.child.kill('SIGTERM');
-    await agent.exited;
-    await scratch.remove();
+    try {
+      if (agent) {
+        agent.child.kill('SIGTERM');
+        await agent.exited;
+      }
+    } finally {
+      await scratch?.remove();
+    }
   });
 
   it(`keeps the agent's memory flat over ${cycles} cycles and leaves zero leftovers`, async () => {

@@ -41,13 +41,16 @@ describeWithNamespaces('the bundled agent (kudo-agent.mjs)', () => {
     cluster = await createTestCluster();
   });
   afterAll(async () => {
-    if (agent && agent.exitCode === null) {
-      const exited = new Promise((resolve) => agent?.once('exit', resolve));
-      agent.kill('SIGTERM');
-      await exited;
+    try {
+      if (agent && agent.exitCode === null) {
+        const exited = new Promise((resolve) => agent?.once('exit', resolve));
+        agent.kill('SIGTERM');
+        await exited;
+      }
+    } finally {
+      await configDirectory?.remove();
+      if (directory) await rm(directory, { recursive: true, force: true });
     }
-    await configDirectory?.remove();
-    if (directory) await rm(directory, { recursive: true, force: true });
   });
 
   it('prints its help with plain node, outside the repository', async () => {

@@ -94,8 +94,11 @@ describe('join', async () => {
   /** Every scratch directory a test made (a test may ask for options more than once). */
   const directories: string[] = [];
   afterEach(async () => {
-    for (const stop of stops.splice(0)) await stop();
-    for (const made of directories.splice(0)) await rm(made, { recursive: true, force: true });
+    try {
+      for (const stop of stops.splice(0)) await stop();
+    } finally {
+      for (const made of directories.splice(0)) await rm(made, { recursive: true, force: true });
+    }
   });
   afterAll(async () => {
     await new Promise((resolve) => controlPlane?.close(resolve));

@@ -48,8 +48,11 @@ describe('agent over TLS', async () => {
     });
   });
   afterAll(async () => {
-    await agent?.close();
-    await configDirectory?.remove();
+    try {
+      await agent?.close();
+    } finally {
+      await configDirectory?.remove();
+    }
   });
 
   it("lets the control plane's client certificate in, and health tells versions and certificate", async () => {
