@@ -10,9 +10,18 @@
  *   from standard input (iptables-restore); a long-lived starter runs it;
  * - `ip-link-delete`: one `link del NAME` line for a place that gets batch after batch (a node): answered
  *   as soon as the kernel reports the link deleted (see link-monitor.ts), run by long-lived `ip` processes
- *   of its own so that the place's other batches do not queue behind the kernel's wait that follows.
+ *   of its own so that the place's other batches do not queue behind the kernel's wait that follows;
+ * - `namespace-add`: one `netns add NAME` line for an instance's namespace, whose one `ip-batch` follows:
+ *   the runner may name instead a fresh namespace made ahead of need, with an `ip` already waiting in it
+ *   for that batch (see namespace-pool.ts).
  */
-export type CommandKind = 'command' | 'ip-batch' | 'ip-session' | 'reads-input-file' | 'ip-link-delete';
+export type CommandKind =
+  | 'command'
+  | 'ip-batch'
+  | 'ip-session'
+  | 'reads-input-file'
+  | 'ip-link-delete'
+  | 'namespace-add';
 
 /** One command: a program and plain arguments (never a shell) as run inside `namespace`, with optional input. */
 export type Command = {

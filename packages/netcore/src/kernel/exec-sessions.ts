@@ -24,6 +24,12 @@ type Pending = { id: number; resolve: (outcome: ExecOutcome) => void; reject: (e
 /** Words a shell takes literally: letters, digits and `_ @ % + = : , . / -` only. */
 export const isPlainWord = (word: string) => /^[A-Za-z0-9_@%+=:,./-]+$/.test(word);
 
+const assertPlain = (words: readonly string[]) => {
+  const word = words.find((each) => !isPlainWord(each));
+  if (word !== undefined)
+    throw new Error(`not a plain word for the command starter: ${JSON.stringify(word)}`);
+};
+
 const ackPattern = /^kudo-exit (\d+) (\d+)$/;
 
 const createStarter = ({ idleMs }: { idleMs: number }) => {
@@ -102,19 +108,41 @@ const createStarter = ({ idleMs }: { idleMs: number }) => {
     current?.stdin?.end();
   }
 
+  /** Writes `COMMAND printf ACK STATUS` (COMMAND ends in `;` or `&`); resolves with what came before the acknowledgement and STATUS. */
+  const send = ({ command, status }: { command: string; status: '$?' | '$!' }) =>
+    new Promise<ExecOutcome>((resolve, reject) => {
+      clearTimeout(idleTimer);
+      const shell = child ?? start();
+      setReferenced(true);
+      const id = nextId;
+      nextId += 1;
+      pending.push({ id, resolve, reject });
+      // The leading newline ends a last line the command left open, so the acknowledgement has its own.
+      shell.stdin?.write(`${command} printf '\\nkudo-exit ${id} %d\\n' ${status}\n`);
+    });
+
   return {
     /** Runs the words (all plain) as one command; resolves with its output and exit status. */
-    run: (words: readonly string[]) =>
-      new Promise<ExecOutcome>((resolve, reject) => {
-        clearTimeout(idleTimer);
-        const shell = child ?? start();
-        setReferenced(true);
-        const id = nextId;
-        nextId += 1;
-        pending.push({ id, resolve, reject });
-        // The leading newline ends a last line the command left open, so the acknowledgement has its own.
-        shell.stdin?.write(`${words.join(' ')} 2>&1 </dev/null; printf '\\nkudo-exit ${id} %d\\n' $?\n`);
-      }),
+    run: (words: readonly string[]) => send({ command: `${words.join(' ')} 2>&1 </dev/null;`, status: '$?' }),
+    /**
+     * Starts the words (all plain) in the background, reading `stdinPath` and writing its errors to
+     * `stderrPath` (both plain, FIFOs the caller holds), its output discarded; resolves with its pid.
+     */
+    startInBackground: async ({
+      words,
+      stdinPath,
+      stderrPath,
+    }: {
+      words: readonly string[];
+      stdinPath: string;
+      stderrPath: string;
+    }) =>
+      (
+        await send({
+          command: `${words.join(' ')} <${stdinPath} 2>${stderrPath} >/dev/null &`,
+          status: '$!',
+        })
+      ).exitCode,
     close,
     /** Starts the shell ahead of its first command. */
     prepare: () => {
@@ -179,6 +207,12 @@ export const createExecSessions = ({
 } = {}) => {
   const starters = Array.from({ length: count }, () => createStarter({ idleMs }));
   const busy = starters.map(() => 0);
+  const pickStarter = () => {
+    const index = busy.indexOf(Math.min(...busy));
+    const starter = starters[index];
+    if (!starter) throw new Error('no command starter');
+    return [starter, index] as const;
+  };
   return {
     run: async ({
       namespace,
@@ -197,9 +231,7 @@ export const createExecSessions = ({
       const directory = makeScratchDirectory({ purpose: 'exec' });
       const inputPath = join(directory, 'input');
       writeFileSync(inputPath, input, { mode: 0o600 });
-      const index = busy.indexOf(Math.min(...busy));
-      const starter = starters[index];
-      if (!starter) throw new Error('no command starter');
+      const [starter, index] = pickStarter();
       busy[index] = (busy[index] ?? 0) + 1;
       try {
         return await starter.run(toWords({ namespace, netnsPath, file, args, inputPath }));
@@ -207,6 +239,18 @@ export const createExecSessions = ({
         busy[index] = (busy[index] ?? 1) - 1;
         rmSync(directory, { recursive: true, force: true });
       }
+    },
+    /** Runs plain words (no input file) with the least busy starter: a command of netcore's own. */
+    runWords: (words: readonly string[]) => {
+      assertPlain(words);
+      const [starter] = pickStarter();
+      return starter.run(words);
+    },
+    /** See the starter's `startInBackground`: a process netcore keeps, started by the least busy starter. */
+    startInBackground: (options: { words: readonly string[]; stdinPath: string; stderrPath: string }) => {
+      assertPlain([...options.words, options.stdinPath, options.stderrPath]);
+      const [starter] = pickStarter();
+      return starter.startInBackground(options);
     },
     /** Starts every starter now, instead of at its first command. */
     prepare: () => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 
 /**
@@ -10,6 +10,38 @@ import type { Readable, Writable } from 'node:stream';
 export type IpSession = {
   run: (lines: readonly string[]) => Promise<{ errors: string[] }>;
   close: () => void;
+  /** Whether its process is up (started and not ended). */
+  isUp: () => boolean;
+};
+
+/**
+ * A running `ip -force -batch -`: its input, its error stream, what keeps Node's event loop alive for
+ * it, and a way to learn that it ended (spawned here, or started by someone else and reached by FIFOs).
+ */
+export type IpProcess = {
+  stdin: Writable;
+  stderr: Readable;
+  handles: readonly unknown[];
+  onEnd: (listener: (detail: string) => void) => void;
+};
+
+/** `ip ARGS -force -batch -` spawned from Node. */
+const spawnIp = (args: readonly string[]): IpProcess => {
+  const child = spawn('ip', [...args, '-force', '-batch', '-'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  const stdin = child.stdin as Writable;
+  const stderr = child.stderr as Readable;
+  return {
+    stdin,
+    stderr,
+    handles: [child, stdin, stderr],
+    onEnd: (listener) => {
+      child.on('error', (error) => listener(String(error)));
+      child.on('exit', (code) => listener(`exited (${code})`));
+    },
+  };
 };
 
 type Pending = {
@@ -25,13 +57,16 @@ const sentinel = 'link show dev kudoack';
 export const createIpSession = ({
   args,
   idleMs = 1000,
+  connect = () => spawnIp(args),
 }: {
   /** Arguments of `ip` before `-force -batch -` (e.g. `-n NS`). */
   args: readonly string[];
   /** How long the process stays up after its last batch. */
   idleMs?: number;
+  /** Where a batch goes when no process is up: by default a new `ip` spawned from Node. */
+  connect?: () => IpProcess;
 }): IpSession => {
-  let child: ChildProcess | undefined;
+  let child: IpProcess | undefined;
   let lineCount = 0;
   let pending: Pending[] = [];
   let message: string[] = [];
@@ -39,12 +74,7 @@ export const createIpSession = ({
   let idleTimer: NodeJS.Timeout | undefined;
 
   const setReferenced = (isReferenced: boolean) => {
-    for (const handle of [child, child?.stdin, child?.stderr] as (
-      | ChildProcess
-      | Readable
-      | Writable
-      | undefined
-    )[]) {
+    for (const handle of child?.handles ?? []) {
       const refable = handle as { ref?: () => void; unref?: () => void } | undefined;
       if (isReferenced) refable?.ref?.();
       else refable?.unref?.();
@@ -79,23 +109,18 @@ export const createIpSession = ({
 
   const start = () => {
     lineCount = 0;
-    const batch = spawn('ip', [...args, '-force', '-batch', '-'], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C' },
-    });
-    batch.stderr?.setEncoding('utf8');
-    batch.stderr?.on('data', (chunk: string) => {
+    const batch = connect();
+    batch.stderr.setEncoding('utf8');
+    batch.stderr.on('data', (chunk: string) => {
       buffer += chunk;
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) onLine(line);
     });
-    batch.on('error', (error) => failAll(error));
-    batch.on('exit', (code) => {
-      if (child === batch)
-        failAll(new Error(`ip ${args.join(' ')} -batch exited (${code}) with work pending`));
+    batch.onEnd((detail) => {
+      if (child === batch) failAll(new Error(`ip ${args.join(' ')} -batch ${detail} with work pending`));
     });
-    batch.stdin?.on('error', () => undefined);
+    batch.stdin.on('error', () => undefined);
     child = batch;
     return batch;
   };
@@ -123,8 +148,9 @@ export const createIpSession = ({
         const firstLine = lineCount + 1;
         lineCount += lines.length + 1;
         pending.push({ firstLine, ackLine: lineCount, errors: [], resolve, reject });
-        batch.stdin?.write(`${[...lines, sentinel].join('\n')}\n`);
+        batch.stdin.write(`${[...lines, sentinel].join('\n')}\n`);
       }),
     close,
+    isUp: () => child !== undefined,
   };
 };

@@ -35,6 +35,26 @@ export const hasIpv6 = () => {
 export const addNamespace = ({ host, namespaceName }: { host: Host; namespaceName: string }) =>
   runNamespaceBatch({ host, lines: [['netns', 'add', namespaceName]] });
 
+/**
+ * An instance's namespace, whose one `ip` batch comes next: the runner may name one made ahead of need
+ * (see namespace-pool.ts) instead of making it now.
+ */
+export const addInstanceNamespace = async ({
+  host,
+  namespaceName,
+}: {
+  host: Host;
+  namespaceName: string;
+}) => {
+  await host.runner.run({
+    kind: 'namespace-add',
+    namespace: undefined,
+    file: 'ip',
+    args: ['-batch', '-'],
+    input: `netns add ${namespaceName}\n`,
+  });
+};
+
 export const deleteNamespace = ({ host, namespaceName }: { host: Host; namespaceName: string }) =>
   runNamespaceBatch({ host, lines: [['netns', 'del', namespaceName]] });
 

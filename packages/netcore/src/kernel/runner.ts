@@ -10,6 +10,8 @@ import {
 import { canStartLiterally, createExecSessions } from './exec-sessions.js';
 import { createIpSession, type IpSession } from './ip-session.js';
 import { createLinkMonitor, type LinkMonitor } from './link-monitor.js';
+import { createNamespacePool } from './namespace-pool.js';
+import { createPooledNamespaces } from './pooled-namespaces.js';
 
 const classifyFailure = ({
   command,
@@ -243,15 +245,36 @@ export const createExecaRunner = ({
     }
   };
 
+  /** Every command but the batch of a namespace named from the pool (see pooled-namespaces.ts). */
+  const runPlainly = (command: Command): Promise<CommandResult> => {
+    if (command.kind === 'ip-session') return runInSession(command);
+    if (command.kind === 'ip-link-delete') return runLinkDelete(command);
+    if (command.kind === 'namespace-add') return runInSession({ ...command, kind: 'ip-session' });
+    const form = isExecThroughStarters ? toExecForm(command) : undefined;
+    if (form) return runThroughStarter({ command, form });
+    return runOnce({ command, timeoutMs });
+  };
+
+  const pooled = isExecThroughStarters
+    ? createPooledNamespaces({
+        pool: createNamespacePool({ starters: execSessions, idleMs: sessionIdleMs }),
+        runPlainly,
+        toBatchError: ({ command, errors }) =>
+          toCommandError({
+            command,
+            stderr: errors.join('; '),
+            isMissingBinary: false,
+            isTimedOut: false,
+            message: '',
+            cause: undefined,
+          }),
+      })
+    : undefined;
+
   return {
-    run: (command) => {
-      if (command.kind === 'ip-session') return runInSession(command);
-      if (command.kind === 'ip-link-delete') return runLinkDelete(command);
-      const form = isExecThroughStarters ? toExecForm(command) : undefined;
-      if (form) return runThroughStarter({ command, form });
-      return runOnce({ command, timeoutMs });
-    },
+    run: (command) => pooled?.run(command) ?? runPlainly(command),
     close: () => {
+      pooled?.close();
       for (const session of sessions.values()) session.close();
       sessions.clear();
       for (const monitor of monitors.values()) monitor.close();
@@ -260,6 +283,7 @@ export const createExecaRunner = ({
     },
     prepare: () => {
       execSessions.prepare();
+      pooled?.prepare();
       // The normal namespace's own `ip` (namespaces are named and removed there).
       const key = '';
       if (!sessions.has(key)) sessions.set(key, createIpSession({ args: [], idleMs: sessionIdleMs }));

@@ -2,7 +2,7 @@ import { accessSync, constants, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const scratchPattern = /^kudo-(exec|batches)-/;
+const scratchPattern = /^kudo-(exec|batches|pool)-/;
 
 /** Memory-backed when the machine has /dev/shm (10x faster for the many small files netcore writes). */
 const chooseBase = () => {
@@ -45,7 +45,7 @@ export const sweepStaleScratchDirectories = ({
 let hasSwept = false;
 
 /** A new private directory (mode 0700) for netcore's input files; the caller removes it. */
-export const makeScratchDirectory = ({ purpose }: { purpose: 'exec' | 'batches' }) => {
+export const makeScratchDirectory = ({ purpose }: { purpose: 'exec' | 'batches' | 'pool' }) => {
   const base = chooseBase();
   if (!hasSwept) {
     hasSwept = true;
