@@ -5,7 +5,7 @@ import type { Host } from '../kernel/host.js';
 import { runExclusive } from '../kernel/host-queue.js';
 import { readIptables, readIptablesCached } from '../kernel/iptables.js';
 import { hasLink } from '../kernel/links.js';
-import { addNamespace, deleteNamespace, hasNamespace } from '../kernel/namespaces.js';
+import { addInstanceNamespace, deleteNamespace, hasNamespace } from '../kernel/namespaces.js';
 import type { SavedTables } from '../kernel/saved-rules.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { instanceInterfaceName } from '../names.js';
@@ -124,7 +124,7 @@ const createInstance = async ({ host, input, namespaceName, vethName }: NewInsta
   await undo.guard(async () => {
     if (!input.netns) {
       undo.push('delete namespace', () => deleteNamespace({ host, namespaceName }));
-      await addNamespace({ host, namespaceName });
+      await addInstanceNamespace({ host, namespaceName });
     }
     undo.push('delete veth', () => deleteVeth({ host, vethName }));
     await runTogether([
