@@ -1,5 +1,10 @@
 import { expect, it } from 'vitest';
-import { canSilenceIpv6, renderInstanceSideLines, renderVethAttachLines } from './instance-links.js';
+import {
+  canSilenceIpv6,
+  renderInstanceSideLines,
+  renderNeighbourFlushLines,
+  renderVethAttachLines,
+} from './instance-links.js';
 
 const indexOf = (lines: readonly (readonly string[])[], text: string) =>
   lines.findIndex((line) => line.join(' ') === text);
@@ -45,4 +50,11 @@ it('leaves IPv6 alone when it cannot or need not be silenced', () => {
   expect(canSilenceIpv6({ hasIpv6: true, mtu: 1500 })).toBe(true);
   expect(canSilenceIpv6({ hasIpv6: false, mtu: 1500 })).toBe(false);
   expect(canSilenceIpv6({ hasIpv6: true, mtu: 1279 })).toBe(false);
+});
+
+it('forgets the neighbour entry of the address without reading every link, even when there is none', () => {
+  expect(renderNeighbourFlushLines({ bridgeName: 'kudobr0', instanceIpCidr: '10.0.0.2/24' })).toEqual([
+    ['neigh', 'replace', '10.0.0.2', 'dev', 'kudobr0', 'nud', 'failed'],
+    ['neigh', 'del', '10.0.0.2', 'dev', 'kudobr0'],
+  ]);
 });
