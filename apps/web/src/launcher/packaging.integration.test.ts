@@ -108,8 +108,11 @@ describe('the packaged control plane', () => {
   }, 900_000);
 
   afterAll(async () => {
-    for (const run of runs) await killLauncher(run);
-    if (work) rmSync(work, { recursive: true, force: true });
+    try {
+      for (const run of runs) await killLauncher(run);
+    } finally {
+      if (work) rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('migrates a fresh database, says how to make the first admin (create-admin prints its password), prints the CA, serves over HTTP, ends on SIGTERM', async () => {

@@ -128,10 +128,13 @@ describeWithNamespaces(
       for (const name of ['ctr1', 'ctr2']) await run('ip', ['netns', 'add', containerNamespace(name)]);
     });
     afterAll(async () => {
-      await relay?.stop();
-      await agent?.close();
-      await database?.remove();
-      if (directory) await rm(directory, { recursive: true, force: true });
+      try {
+        await relay?.stop();
+        await agent?.close();
+        await database?.remove();
+      } finally {
+        if (directory) await rm(directory, { recursive: true, force: true });
+      }
     });
 
     it('records a container attached by the kudo binary as a cni instance, refuses to delete it, and forgets it at DEL', async () => {

@@ -132,11 +132,17 @@ describeWithNamespaces('real machines: the packaged agent joins the control plan
   }, 600_000);
 
   afterAll(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await controlPlane?.stop();
-    await capture?.stop().catch(() => undefined);
-    await lab?.destroy();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    try {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      await controlPlane?.stop();
+      await capture?.stop().catch(() => undefined);
+    } finally {
+      try {
+        await lab?.destroy();
+      } finally {
+        if (directory) await rm(directory, { recursive: true, force: true });
+      }
+    }
   }, 120_000);
 
   it('joined machines are ready, with the certificate their key was made for', async () => {

@@ -254,9 +254,10 @@ describe('seeding and migration', () => {
   });
 
   it("an earlier version's auth.json becomes users once, with the same passwords", async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'kudo-legacy-auth-'));
     const legacy = await createTestDatabase();
+    let directory: string | undefined;
     try {
+      directory = await mkdtemp(join(tmpdir(), 'kudo-legacy-auth-'));
       const { scryptSync, randomBytes } = await import('node:crypto');
       const account = (password: string) => {
         const salt = randomBytes(16);
@@ -285,8 +286,11 @@ describe('seeding and migration', () => {
       });
       expect(result).toMatchObject({ outcome: 'signed-in', user: { name: 'viewer', role: 'viewer' } });
     } finally {
-      await legacy.remove();
-      await rm(directory, { recursive: true, force: true });
+      try {
+        await legacy.remove();
+      } finally {
+        if (directory) await rm(directory, { recursive: true, force: true });
+      }
     }
   });
 
