@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import type { Page } from 'playwright-core';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { LabCluster } from '../../../scripts/lab-cluster/lab-cluster.js';
 import { repositoryRoot as root, useDashboardCluster } from '../src/server/testing/dashboard-cluster.js';
 import { checkLogsForSecrets } from '../src/server/testing/log-secrets.js';
-import { launchBrowser, saveScreenshot, signInThroughForm } from './browser.js';
+import { launchBrowser, saveScreenshot, saveScreenshotsOfFailures, signInThroughForm } from './browser.js';
 import { readCurlCommands } from './readme-commands.js';
 
 const run = promisify(execFile);
@@ -83,14 +83,7 @@ describeWithNamespaces('API tokens made in the browser, used with curl', () => {
         cluster.rememberSecret({ label: `browser cookie ${cookie.name}`, value: cookie.value });
   });
 
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page)
-      await saveScreenshot({
-        page,
-        root,
-        name: `failed-tokens-${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`,
-      });
-  });
+  saveScreenshotsOfFailures({ root, prefix: 'failed-tokens-', getPage: () => page });
 
   it('makes a write token on the API tokens page: the secret is shown once, the list keeps its prefix', async () => {
     await page.goto(`${cluster.web.url}/api-tokens`);

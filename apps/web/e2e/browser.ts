@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterEach } from 'vitest';
 
 /** Debian's chromium: the test never downloads a browser. */
 export const chromiumPath = '/usr/bin/chromium';
@@ -66,6 +67,29 @@ export const saveScreenshot = async ({
   await mkdir(directory, { recursive: true });
   await page.screenshot({ path: join(directory, `${name}.png`), fullPage: isFullPage });
 };
+
+/**
+ * For a test file: after each test that failed, a screenshot of what the browser showed (`getPage()`, when
+ * there is a page yet) as `artifacts/screenshots/PREFIX<test name>.png`, next to the others.
+ */
+export const saveScreenshotsOfFailures = ({
+  root,
+  prefix,
+  getPage,
+}: {
+  root: string;
+  prefix: string;
+  getPage: () => Page | undefined;
+}) =>
+  afterEach(async ({ task }) => {
+    const page = getPage();
+    if (task.result?.state === 'fail' && page)
+      await saveScreenshot({
+        page,
+        root,
+        name: `${prefix}${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`,
+      });
+  });
 
 /** Signs in through the form, as a person would. */
 export const signInThroughForm = async ({

@@ -1,9 +1,15 @@
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import type { Page } from 'playwright-core';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { LabCluster } from '../../../scripts/lab-cluster/lab-cluster.js';
 import { repositoryRoot as root, useDashboardCluster } from '../src/server/testing/dashboard-cluster.js';
-import { collectSecurityViolations, launchBrowser, saveScreenshot, signInThroughForm } from './browser.js';
+import {
+  collectSecurityViolations,
+  launchBrowser,
+  saveScreenshot,
+  saveScreenshotsOfFailures,
+  signInThroughForm,
+} from './browser.js';
 
 /** The page's background, as the browser painted it. */
 const readBackground = (page: Page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
@@ -56,14 +62,7 @@ describeWithNamespaces('charts and dark theme in a real browser', () => {
     });
   });
 
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page)
-      await saveScreenshot({
-        page,
-        root,
-        name: `failed-charts-${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`,
-      });
-  });
+  saveScreenshotsOfFailures({ root, prefix: 'failed-charts-', getPage: () => page });
 
   it("a node's charts show its operations, latency and errors after some operations", async () => {
     await page.goto(`${cluster.web.url}/nodes/node1`);

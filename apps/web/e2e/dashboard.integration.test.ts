@@ -2,11 +2,11 @@ import { listNamespaces } from '@kudo/netcore/lab';
 import { request, runIn, startServer } from '@kudo/netcore/testing';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import type { Page } from 'playwright-core';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { createApiClient, signIn } from '../../../scripts/lab-cluster/api-client.js';
 import type { LabCluster } from '../../../scripts/lab-cluster/lab-cluster.js';
 import { repositoryRoot as root, useDashboardCluster } from '../src/server/testing/dashboard-cluster.js';
-import { launchBrowser, saveScreenshot, signInThroughForm } from './browser.js';
+import { launchBrowser, saveScreenshot, saveScreenshotsOfFailures, signInThroughForm } from './browser.js';
 
 /**
  * The dashboard end to end, in a real browser (Debian's chromium, headless) against a real cluster: a
@@ -37,15 +37,7 @@ describeWithNamespaces('dashboard in a real browser', () => {
     page = await browser.context.newPage();
   });
 
-  // A failed step leaves a picture of what the browser showed, next to the others.
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page)
-      await saveScreenshot({
-        page,
-        root,
-        name: `failed-${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`,
-      });
-  });
+  saveScreenshotsOfFailures({ root, prefix: 'failed-', getPage: () => page });
 
   it('signs in and shows the three lab nodes on the topology', async () => {
     await page.goto(`${cluster.web.url}/`);

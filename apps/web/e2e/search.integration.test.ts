@@ -1,9 +1,15 @@
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import type { Page } from 'playwright-core';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { LabCluster } from '../../../scripts/lab-cluster/lab-cluster.js';
 import { repositoryRoot as root, useDashboardCluster } from '../src/server/testing/dashboard-cluster.js';
-import { collectSecurityViolations, launchBrowser, saveScreenshot, signInThroughForm } from './browser.js';
+import {
+  collectSecurityViolations,
+  launchBrowser,
+  saveScreenshot,
+  saveScreenshotsOfFailures,
+  signInThroughForm,
+} from './browser.js';
 
 /**
  * The shell's search box and the port-mappings page's host-port lookup in a real browser, against a lab
@@ -60,14 +66,7 @@ describeWithNamespaces('search and port lookup in a real browser', () => {
     visited.add('/sign-in');
   });
 
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page)
-      await saveScreenshot({
-        page,
-        root,
-        name: `failed-search-${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`,
-      });
-  });
+  saveScreenshotsOfFailures({ root, prefix: 'failed-search-', getPage: () => page });
 
   it('"/" opens the search; a host port lists its mapping on every node, with the instance', async () => {
     await open('/');

@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { describeWithNamespaces } from '@kudo/netcore/testing/vitest';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { LabCluster } from '../../../scripts/lab-cluster/lab-cluster.js';
 import { repositoryRoot as root, useDashboardCluster } from '../src/server/testing/dashboard-cluster.js';
-import { launchBrowser, saveScreenshot, signInThroughForm } from './browser.js';
+import { launchBrowser, saveScreenshot, saveScreenshotsOfFailures, signInThroughForm } from './browser.js';
 
 const seededCount = 3000;
 
@@ -46,14 +46,7 @@ describeWithNamespaces('tables and forms in a real browser', () => {
     });
   });
 
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page)
-      await saveScreenshot({
-        page,
-        root,
-        name: `failed-tables-${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`,
-      });
-  });
+  saveScreenshotsOfFailures({ root, prefix: 'failed-tables-', getPage: () => page });
 
   it('sorts the instances table by a column header and filters it from the toolbar', async () => {
     const sortInstances = [
