@@ -4,6 +4,7 @@ import type { Host } from '../kernel/host.js';
 import { runIpBatch } from '../kernel/links.js';
 import { hasIpv6 } from '../kernel/namespaces.js';
 import type { TExternalNetns } from '../schemas.js';
+import { configureExternalVeth, readNetnsPid } from './external-veth.js';
 import {
   canSilenceIpv6,
   formatNodeNamespaceRef,
@@ -46,6 +47,23 @@ export const configureInstance = async ({
   netns?: TExternalNetns | undefined;
 }) => {
   const isIpv6Silent = canSilenceIpv6({ hasIpv6: hasIpv6(), mtu });
+  // A new pair for a runtime's `/proc/PID/ns/net`: made from the node's side (see external-veth.ts).
+  const pid = netns && needsVeth ? readNetnsPid(netns.path) : undefined;
+  if (netns && pid !== undefined)
+    return configureExternalVeth({
+      host,
+      pid,
+      path: netns.path,
+      interfaceName: netns.interfaceName,
+      vethName,
+      instanceId,
+      instanceIpCidr,
+      nodeIpAddr,
+      bridgeName,
+      mtu,
+      isIsolated,
+      isIpv6Silent,
+    });
   const lines = () =>
     renderInstanceSideLines({
       instanceIpCidr,
