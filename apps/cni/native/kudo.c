@@ -13,6 +13,14 @@
  * then; 50 for STATUS and 11 "try again later" otherwise. The socket is the config's top-level "agentSocket" string (default
  * /run/kudo/agent.sock), found by a small JSON reader that checks the syntax and reads the top-level
  * keys "agentSocket" and "cniVersion"; the agent validates everything else. Logs go to stderr only.
+ *
+ * For ADD it also lends the agent a process inside the container's namespace, which the agent (Node, no
+ * setns) cannot enter without starting one (nsenter + ip, 4-7 ms): a child enters CNI_NETNS, connects to
+ * the socket with `GET /ip-helper` (`connection: upgrade`, its pid and CNI_NETNS as headers), and becomes
+ * `ip -batch -` on that connection (stdin, stdout and stderr), started while the ADD request is under way;
+ * the agent writes the container side's lines there (apps/agent/src/cni/cni-ip-helpers.ts) and closes it
+ * before it answers. The ADD request names the child (`kudo-ip-helper: PID`); without one (no namespace,
+ * no fork), or when the child could not enter, the agent starts its own process as before.
  */
 #define _GNU_SOURCE /* SOCK_CLOEXEC, MSG_NOSIGNAL */
 #include <errno.h>
@@ -20,8 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define DEFAULT_SOCKET "/run/kudo/agent.sock"
@@ -184,6 +195,19 @@ static int fail(const char *version, int code, const char *message) {
   return 1;
 }
 
+/* A header line `name: value` with the value percent-encoded (every byte outside `!`..`~`, and `%`). */
+static void append_header(buffer *b, const char *name, const char *value) {
+  append_str(b, name);
+  append_str(b, ": ");
+  for (const unsigned char *s = (const unsigned char *)value; *s; s++) {
+    char escaped[4];
+    if (*s < 0x21 || *s > 0x7e || *s == '%') snprintf(escaped, sizeof escaped, "%%%02X", *s);
+    else escaped[0] = (char)*s, escaped[1] = '\0';
+    append_str(b, escaped);
+  }
+  append_str(b, "\r\n");
+}
+
 static int write_all(int fd, const char *data, size_t len) {
   while (len > 0) {
     ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
@@ -221,19 +245,67 @@ static int check_environment(const char *command, char *message, size_t cap) {
   return 1;
 }
 
-/* POST /exec; on success the answer's body goes to stdout and its exit code is returned, else -1. */
-static int forward(const char *socket_path, const buffer *in, char *why, size_t why_cap) {
+/* A connected socket to the agent, or -1 with errno set. */
+static int connect_agent(const char *socket_path) {
   struct sockaddr_un address = {.sun_family = AF_UNIX};
-  if (strlen(socket_path) >= sizeof address.sun_path)
-    return snprintf(why, why_cap, "socket path too long: %s", socket_path), -1;
+  if (strlen(socket_path) >= sizeof address.sun_path) return errno = ENAMETOOLONG, -1;
   strcpy(address.sun_path, socket_path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof address) < 0)
-    return snprintf(why, why_cap, "connect %s: %s", socket_path, strerror(errno)), -1;
+  if (fd < 0) return -1;
+  if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0) return close(fd), -1;
+  return fd;
+}
+
+/*
+ * The child lent to the agent (see the top): connects, enters the namespace, says who it is, and becomes
+ * `ip -batch -` on the connection. Its headers go once it is in the namespace (the agent compares its
+ * /proc/PID/ns/net with CNI_NETNS); when it cannot enter, they go all the same and it ends, so the agent
+ * learns at once that it has to work without it.
+ */
+static void run_ip_helper(const char *socket_path, const char *netns) {
+  int fd = connect_agent(socket_path);
+  if (fd < 0) _exit(0);
+  int ns = open(netns, O_RDONLY | O_CLOEXEC);
+  int is_inside = ns >= 0 && setns(ns, CLONE_NEWNET) == 0;
+  buffer request = {0};
+  char pid[32];
+  snprintf(pid, sizeof pid, "%ld", (long)getpid());
+  append_str(&request, "GET /ip-helper HTTP/1.1\r\nhost: kudo-agent\r\nconnection: upgrade\r\nupgrade: kudo-ip\r\n");
+  append_header(&request, "kudo-ip-helper", pid);
+  append_header(&request, "cni-netns", netns);
+  append_str(&request, "\r\n");
+  if (!write_all(fd, request.data, request.len) || !is_inside) _exit(0);
+  if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(0);
+  char *const args[] = {"ip", "-batch", "-", NULL};
+  static const char *const paths[] = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"};
+  for (size_t i = 0; i < COUNT(paths); i++) execv(paths[i], args);
+  execvp("ip", args);
+  _exit(0);
+}
+
+/* Starts the helper for ADD (it goes its own way at once); its pid, or 0 without one. */
+static pid_t start_ip_helper(const char *socket_path) {
+  const char *command = getenv("CNI_COMMAND"), *netns = getenv("CNI_NETNS");
+  if (!command || strcmp(command, "ADD") || !netns || !*netns) return 0;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) run_ip_helper(socket_path, netns);
+  return pid > 0 ? pid : 0;
+}
+
+/* POST /exec; on success the answer's body goes to stdout and its exit code is returned, else -1. */
+static int forward(const char *socket_path, const buffer *in, pid_t helper, char *why, size_t why_cap) {
+  int fd = connect_agent(socket_path);
+  if (fd < 0) return snprintf(why, why_cap, "connect %s: %s", socket_path, strerror(errno)), -1;
   buffer request = {0};
   char line[96];
   snprintf(line, sizeof line, "POST /exec HTTP/1.1\r\nhost: kudo-agent\r\ncontent-length: %zu\r\n", in->len);
   append_str(&request, line);
+  if (helper > 0) {
+    char pid[32];
+    snprintf(pid, sizeof pid, "%ld", (long)helper);
+    append_header(&request, "kudo-ip-helper", pid);
+  }
   for (size_t i = 0; i < COUNT(env_names); i++) {
     const char *value = getenv(env_names[i]);
     if (!value) continue;
@@ -241,15 +313,7 @@ static int forward(const char *socket_path, const buffer *in, char *why, size_t 
     size_t k = 0;
     for (const char *s = env_names[i]; *s; s++) name[k++] = *s == '_' ? '-' : (char)(*s | 0x20);
     name[k] = '\0';
-    append_str(&request, name);
-    append_str(&request, ": ");
-    for (const unsigned char *s = (const unsigned char *)value; *s; s++) {
-      char escaped[4];
-      if (*s < 0x21 || *s > 0x7e || *s == '%') snprintf(escaped, sizeof escaped, "%%%02X", *s);
-      else escaped[0] = (char)*s, escaped[1] = '\0';
-      append_str(&request, escaped);
-    }
-    append_str(&request, "\r\n");
+    append_header(&request, name, value);
   }
   append_str(&request, "connection: close\r\n\r\n");
   if (in->len) append(&request, in->data, in->len);
@@ -292,7 +356,13 @@ int main(void) {
     return 0;
   }
   char why[4200];
-  int exit_code = forward(socket_path, &in, why, sizeof why);
+  pid_t helper = start_ip_helper(socket_path);
+  int exit_code = forward(socket_path, &in, helper, why, sizeof why);
+  /* The agent has closed the helper's connection by the time it answers (or the connection failed). */
+  if (helper > 0) {
+    fflush(stdout);
+    waitpid(helper, NULL, 0);
+  }
   if (exit_code >= 0) return exit_code;
   char message[4300];
   if (check_environment(command, message, sizeof message)) return fail(version, 4, message);

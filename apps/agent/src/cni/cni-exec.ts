@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
+import type { CniIpHelpers } from './cni-ip-helpers.js';
 import type { CniService } from './cni-service.js';
 import { cniSocketRouter } from './cni-socket-router.js';
 import { type PluginOutcome, runPlugin } from './plugin/run-plugin.js';
@@ -16,6 +17,9 @@ import { type PluginOutcome, runPlugin } from './plugin/run-plugin.js';
  *   cni-exit-code: 0
  */
 export const cniExecPath = '/exec';
+
+/** Where a forwarder's child lends its `ip` for an ADD (`GET`, upgraded to a raw stream: cni-ip-helpers.ts). */
+export const cniIpHelperPath = '/ip-helper';
 
 export const cniEnvironmentNames = [
   'CNI_COMMAND',
@@ -48,26 +52,45 @@ export const readExecEnvironment = (headers: IncomingMessage['headers']) => {
 /** The plugin's stdout as the forwarder writes it: the JSON and a newline, nothing for an empty answer. */
 const toStdout = ({ stdout }: PluginOutcome) => (stdout.length > 0 ? `${stdout}\n` : '');
 
+/** The `ip` helper an ADD announces (`kudo-ip-helper: PID`, see cni-ip-helpers.ts), with its namespace. */
+const readAnnouncedHelper = ({
+  headers,
+  env,
+}: {
+  headers: IncomingMessage['headers'];
+  env: Record<string, string>;
+}) => {
+  const pid = Number(headers['kudo-ip-helper']);
+  const netnsPath = env.CNI_NETNS;
+  return env.CNI_COMMAND === 'ADD' && Number.isSafeInteger(pid) && pid > 0 && netnsPath
+    ? { pid, netnsPath }
+    : undefined;
+};
+
 /** Serves POST /exec: runs the plugin's spec code against the CNI service, in-process. */
 export const handleCniExec = async ({
   req,
   res,
   cni,
+  ipHelpers,
 }: {
   req: IncomingMessage;
   res: ServerResponse;
   cni: CniService;
+  ipHelpers: CniIpHelpers;
 }) => {
   if (req.method !== 'POST') {
     res.writeHead(405, { allow: 'POST' }).end();
     return;
   }
   const stdin = await text(req);
-  const outcome = await runPlugin({
-    env: readExecEnvironment(req.headers),
-    stdin,
-    agent: cniSocketRouter.createCaller({ cni }),
-  });
+  const env = readExecEnvironment(req.headers);
+  const announced = readAnnouncedHelper({ headers: req.headers, env });
+  const helper = announced ? ipHelpers.expect(announced) : undefined;
+  const outcome = await runPlugin({ env, stdin, agent: cniSocketRouter.createCaller({ cni }) }).finally(
+    // Its `ip` ends before the answer goes: the forwarder waits for its child before it exits.
+    () => helper?.release(),
+  );
   const body = Buffer.from(toStdout(outcome));
   res
     .writeHead(200, {

@@ -6,6 +6,7 @@ import { parseHostCidr } from '@kudo/netcore/addressing';
 import type { Operations } from '../services/operations.js';
 import { findFreeCniAddress, toAttachmentCidr, toAttachmentInstanceId } from './cni-allocator.js';
 import { CniRefusal } from './cni-errors.js';
+import { type CniIpHelpers, createCniIpHelpers } from './cni-ip-helpers.js';
 import type {
   TCniAddRequest,
   TCniCheckRequest,
@@ -55,11 +56,14 @@ export const createCniService = ({
   netcore,
   operations,
   store,
+  ipHelpers = createCniIpHelpers(),
 }: {
   nodeId: string;
   netcore: Netcore;
   operations: Operations;
   store: CniStore;
+  /** The `ip` processes forwarders lend (served on the CNI socket); netcore's runner must be wrapped by them. */
+  ipHelpers?: CniIpHelpers;
 }) => {
   // Each change reads and replaces the state in memory in one synchronous step (no other change can come
   // in between); only the first load waits. The file follows (store.update) while the kernel works.
@@ -265,7 +269,7 @@ export const createCniService = ({
     return { removed: stale.map(({ instanceId }) => instanceId) };
   };
 
-  return { add, del, check, gc, status, setRange, listAttachments, removeStale };
+  return { add, del, check, gc, status, setRange, listAttachments, removeStale, ipHelpers };
 };
 
 export type CniService = ReturnType<typeof createCniService>;

@@ -1,9 +1,10 @@
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
-import { cniExecPath, handleCniExec } from './cni-exec.js';
+import { cniExecPath, cniIpHelperPath, handleCniExec, readExecEnvironment } from './cni-exec.js';
 import type { CniService } from './cni-service.js';
 import { cniSocketRouter } from './cni-socket-router.js';
 
@@ -45,7 +46,7 @@ export const listenCniSocket = async ({
   });
   const server = createServer((req, res) => {
     if (req.url === cniExecPath) {
-      handleCniExec({ req, res, cni }).catch((error: unknown) => {
+      handleCniExec({ req, res, cni, ipHelpers: cni.ipHelpers }).catch((error: unknown) => {
         logger.error({ error: error instanceof Error ? error.message : String(error) }, 'CNI exec failed');
         if (!res.headersSent) res.writeHead(500);
         res.end();
@@ -57,6 +58,16 @@ export const listenCniSocket = async ({
       return;
     }
     handler(req, res);
+  });
+  // A forwarder's child lending its `ip` in a container's namespace (cni-ip-helpers.ts); anything else is closed.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    const pid = Number(req.headers['kudo-ip-helper']);
+    const netnsPath = readExecEnvironment(req.headers).CNI_NETNS;
+    if (req.url !== cniIpHelperPath || !Number.isSafeInteger(pid) || pid <= 0 || !netnsPath) {
+      socket.destroy();
+      return;
+    }
+    cni.ipHelpers.accept({ socket, pid, netnsPath });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

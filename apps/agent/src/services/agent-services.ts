@@ -1,5 +1,6 @@
-import { createNetcore } from '@kudo/netcore';
+import { createExecaRunner, createNetcore } from '@kudo/netcore';
 import type { Logger } from 'pino';
+import { createCniIpHelpers } from '../cni/cni-ip-helpers.js';
 import { createCniService } from '../cni/cni-service.js';
 import { createCniStore } from '../cni/cni-store.js';
 import type { CredentialService } from '../tls/credential-service.js';
@@ -33,9 +34,11 @@ export const createAgentServices = ({
   const startedAt = Date.now();
   const metrics = createAgentMetrics({ nodeId });
   const events = createEventLog();
+  const ipHelpers = createCniIpHelpers();
   const netcore = createNetcore({
     ...(hostNamespace === undefined ? {} : { hostNamespace }),
     ...(namespacePrefix === undefined ? {} : { namespacePrefix }),
+    runner: ipHelpers.wrapRunner(createExecaRunner()),
   });
   const operations = createOperations({ nodeId, timeoutMs: operationTimeoutMs, events, metrics, logger });
   const services: AgentServices = {
@@ -55,7 +58,13 @@ export const createAgentServices = ({
     credentials,
     logger,
     protectedPorts: [],
-    cni: createCniService({ nodeId, netcore, operations, store: createCniStore({ file: cniStateFile }) }),
+    cni: createCniService({
+      nodeId,
+      netcore,
+      operations,
+      store: createCniStore({ file: cniStateFile }),
+      ipHelpers,
+    }),
   };
   return { services, metrics };
 };
