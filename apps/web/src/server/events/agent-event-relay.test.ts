@@ -1,8 +1,7 @@
 import { NetcoreError } from '@kudo/netcore';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane } from '../testing/test-services.js';
+import { createFakeAgentPlane, type FakeAgentPlane } from '../testing/fake-agent-plane.js';
 import type { AgentEventRelay } from './agent-event-relay.js';
 import { readRetryDelayMs } from './node-event-stream.js';
 import type { OperationView } from './operation-view.js';
@@ -17,9 +16,9 @@ const summarize = (operations: OperationView[]) =>
     ({ nodeName, operation, subject, status }) => `${nodeName} ${operation} ${subject} ${status}`,
   );
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: FakeAgentPlane['database'];
 const fake = createFakeAgentGateway();
-let plane: ReturnType<typeof createTestControlPlane>;
+let plane: FakeAgentPlane['plane'];
 let relay: AgentEventRelay | undefined;
 const agents = {
   node1: fake.addAgent({ nodeId: 'node1' }),
@@ -33,19 +32,10 @@ const startRelay = () => {
 };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  plane = createTestControlPlane({ db: database.db, gateway: fake.gateway });
-  await plane.admin.node.add({
-    agentUrl: agents.node1.url,
-    agentToken: agents.node1.token,
-    externalIpAddr: '198.51.100.11',
-  });
-  await plane.admin.node.add({
-    agentUrl: agents.node2.url,
-    agentToken: agents.node2.token,
-    externalIpAddr: '198.51.100.12',
-    name: 'rack-2',
-  });
+  ({ database, plane } = await createFakeAgentPlane({
+    gateway: fake.gateway,
+    nodes: [agents.node1, { ...agents.node2, name: 'rack-2' }],
+  }));
 });
 afterEach(async () => {
   await relay?.stop();

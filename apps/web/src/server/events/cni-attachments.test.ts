@@ -3,8 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentCniAttachment } from '../agents/agent-gateway.js';
 import { catchTrpc } from '../testing/catch-trpc.js';
 import { createFakeAgentGateway } from '../testing/fake-agent-gateway.js';
-import { createTestDatabase } from '../testing/test-database.js';
-import { createTestControlPlane } from '../testing/test-services.js';
+import { createFakeAgentPlane, type FakeAgentPlane } from '../testing/fake-agent-plane.js';
 import type { AgentEventRelay } from './agent-event-relay.js';
 
 /** Polls a condition (the relay works asynchronously); the test's own timeout is the limit. */
@@ -12,9 +11,9 @@ const waitUntil = async (isDone: () => Promise<boolean>) => {
   while (!(await isDone())) await new Promise((resolve) => setTimeout(resolve, 5));
 };
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: FakeAgentPlane['database'];
 const fake = createFakeAgentGateway();
-let plane: ReturnType<typeof createTestControlPlane>;
+let plane: FakeAgentPlane['plane'];
 let relay: AgentEventRelay | undefined;
 const agents = { node1: fake.addAgent({ nodeId: 'node1' }), node2: fake.addAgent({ nodeId: 'node2' }) };
 
@@ -52,13 +51,7 @@ const startRelay = () => {
 };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  plane = createTestControlPlane({ db: database.db, gateway: fake.gateway });
-  await plane.admin.node.add({
-    agentUrl: agents.node1.url,
-    agentToken: agents.node1.token,
-    externalIpAddr: '198.51.100.11',
-  });
+  ({ database, plane } = await createFakeAgentPlane({ gateway: fake.gateway, nodes: [agents.node1] }));
 });
 afterEach(async () => {
   await relay?.stop();
