@@ -51,8 +51,11 @@ export type CommandRunner = {
   run: (command: Command) => Promise<CommandResult>;
   /** Ends the processes kept for reuse (they also end by themselves when idle). */
   close?: () => void;
-  /** Starts the processes kept for reuse now, so the first operation does not wait for them. */
-  prepare?: () => void;
+  /**
+   * Starts the processes kept for reuse now, so the first operation does not wait for them; settles once
+   * they are ready (never rejects).
+   */
+  prepare?: () => void | Promise<void>;
 };
 
 /** Where named network namespaces are bound (what `ip netns` manages). */

@@ -132,14 +132,19 @@ const createStarter = ({ idleMs }: { idleMs: number }) => {
       words,
       stdinPath,
       stderrPath,
+      isStatusReported = false,
     }: {
       words: readonly string[];
       stdinPath: string;
       stderrPath: string;
+      /** Its output goes to `stderrPath` too, followed by a last line `kudo-status STATUS`. */
+      isStatusReported?: boolean;
     }) =>
       (
         await send({
-          command: `${words.join(' ')} <${stdinPath} 2>${stderrPath} >/dev/null &`,
+          command: isStatusReported
+            ? `{ ${words.join(' ')}; printf '\\nkudo-status %d\\n' $?; } <${stdinPath} >${stderrPath} 2>&1 &`
+            : `${words.join(' ')} <${stdinPath} 2>${stderrPath} >/dev/null &`,
           status: '$!',
         })
       ).exitCode,
@@ -162,8 +167,11 @@ const toEnteredFile = ({
   netnsPath?: string | undefined;
 }) => netnsPath ?? (namespace === undefined ? undefined : namespacePath(namespace));
 
-/** The words that start `file args... INPUT_FILE` in the namespace entered (the starter's own without one). */
-const toWords = ({
+/**
+ * The words that start `file args... INPUT_FILE` in the namespace entered (the starter's own without one);
+ * without an input file, `file args...` (a command that reads its standard input).
+ */
+export const toWords = ({
   namespace,
   netnsPath,
   file,
@@ -174,10 +182,15 @@ const toWords = ({
   netnsPath?: string | undefined;
   file: string;
   args: readonly string[];
-  inputPath: string;
+  inputPath?: string | undefined;
 }) => {
   const entered = toEnteredFile({ namespace, netnsPath });
-  return [...(entered === undefined ? [] : ['nsenter', `--net=${entered}`, '--']), file, ...args, inputPath];
+  return [
+    ...(entered === undefined ? [] : ['nsenter', `--net=${entered}`, '--']),
+    file,
+    ...args,
+    ...(inputPath === undefined ? [] : [inputPath]),
+  ];
 };
 
 /** Whether a starter can run the command: all its words are plain (see `isPlainWord`). */
@@ -247,7 +260,12 @@ export const createExecSessions = ({
       return starter.run(words);
     },
     /** See the starter's `startInBackground`: a process netcore keeps, started by the least busy starter. */
-    startInBackground: (options: { words: readonly string[]; stdinPath: string; stderrPath: string }) => {
+    startInBackground: (options: {
+      words: readonly string[];
+      stdinPath: string;
+      stderrPath: string;
+      isStatusReported?: boolean;
+    }) => {
       assertPlain([...options.words, options.stdinPath, options.stderrPath]);
       const [starter] = pickStarter();
       return starter.startInBackground(options);

@@ -1,8 +1,7 @@
-import { closeSync, constants, open, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { promisify } from 'node:util';
 import type { createExecSessions } from './exec-sessions.js';
-import { createFifoStock, type FifoPair } from './fifo-stock.js';
+import { type createFifoStock, startThroughFifos } from './fifo-stock.js';
 import { createIpSession, type IpSession } from './ip-session.js';
 
 /**
@@ -24,8 +23,6 @@ export type WaitingIp = {
 };
 
 type Starters = Pick<ReturnType<typeof createExecSessions>, 'runWords' | 'startInBackground'>;
-
-const openFile = promisify(open);
 
 const readNamespaceId = (pid: number | 'self') => {
   try {
@@ -82,34 +79,14 @@ const startWaitingIp = async ({
   fifos: ReturnType<typeof createFifoStock>;
   idleMs: number;
 }): Promise<WaitingIp | undefined> => {
-  let pair: FifoPair | undefined;
+  const started = await startThroughFifos({
+    starters,
+    fifos,
+    words: ['unshare', '--net', '--', 'ip', '-force', '-batch', '-'],
+  });
+  if (!started) return undefined;
+  const { pid, inputFd, outputFd: errorsFd } = started;
   try {
-    pair = await fifos.take();
-    const { stdinPath, stderrPath } = pair;
-    const opening = Promise.all([
-      openFile(stdinPath, constants.O_WRONLY),
-      openFile(stderrPath, constants.O_RDONLY),
-    ]);
-    const pid = await starters
-      .startInBackground({
-        words: ['unshare', '--net', '--', 'ip', '-force', '-batch', '-'],
-        stdinPath,
-        stderrPath,
-      })
-      .catch(() => undefined);
-    if (pid === undefined) {
-      // Nobody will open the other ends: open them here so that the waiting opens return, then close all.
-      const unblocking = [
-        openSync(stdinPath, constants.O_RDONLY | constants.O_NONBLOCK),
-        openSync(stderrPath, constants.O_WRONLY | constants.O_NONBLOCK),
-      ];
-      for (const fd of [...unblocking, ...(await opening)]) closeSync(fd);
-      return undefined;
-    }
-    const [inputFd, errorsFd] = await opening;
-    // Both ends are open: the files have done their work.
-    rmSync(stdinPath, { force: true });
-    rmSync(stderrPath, { force: true });
     const session = createIpSession({
       args: ['(waiting)'],
       idleMs,
@@ -133,28 +110,28 @@ const startWaitingIp = async ({
     }
     return { pid, session, namespaceId };
   } catch {
-    if (pair) for (const path of [pair.stdinPath, pair.stderrPath]) rmSync(path, { force: true });
     return undefined;
   }
 };
 
 /**
  * Keeps up to `size` waiting `ip` processes (see above). `take` hands out the oldest (waiting for it if it
- * is still starting) and starts another in the background; undefined when none could be made, and after
- * a failure to make one no other is started until `fill` is called again (the next setupNode).
+ * is still starting), undefined when there is none; `replenish` starts others in the background. After a
+ * failure to make one no other is started until `fill` is called again (the next setupNode).
  */
 export const createNamespacePool = ({
   starters,
+  fifos,
   size = 2,
   idleMs,
 }: {
   starters: Starters;
+  fifos: ReturnType<typeof createFifoStock>;
   size?: number;
   /** How long a waiting `ip` stays up unused. */
   idleMs: number;
 }) => {
   const members: Promise<WaitingIp | undefined>[] = [];
-  const fifos = createFifoStock({ starters });
   let isStopped = false;
 
   const refill = () => {
@@ -168,24 +145,29 @@ export const createNamespacePool = ({
   };
 
   return {
-    /** Starts waiting processes up to the pool's size (again after a failure). */
-    fill: () => {
+    /** Starts waiting processes up to the pool's size (again after a failure); settles once they are ready. */
+    fill: async () => {
       isStopped = false;
       refill();
+      await Promise.all(members);
     },
+    /** The oldest waiting `ip` (once it is ready); none when the pool is empty or it could not start. */
     take: async () => {
       const member = members.shift();
-      refill();
       const waiting = await member;
       if (!waiting) return undefined;
       if (isStillWaiting(waiting)) return waiting;
       waiting.session.close();
       return undefined;
     },
+    /**
+     * Starts waiting processes up to the pool's size, unless making one failed; called after a setup is
+     * done with its namespace, so that their start does not compete with it.
+     */
+    replenish: refill,
     /** Ends every waiting process (their namespaces go with them). */
     close: () => {
       isStopped = true;
-      fifos.close();
       for (const member of members.splice(0)) void member.then((waiting) => waiting?.session.close());
     },
   };

@@ -35,7 +35,10 @@ export const createPooledNamespaces = ({
   const addNamespace = async (command: Command): Promise<CommandResult> => {
     const name = /^netns add (\S+)$/.exec(command.input?.trim() ?? '')?.[1];
     const waiting = name === undefined || named.has(name) ? undefined : await pool.take();
-    if (name === undefined || !waiting) return runPlainly(command);
+    if (name === undefined || !waiting) {
+      pool.replenish();
+      return runPlainly(command);
+    }
     const naming = runPlainly({
       ...command,
       kind: 'ip-session',
@@ -59,6 +62,7 @@ export const createPooledNamespaces = ({
       ),
     ]);
     entry.waiting.session.close();
+    pool.replenish();
     if (namingFailure !== undefined) throw namingFailure;
     if (!outcome) return runPlainly(command);
     if (outcome.errors.length > 0) throw toBatchError({ command, errors: outcome.errors });

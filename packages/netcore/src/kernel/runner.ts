@@ -7,11 +7,13 @@ import {
   formatCommand,
   toCommandLine,
 } from './command.js';
-import { canStartLiterally, createExecSessions } from './exec-sessions.js';
+import { canStartLiterally, createExecSessions, toWords } from './exec-sessions.js';
+import { createFifoStock } from './fifo-stock.js';
 import { createIpSession, type IpSession } from './ip-session.js';
 import { createLinkMonitor, type LinkMonitor } from './link-monitor.js';
 import { createNamespacePool } from './namespace-pool.js';
 import { createPooledNamespaces } from './pooled-namespaces.js';
+import { createWaitingCommands } from './waiting-commands.js';
 
 const classifyFailure = ({
   command,
@@ -190,6 +192,30 @@ export const createExecaRunner = ({
     });
   };
 
+  const fifos = createFifoStock({ starters: execSessions });
+  const waitingCommands = createWaitingCommands({ starters: execSessions, fifos, idleMs: sessionIdleMs });
+  let isIptablesNft: Promise<boolean> | undefined;
+
+  /**
+   * iptables-restore of iptables-nft, on one started ahead of need (see waiting-commands.ts); undefined
+   * when none was ready. Never iptables-legacy, which would hold the xtables lock while it waits.
+   */
+  const runWaiting = async ({
+    command,
+    form,
+  }: {
+    command: Command;
+    form: { namespace: string | undefined; netnsPath?: string; file: string; args: readonly string[] };
+  }) => {
+    if (command.kind !== 'reads-input-file' || form.file !== 'iptables-restore' || form.netnsPath) return;
+    isIptablesNft ??= execSessions.runWords(['iptables-restore', '--version']).then(
+      ({ exitCode, output }) => exitCode === 0 && /nf_tables/.test(output),
+      () => false,
+    );
+    if (!(await isIptablesNft)) return;
+    return waitingCommands.run({ words: toWords(form), input: command.input ?? '' });
+  };
+
   const runThroughStarter = async ({
     command,
     form,
@@ -197,10 +223,13 @@ export const createExecaRunner = ({
     command: Command;
     form: { namespace: string | undefined; netnsPath?: string; file: string; args: readonly string[] };
   }): Promise<CommandResult> => {
-    const outcome = await execSessions.run({ ...form, input: command.input ?? '' }).then(
-      (result) => ({ result, failure: undefined }),
-      (failure: unknown) => ({ result: undefined, failure }),
-    );
+    const waiting = await runWaiting({ command, form });
+    const outcome = waiting
+      ? { result: waiting }
+      : await execSessions.run({ ...form, input: command.input ?? '' }).then(
+          (result) => ({ result, failure: undefined }),
+          (failure: unknown) => ({ result: undefined, failure }),
+        );
     // A starter that died takes its work with it: the command runs again, spawned.
     if (!outcome.result) return runOnce({ command, timeoutMs });
     const { exitCode, output } = outcome.result;
@@ -257,7 +286,7 @@ export const createExecaRunner = ({
 
   const pooled = isExecThroughStarters
     ? createPooledNamespaces({
-        pool: createNamespacePool({ starters: execSessions, idleMs: sessionIdleMs }),
+        pool: createNamespacePool({ starters: execSessions, fifos, idleMs: sessionIdleMs }),
         runPlainly,
         toBatchError: ({ command, errors }) =>
           toCommandError({
@@ -275,22 +304,25 @@ export const createExecaRunner = ({
     run: (command) => pooled?.run(command) ?? runPlainly(command),
     close: () => {
       pooled?.close();
+      waitingCommands.close();
+      fifos.close();
       for (const session of sessions.values()) session.close();
       sessions.clear();
       for (const monitor of monitors.values()) monitor.close();
       monitors.clear();
       execSessions.close();
     },
-    prepare: () => {
+    prepare: async () => {
       execSessions.prepare();
-      pooled?.prepare();
       // The normal namespace's own `ip` (namespaces are named and removed there).
       const key = '';
       if (!sessions.has(key)) sessions.set(key, createIpSession({ args: [], idleMs: sessionIdleMs }));
-      sessions
+      const named = sessions
         .get(key)
         ?.run([])
         .catch(() => sessions.delete(key));
+      // Paid here, not by the first instance: its namespace waiting, the next iptables-restore started.
+      await Promise.all([named, pooled?.prepare(), waitingCommands.whenStarted()]);
     },
   };
 };

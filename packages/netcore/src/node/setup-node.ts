@@ -148,6 +148,6 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
       uplinkMtu: links.find((link) => link.name === uplinkInterface)?.mtu ?? 1500,
     });
   rememberPortBackend({ host, backend: config.portMappingBackend });
-  host.runner.prepare?.();
+  await host.runner.prepare?.();
   return { interfaceName: config.bridgeName };
 };

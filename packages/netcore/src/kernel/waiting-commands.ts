@@ -1,0 +1,118 @@
+import { Socket } from 'node:net';
+import type { ExecOutcome } from './exec-sessions.js';
+import { type createFifoStock, startThroughFifos } from './fifo-stock.js';
+
+type Starters = Parameters<typeof startThroughFifos>[0]['starters'];
+
+/** A command started ahead of need, waiting for its input; `done` settles when it has ended. */
+type WaitingCommand = {
+  input: Socket;
+  output: Socket;
+  done: Promise<ExecOutcome>;
+  hasEnded: () => boolean;
+};
+
+const statusPattern = /\n?kudo-status (\d+)\n?$/;
+
+const toWaitingCommand = ({ inputFd, outputFd }: { inputFd: number; outputFd: number }): WaitingCommand => {
+  const input = new Socket({ fd: inputFd, readable: false, writable: true });
+  const output = new Socket({ fd: outputFd, readable: true, writable: false });
+  input.on('error', () => undefined);
+  output.setEncoding('utf8');
+  let text = '';
+  let isEnded = false;
+  const done = new Promise<ExecOutcome>((resolve) => {
+    output.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    output.on('error', () => undefined);
+    output.on('close', () => {
+      isEnded = true;
+      input.destroy();
+      const status = statusPattern.exec(text)?.[1];
+      resolve({
+        exitCode: status === undefined ? 1 : Number(status),
+        output: text.replace(statusPattern, '').trim(),
+      });
+    });
+  });
+  // A waiting command does not keep Node running: when Node ends, its input ends, and so does it.
+  input.unref();
+  output.unref();
+  return { input, output, done, hasEnded: () => isEnded };
+};
+
+/**
+ * Commands that read their whole input and then act (iptables-restore), started ahead of need: after each
+ * run of a command line, the next run of the same line is started in the background by a command
+ * starter, reading a FIFO (see fifo-stock.ts), so that its process start is paid before it is needed. A
+ * run writes its input there and reads the output and exit status. An unused one ends after `idleMs`
+ * with an empty input, which changes nothing; when Node goes away its input ends the same way.
+ */
+export const createWaitingCommands = ({
+  starters,
+  fifos,
+  idleMs,
+}: {
+  starters: Starters;
+  fifos: ReturnType<typeof createFifoStock>;
+  idleMs: number;
+}) => {
+  const waiting = new Map<string, Promise<WaitingCommand | undefined>>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  let isClosed = false;
+
+  const end = (key: string) => {
+    clearTimeout(timers.get(key));
+    timers.delete(key);
+    const next = waiting.get(key);
+    waiting.delete(key);
+    void next?.then((command) => command?.input.end());
+  };
+
+  const startNext = (words: readonly string[]) => {
+    const key = words.join(' ');
+    if (isClosed || waiting.has(key)) return;
+    waiting.set(
+      key,
+      startThroughFifos({ starters, fifos, words, isStatusReported: true }).then((started) =>
+        started ? toWaitingCommand(started) : undefined,
+      ),
+    );
+    const timer = setTimeout(() => end(key), idleMs);
+    timer.unref();
+    timers.set(key, timer);
+  };
+
+  return {
+    /**
+     * Runs the words with `input` on the one waiting for them, if one is ready; undefined otherwise (the
+     * caller runs them itself). Either way the next one is started.
+     */
+    run: async ({ words, input }: { words: readonly string[]; input: string }) => {
+      const key = words.join(' ');
+      const next = waiting.get(key);
+      clearTimeout(timers.get(key));
+      timers.delete(key);
+      waiting.delete(key);
+      const command = await next;
+      if (!command || command.hasEnded()) {
+        startNext(words);
+        return undefined;
+      }
+      // Node waits for its answer now.
+      command.output.ref();
+      command.input.end(input);
+      // The next one starts once this one is done, so that its start does not compete with it.
+      return command.done.finally(() => startNext(words));
+    },
+    /** Settles once every command started ahead of need is waiting (or failed to start). */
+    whenStarted: async () => {
+      await Promise.all(waiting.values());
+    },
+    close: () => {
+      isClosed = true;
+      for (const key of [...waiting.keys()]) end(key);
+    },
+  };
+};
