@@ -20,6 +20,8 @@ export type BenchRun = {
   methods: MethodRun[];
   /** netcore alone with `flatCount` instances on one node (growth of setup and teardown). */
   flat: ScalingResult | undefined;
+  /** The same on a node whose port mappings are in netcore's nftables backend. */
+  flatNftables: ScalingResult | undefined;
   bulk: BulkResult | undefined;
   portGrowth: PortGrowthResult | undefined;
   /** The same with the node's port mappings in netcore's nftables backend (setupNode portMappingBackend). */
@@ -107,6 +109,19 @@ export const runBench = async ({
       runScaling({ method: createNetcoreMethod({ node: netcoreNode }), counts: [options.flatCount], lab }),
   });
   if (flat) checks.push(...flat.checks);
+  console.log(`- flat, nftables backend: netcore with ${options.flatCount} instances on one node`);
+  const flatNftables = await attempt({
+    scope: 'flat (nftables)',
+    checks,
+    isStopping,
+    work: () =>
+      runScaling({
+        method: createNetcoreMethod({ node: netcoreNode, portMappingBackend: 'nftables' }),
+        counts: [options.flatCount],
+        lab,
+      }),
+  });
+  if (flatNftables) checks.push(...flatNftables.checks);
   console.log(`- bulk: ${options.bulkCount} instances at once`);
   const bulk = await attempt({
     scope: 'bulk',
@@ -181,5 +196,16 @@ export const runBench = async ({
       work: () => measureFasterPaths(probe),
     })) ?? []),
   ];
-  return { methods, flat, bulk, portGrowth, portGrowthNftables, portCandidates, agent, kernelCosts, checks };
+  return {
+    methods,
+    flat,
+    flatNftables,
+    bulk,
+    portGrowth,
+    portGrowthNftables,
+    portCandidates,
+    agent,
+    kernelCosts,
+    checks,
+  };
 };

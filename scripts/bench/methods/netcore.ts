@@ -49,10 +49,17 @@ export const setupNetcoreNode = ({
   return net.setupNode({ nodeId, nodeIpCidr, nodesIps: [], portMappingBackend });
 };
 
-export const createNetcoreMethod = ({ node }: { node: LabNode }): InstanceMethod => {
+/** netcore on one lab node; with `portMappingBackend: 'nftables'` its node keeps port mappings in nftables. */
+export const createNetcoreMethod = ({
+  node,
+  portMappingBackend = 'iptables',
+}: {
+  node: LabNode;
+  portMappingBackend?: 'iptables' | 'nftables';
+}): InstanceMethod => {
   const { net, trace } = createTracedNetcore({ node });
   return {
-    name: 'netcore',
+    name: portMappingBackend === 'iptables' ? 'netcore' : `netcore (${portMappingBackend})`,
     description:
       'netcore setupInstance (namespace, veth on the bridge, address, route, one TCP port mapping) / cleanInstance',
     node,
@@ -60,7 +67,7 @@ export const createNetcoreMethod = ({ node }: { node: LabNode }): InstanceMethod
     trace,
     isBaselinePristine: false,
     prepareNode: async () => {
-      await setupNetcoreNode({ net, node });
+      await setupNetcoreNode({ net, node, portMappingBackend });
     },
     setupInstance: async (instance) => {
       const request = toSetupInstanceRequest({ node, instance });

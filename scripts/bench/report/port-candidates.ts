@@ -49,5 +49,5 @@ export const renderPortCandidates = ({
       ];
     }),
   });
-  return `${table}\n\nEach a process spawned from Node with \`nsenter --net\` into a namespace of its own, so only the kernel and the tool differ; "the many" belong to another instance (in KUDO-HOSTPORTS, in that instance's own chain, or in the map).`;
+  return `${table}\n\nEach a process spawned from Node with \`nsenter --net\` into a namespace of its own, so only the kernel and the tool differ; "the many" belong to another instance (in KUDO-HOSTPORTS, in that instance's own chain, or in the map), or for the buckets to many instances, spread over the 64.`;
 };

@@ -19,8 +19,13 @@ export type PortCandidatesResult = {
   rows: PortCandidateRow[];
 };
 
-const oneChain = 'iptables, one chain of DNAT rules (netcore today)';
+const oneChain = 'iptables, one chain of DNAT rules (netcore before the buckets)';
 const instanceChain = "iptables, the instance's own chain (another chain holds the many)";
+const bucketChains =
+  "iptables, 64 bucket chains by instance (netcore's layout; the many spread over all 64, the probe's bucket holds its 64th)";
+const bucketCount = 64;
+const bucketName = (index: number) => `KUDO-B-${(index % bucketCount).toString(16).padStart(2, '0')}`;
+const buckets = Array.from({ length: bucketCount }, (_, index) => bucketName(index));
 const nftMap = 'nftables, one map (`dnat to meta l4proto . th dport map @hostports`)';
 
 const dnat = ({ chain, port, owner }: { chain: string; port: number; owner: string }) =>
@@ -50,8 +55,8 @@ export const measurePortCandidates = async ({
   const nft = (script: string) => inside('nft', ['-f', '-'], script);
   const probe = (index: number) => 60_000 + index;
   const ports = Array.from({ length: mappingCount }, (_, index) => 1 + index);
-  const iptablesFill = (chain: string) =>
-    `*nat\n${ports.map((port) => dnat({ chain, port, owner: 'a' })).join('\n')}\nCOMMIT\n`;
+  const iptablesFill = (chainOf: (port: number) => string) =>
+    `*nat\n${ports.map((port) => dnat({ chain: chainOf(port), port, owner: 'a' })).join('\n')}\nCOMMIT\n`;
   const candidates = [
     {
       candidate: oneChain,
@@ -61,7 +66,7 @@ export const measurePortCandidates = async ({
       fill: {
         file: 'iptables-restore',
         args: ['--noflush', '--wait', '10'],
-        text: iptablesFill('KUDO-HOSTPORTS'),
+        text: iptablesFill(() => 'KUDO-HOSTPORTS'),
       },
       empty: () =>
         restore(['-F KUDO-HOSTPORTS', '-A KUDO-HOSTPORTS -j KUDO-I-A', '-A KUDO-HOSTPORTS -j KUDO-I-B']),
@@ -71,8 +76,24 @@ export const measurePortCandidates = async ({
       add: (index: number) => restore([dnat({ chain: 'KUDO-I-B', port: probe(index), owner: 'b' })]),
       remove: (index: number) =>
         restore([dnat({ chain: 'KUDO-I-B', port: probe(index), owner: 'b' }).replace('-A', '-D')]),
-      fill: { file: 'iptables-restore', args: ['--noflush', '--wait', '10'], text: iptablesFill('KUDO-I-A') },
+      fill: {
+        file: 'iptables-restore',
+        args: ['--noflush', '--wait', '10'],
+        text: iptablesFill(() => 'KUDO-I-A'),
+      },
       empty: () => restore(['-F KUDO-I-A']),
+    },
+    {
+      candidate: bucketChains,
+      add: (index: number) => restore([dnat({ chain: bucketName(0), port: probe(index), owner: 'b' })]),
+      remove: (index: number) =>
+        restore([dnat({ chain: bucketName(0), port: probe(index), owner: 'b' }).replace('-A', '-D')]),
+      fill: {
+        file: 'iptables-restore',
+        args: ['--noflush', '--wait', '10'],
+        text: iptablesFill((port) => bucketName(port)),
+      },
+      empty: () => restore(buckets.map((bucket) => `-F ${bucket}`)),
     },
     {
       candidate: nftMap,
@@ -104,9 +125,13 @@ export const measurePortCandidates = async ({
       ':KUDO-HOSTPORTS - [0:0]',
       ':KUDO-I-A - [0:0]',
       ':KUDO-I-B - [0:0]',
+      ':KUDO-BUCKETS - [0:0]',
+      ...buckets.map((bucket) => `:${bucket} - [0:0]`),
       '-A PREROUTING -m addrtype --dst-type LOCAL -j KUDO-HOSTPORTS',
+      '-A PREROUTING -m addrtype --dst-type LOCAL -j KUDO-BUCKETS',
       '-A KUDO-HOSTPORTS -j KUDO-I-A',
       '-A KUDO-HOSTPORTS -j KUDO-I-B',
+      ...buckets.map((bucket) => `-A KUDO-BUCKETS -j ${bucket}`),
     ]);
     await nft(
       [

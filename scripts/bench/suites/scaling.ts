@@ -117,7 +117,7 @@ export const runScaling = async ({
     await method.cleanNode();
   }
   const residue = findLeftovers({ before: pristine, after: await readState() });
-  if (method.name === 'netcore') {
+  if (method.name.startsWith('netcore')) {
     for (const round of rounds)
       checks.push(
         checkNoLeftovers({
