@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { type Database, toStorableText } from '../db/database.js';
+import { type Database, type DatabaseTransaction, toStorableText } from '../db/database.js';
 import { toWebError } from '../errors/web-error.js';
 import type { ClusterEvent, EventBus } from '../events/event-bus.js';
 import type { OperationFeed } from '../events/operation-feed.js';
@@ -38,18 +38,18 @@ export type AuditRecord = {
   durationMs: number;
 };
 
-/** Writes one audit entry and tells live subscribers about it. */
-export const recordAudit = async ({
-  deps,
+/** Writes one audit entry (in a transaction of the caller's, when it must land with the change it records). */
+export const createAuditEntry = ({
+  db,
   record,
 }: {
-  deps: Pick<AuditDeps, 'db' | 'events'>;
+  db: Pick<DatabaseTransaction, 'auditEntry'>;
   record: AuditRecord;
-}) => {
-  const entry = await timePhase({
+}) =>
+  timePhase({
     phase: 'db',
     work: () =>
-      deps.db.auditEntry.create({
+      db.auditEntry.create({
         data: {
           ...record,
           error: toStorableText(record.error) ?? null,
@@ -58,8 +58,29 @@ export const recordAudit = async ({
         select: auditEntrySelect,
       }),
   });
+
+/** Tells live subscribers about an audit entry once it is stored. */
+export const publishAuditEntry = ({
+  events,
+  entry,
+}: {
+  events: EventBus;
+  entry: Awaited<ReturnType<typeof createAuditEntry>>;
+}) => {
   const { details: _details, ...event } = entry;
-  deps.events.publish(event satisfies ClusterEvent);
+  events.publish(event satisfies ClusterEvent);
+};
+
+/** Writes one audit entry and tells live subscribers about it. */
+export const recordAudit = async ({
+  deps,
+  record,
+}: {
+  deps: Pick<AuditDeps, 'db' | 'events'>;
+  record: AuditRecord;
+}) => {
+  const entry = await createAuditEntry({ db: deps.db, record });
+  publishAuditEntry({ events: deps.events, entry });
   return entry;
 };
 

@@ -1,7 +1,7 @@
 import { ZHostCidr, ZId, ZPorts } from '@kudo/netcore';
 import { parseHostCidr } from '@kudo/netcore/addressing';
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit-log.js';
+import { createAuditEntry, publishAuditEntry } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
 
 /**
@@ -46,8 +46,9 @@ export const recordCniAttachment = async ({
 }) => {
   const { instanceId, containerId, runtime } = attachment;
   const ipAddr = parseHostCidr(attachment.instanceIpCidr).address;
-  const isNew = await deps.db.$transaction(async (tx) => {
-    if (await tx.instance.findUnique({ where: { id: instanceId }, select: { id: true } })) return false;
+  // The entry is written with the instance: whoever sees the instance also finds who attached it.
+  const entry = await deps.db.$transaction(async (tx) => {
+    if (await tx.instance.findUnique({ where: { id: instanceId }, select: { id: true } })) return undefined;
     const taken = await tx.portMapping.findMany({
       where: { nodeId },
       select: { hostPort: true, protocol: true },
@@ -69,11 +70,8 @@ export const recordCniAttachment = async ({
         portMappings: { create: ports.map((port) => ({ ...port, nodeId })) },
       },
     });
-    return true;
-  });
-  if (isNew)
-    await recordAudit({
-      deps,
+    return createAuditEntry({
+      db: tx,
       record: {
         actor: toRuntimeActor({ runtime, nodeId }),
         action: 'instance.attach',
@@ -84,6 +82,9 @@ export const recordCniAttachment = async ({
         durationMs,
       },
     });
+  });
+  if (entry) publishAuditEntry({ events: deps.events, entry });
+  const isNew = entry !== undefined;
   return isNew;
 };
 
@@ -99,26 +100,30 @@ export const forgetCniAttachment = async ({
   instanceId: string;
   durationMs?: number;
 }) => {
-  const row = await deps.db.instance.findFirst({
-    where: { id: instanceId, nodeId, source: 'cni' },
-    select: { containerId: true, runtime: true, ipAddr: true },
+  const entry = await deps.db.$transaction(async (tx) => {
+    const row = await tx.instance.findFirst({
+      where: { id: instanceId, nodeId, source: 'cni' },
+      select: { containerId: true, runtime: true, ipAddr: true },
+    });
+    if (!row) return undefined;
+    const { count } = await tx.instance.deleteMany({ where: { id: instanceId, nodeId, source: 'cni' } });
+    if (count === 0) return undefined;
+    const runtime = row.runtime ?? 'cni';
+    return createAuditEntry({
+      db: tx,
+      record: {
+        actor: toRuntimeActor({ runtime, nodeId }),
+        action: 'instance.detach',
+        targetType: 'instance',
+        targetId: instanceId,
+        result: 'ok',
+        details: { nodeId, containerId: row.containerId, runtime, ipAddr: row.ipAddr },
+        durationMs,
+      },
+    });
   });
-  if (!row) return false;
-  const { count } = await deps.db.instance.deleteMany({ where: { id: instanceId, nodeId, source: 'cni' } });
-  if (count === 0) return false;
-  const runtime = row.runtime ?? 'cni';
-  await recordAudit({
-    deps,
-    record: {
-      actor: toRuntimeActor({ runtime, nodeId }),
-      action: 'instance.detach',
-      targetType: 'instance',
-      targetId: instanceId,
-      result: 'ok',
-      details: { nodeId, containerId: row.containerId, runtime, ipAddr: row.ipAddr },
-      durationMs,
-    },
-  });
+  if (!entry) return false;
+  publishAuditEntry({ events: deps.events, entry });
   return true;
 };
 
