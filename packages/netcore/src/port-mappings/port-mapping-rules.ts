@@ -1,5 +1,5 @@
 import type { RestoreScript, RuleChange } from '../kernel/restore-script.js';
-import { getRuleComment, getRuleOption, type SavedTables } from '../kernel/saved-rules.js';
+import { getRuleComment, getRuleOption, type SavedRule, type SavedTables } from '../kernel/saved-rules.js';
 import { chains, comments } from '../names.js';
 import type { TPort, TProtocol } from '../schemas.js';
 import { getHostPortBucketChain, isHostPortChain } from './host-port-chains.js';
@@ -55,19 +55,33 @@ export const parsePortMappingRule = (rule: readonly string[]): PortMapping | und
 type InstalledMapping = { mapping: PortMapping; rule: readonly string[]; chain: string };
 
 const installedByTables = new WeakMap<SavedTables, InstalledMapping[]>();
+const installedByRule = new WeakMap<SavedRule, InstalledMapping | null>();
+
+/** The mapping a saved rule holds (null: none), parsed once per rule object. */
+const readInstalledMapping = (saved: SavedRule) => {
+  const known = installedByRule.get(saved);
+  if (known !== undefined) return known;
+  const mapping =
+    saved.table === 'nat' && isHostPortChain(saved.chain) ? parsePortMappingRule(saved.rule) : undefined;
+  const installed = mapping ? { mapping, rule: saved.rule, chain: saved.chain } : null;
+  installedByRule.set(saved, installed);
+  return installed;
+};
 
 /**
  * Every port mapping installed on the node, with the saved rule it came from. Tables are never changed
- * in place (a change makes new ones), so the parse is kept per tables object.
+ * in place (a change makes new ones that share the unchanged rule objects), so the list is kept per
+ * tables object and each rule is parsed once: beside 20,000 mappings a change costs a pass over the
+ * rules, not a parse of each (30 ms).
  */
 export const listPortMappings = (saved: SavedTables): readonly InstalledMapping[] => {
   const known = installedByTables.get(saved);
   if (known) return known;
-  const installed = saved.rules.flatMap((saved) => {
-    if (saved.table !== 'nat' || !isHostPortChain(saved.chain)) return [];
-    const mapping = parsePortMappingRule(saved.rule);
-    return mapping ? [{ mapping, rule: saved.rule, chain: saved.chain }] : [];
-  });
+  const installed: InstalledMapping[] = [];
+  for (const rule of saved.rules) {
+    const mapping = readInstalledMapping(rule);
+    if (mapping) installed.push(mapping);
+  }
   installedByTables.set(saved, installed);
   return installed;
 };
@@ -89,33 +103,23 @@ const listInstancePortMappings = ({ saved, instanceId }: { saved: SavedTables; i
   return grouped.get(instanceId) ?? [];
 };
 
-const takenByTables = new WeakMap<SavedTables, Map<string, string>>();
-
-/** Host port key -> the instance holding it (built once per tables object). */
-const listTakenHostPorts = (saved: SavedTables) => {
-  let taken = takenByTables.get(saved);
-  if (!taken) {
-    taken = new Map(
-      listPortMappings(saved).map(({ mapping }) => [formatPortKey(mapping), mapping.instanceId]),
-    );
-    takenByTables.set(saved, taken);
-  }
-  return taken;
-};
-
 /** The host ports an instance asks for, and the node's tables they are checked against. */
 export type HostPortRequest = { saved: SavedTables; instanceId: string; ports: readonly TPort[] };
 
-/** The first requested host port already taken by another instance on the node, with its index. */
+/**
+ * The first requested host port already taken by another instance on the node, with its index. One pass
+ * over the node's mappings comparing numbers (no map of the node's 20,000 keys built per change).
+ */
 export const findHostPortConflict = ({ saved, instanceId, ports }: HostPortRequest) => {
-  const taken = listTakenHostPorts(saved);
-  const isTaken = (port: TPort) => {
-    const owner = taken.get(formatPortKey(port));
-    return owner !== undefined && owner !== instanceId;
-  };
-  const index = ports.findIndex(isTaken);
+  if (ports.length === 0) return undefined;
+  const requested = new Set(ports.map(({ hostPort }) => hostPort));
+  const owners = new Map<string, string>();
+  for (const { mapping } of listPortMappings(saved))
+    if (requested.has(mapping.hostPort) && mapping.instanceId !== instanceId)
+      owners.set(formatPortKey(mapping), mapping.instanceId);
+  const index = ports.findIndex((port) => owners.has(formatPortKey(port)));
   const port = ports[index];
-  return port ? { index, port, owner: taken.get(formatPortKey(port)) ?? '' } : undefined;
+  return port ? { index, port, owner: owners.get(formatPortKey(port)) ?? '' } : undefined;
 };
 
 const formatMappingKey = (mapping: PortMapping) =>
