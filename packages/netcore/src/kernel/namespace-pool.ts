@@ -47,6 +47,8 @@ export const isStillWaiting = (waiting: WaitingIp) =>
 /** The process's two FIFO ends as the streams an `ip` session writes to and reads from. */
 const toIpProcess = ({ inputFd, errorsFd }: { inputFd: number; errorsFd: number }) => {
   const stdin = new Socket({ fd: inputFd, readable: false, writable: true });
+  // Its end is opened for reading too (see fifo-stock.ts): only closing it ends the process's input.
+  stdin.on('finish', () => stdin.destroy());
   const stderr = new Socket({ fd: errorsFd, readable: true, writable: false });
   let isConnected = false;
   return () => {
