@@ -16,11 +16,12 @@
  *
  * For ADD it also lends the agent a process inside the container's namespace, which the agent (Node, no
  * setns) cannot enter without starting one (nsenter + ip, 4-7 ms): a child enters CNI_NETNS, connects to
- * the socket with `GET /ip-helper` (`connection: upgrade`, its pid and CNI_NETNS as headers), and becomes
- * `ip -batch -` on that connection (stdin, stdout and stderr), started while the ADD request is under way;
- * the agent writes the container side's lines there (apps/agent/src/cni/cni-ip-helpers.ts) and closes it
- * before it answers. The ADD request names the child (`kudo-ip-helper: PID`); without one (no namespace,
- * no fork), or when the child could not enter, the agent starts its own process as before.
+ * the socket with `GET /ip-helper` (`connection: upgrade`; its pid, its parent's and CNI_NETNS as headers),
+ * and becomes `ip -batch -` on that connection (stdin, stdout and stderr), started once the ADD request is
+ * sent, while the agent works on it; the agent writes the container side's lines there
+ * (apps/agent/src/cni/cni-ip-helpers.ts) and closes it before it answers. The ADD request announces the
+ * child by the forwarder's own pid (`kudo-lends-ip: PID`); when the child cannot enter, the agent starts
+ * its own process as before.
  */
 #define _GNU_SOURCE /* SOCK_CLOEXEC, MSG_NOSIGNAL */
 #include <errno.h>
@@ -262,7 +263,8 @@ static int connect_agent(const char *socket_path) {
  * /proc/PID/ns/net with CNI_NETNS); when it cannot enter, they go all the same and it ends, so the agent
  * learns at once that it has to work without it.
  */
-static void run_ip_helper(const char *socket_path, const char *netns) {
+static void run_ip_helper(const char *socket_path, const char *netns, int inherited) {
+  close(inherited);
   int fd = connect_agent(socket_path);
   if (fd < 0) _exit(0);
   int ns = open(netns, O_RDONLY | O_CLOEXEC);
@@ -272,6 +274,8 @@ static void run_ip_helper(const char *socket_path, const char *netns) {
   snprintf(pid, sizeof pid, "%ld", (long)getpid());
   append_str(&request, "GET /ip-helper HTTP/1.1\r\nhost: kudo-agent\r\nconnection: upgrade\r\nupgrade: kudo-ip\r\n");
   append_header(&request, "kudo-ip-helper", pid);
+  snprintf(pid, sizeof pid, "%ld", (long)getppid());
+  append_header(&request, "kudo-forwarder", pid);
   append_header(&request, "cni-netns", netns);
   append_str(&request, "\r\n");
   if (!write_all(fd, request.data, request.len) || !is_inside) _exit(0);
@@ -283,28 +287,27 @@ static void run_ip_helper(const char *socket_path, const char *netns) {
   _exit(0);
 }
 
-/* Starts the helper for ADD (it goes its own way at once); its pid, or 0 without one. */
-static pid_t start_ip_helper(const char *socket_path) {
+/* Whether this exec lends the agent an `ip` (ADD, in a namespace). */
+static int lends_ip(void) {
   const char *command = getenv("CNI_COMMAND"), *netns = getenv("CNI_NETNS");
-  if (!command || strcmp(command, "ADD") || !netns || !*netns) return 0;
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid == 0) run_ip_helper(socket_path, netns);
-  return pid > 0 ? pid : 0;
+  return command && !strcmp(command, "ADD") && netns && *netns;
 }
 
-/* POST /exec; on success the answer's body goes to stdout and its exit code is returned, else -1. */
-static int forward(const char *socket_path, const buffer *in, pid_t helper, char *why, size_t why_cap) {
+/*
+ * POST /exec; on success the answer's body goes to stdout and its exit code is returned, else -1. When
+ * `helper` is given, the helper is started once the request is sent, and its pid stored there (0: none).
+ */
+static int forward(const char *socket_path, const buffer *in, pid_t *helper, char *why, size_t why_cap) {
   int fd = connect_agent(socket_path);
   if (fd < 0) return snprintf(why, why_cap, "connect %s: %s", socket_path, strerror(errno)), -1;
   buffer request = {0};
   char line[96];
   snprintf(line, sizeof line, "POST /exec HTTP/1.1\r\nhost: kudo-agent\r\ncontent-length: %zu\r\n", in->len);
   append_str(&request, line);
-  if (helper > 0) {
+  if (helper) {
     char pid[32];
-    snprintf(pid, sizeof pid, "%ld", (long)helper);
-    append_header(&request, "kudo-ip-helper", pid);
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    append_header(&request, "kudo-lends-ip", pid);
   }
   for (size_t i = 0; i < COUNT(env_names); i++) {
     const char *value = getenv(env_names[i]);
@@ -321,6 +324,12 @@ static int forward(const char *socket_path, const buffer *in, pid_t helper, char
   char chunk[65536];
   ssize_t n;
   int sent = write_all(fd, request.data, request.len);
+  if (sent && helper) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) run_ip_helper(socket_path, getenv("CNI_NETNS"), fd);
+    *helper = pid > 0 ? pid : 0;
+  }
   while (sent && ((n = read(fd, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR)))
     if (n > 0) append(&answer, chunk, (size_t)n);
   close(fd);
@@ -356,8 +365,8 @@ int main(void) {
     return 0;
   }
   char why[4200];
-  pid_t helper = start_ip_helper(socket_path);
-  int exit_code = forward(socket_path, &in, helper, why, sizeof why);
+  pid_t helper = 0;
+  int exit_code = forward(socket_path, &in, lends_ip() ? &helper : NULL, why, sizeof why);
   /* The agent has closed the helper's connection by the time it answers (or the connection failed). */
   if (helper > 0) {
     fflush(stdout);

@@ -52,7 +52,9 @@ export const readExecEnvironment = (headers: IncomingMessage['headers']) => {
 /** The plugin's stdout as the forwarder writes it: the JSON and a newline, nothing for an empty answer. */
 const toStdout = ({ stdout }: PluginOutcome) => (stdout.length > 0 ? `${stdout}\n` : '');
 
-/** The `ip` helper an ADD announces (`kudo-ip-helper: PID`, see cni-ip-helpers.ts), with its namespace. */
+export const isPid = (value: number) => Number.isSafeInteger(value) && value > 0;
+
+/** The forwarder that lends an `ip` helper for its ADD (`kudo-lends-ip: PID`, see cni-ip-helpers.ts), and where. */
 const readAnnouncedHelper = ({
   headers,
   env,
@@ -60,10 +62,10 @@ const readAnnouncedHelper = ({
   headers: IncomingMessage['headers'];
   env: Record<string, string>;
 }) => {
-  const pid = Number(headers['kudo-ip-helper']);
+  const forwarderPid = Number(headers['kudo-lends-ip']);
   const netnsPath = env.CNI_NETNS;
-  return env.CNI_COMMAND === 'ADD' && Number.isSafeInteger(pid) && pid > 0 && netnsPath
-    ? { pid, netnsPath }
+  return env.CNI_COMMAND === 'ADD' && isPid(forwarderPid) && netnsPath
+    ? { forwarderPid, netnsPath }
     : undefined;
 };
 

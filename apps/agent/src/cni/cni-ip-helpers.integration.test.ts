@@ -77,8 +77,8 @@ describeWithNamespaces("ip helpers lent by the forwarder in a runtime's namespac
     const helpers = createCniIpHelpers();
     const { runner, received } = recordingRunner();
     const lent = await lendIp();
-    helpers.accept({ socket: lent.socket, pid: lent.pid, netnsPath: netnsPath() });
-    const expectation = helpers.expect({ pid: lent.pid, netnsPath: netnsPath() });
+    helpers.accept({ socket: lent.socket, pid: lent.pid, forwarderPid: process.pid, netnsPath: netnsPath() });
+    const expectation = helpers.expect({ forwarderPid: process.pid, netnsPath: netnsPath() });
     await helpers
       .wrapRunner(runner)
       .run(batch(['link add kudo-helper0 type veth peer name kudo-helper0p', 'link set kudo-helper0 up']));
@@ -95,8 +95,8 @@ describeWithNamespaces("ip helpers lent by the forwarder in a runtime's namespac
     const helpers = createCniIpHelpers();
     const { runner } = recordingRunner();
     const lent = await lendIp();
-    const expectation = helpers.expect({ pid: lent.pid, netnsPath: netnsPath() });
-    helpers.accept({ socket: lent.socket, pid: lent.pid, netnsPath: netnsPath() });
+    const expectation = helpers.expect({ forwarderPid: process.pid, netnsPath: netnsPath() });
+    helpers.accept({ socket: lent.socket, pid: lent.pid, forwarderPid: process.pid, netnsPath: netnsPath() });
     await expect(
       helpers
         .wrapRunner(runner)
@@ -120,8 +120,8 @@ describeWithNamespaces("ip helpers lent by the forwarder in a runtime's namespac
     const wrapped = helpers.wrapRunner(runner);
     await wrapped.run(batch(['link set lo up']));
     const lent = await lendIp();
-    helpers.accept({ socket: lent.socket, pid: lent.pid, netnsPath: netnsPath() });
-    const expectation = helpers.expect({ pid: lent.pid, netnsPath: netnsPath() });
+    helpers.accept({ socket: lent.socket, pid: lent.pid, forwarderPid: process.pid, netnsPath: netnsPath() });
+    const expectation = helpers.expect({ forwarderPid: process.pid, netnsPath: netnsPath() });
     await wrapped.run(batch(['link add a type veth peer name b netns elsewhere']));
     await wrapped.run({ ...batch(['link set lo up']), netnsPath: '/proc/1/ns/net' });
     await expectation.release();
@@ -134,8 +134,8 @@ describeWithNamespaces("ip helpers lent by the forwarder in a runtime's namespac
     const { runner, received } = recordingRunner();
     const lent = await lendIp();
     const claimed = '/proc/1/ns/net';
-    helpers.accept({ socket: lent.socket, pid: lent.pid, netnsPath: claimed });
-    const expectation = helpers.expect({ pid: lent.pid, netnsPath: claimed });
+    helpers.accept({ socket: lent.socket, pid: lent.pid, forwarderPid: process.pid, netnsPath: claimed });
+    const expectation = helpers.expect({ forwarderPid: process.pid, netnsPath: claimed });
     await helpers.wrapRunner(runner).run({ ...batch(['link set lo up']), netnsPath: claimed });
     await lent.exited;
     await expectation.release();

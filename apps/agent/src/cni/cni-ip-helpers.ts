@@ -12,14 +12,18 @@ import { type Command, type CommandRunner, formatCommand, NetcoreError } from '@
  */
 type Helper = { socket: Socket; pid: number; netnsPath: string; isUsed: boolean };
 
+/** An ADD that lends a helper, known by its forwarder's pid (the helper's parent). */
 type Expectation = {
-  pid: number;
+  forwarderPid: number;
   netnsPath: string;
   arrived: Promise<Helper | undefined>;
   settle: (helper: Helper | undefined) => void;
 };
 
-/** A helper that never gets work is closed after this long (its forwarder's request failed). */
+/**
+ * A helper that never gets work is closed after this long (its forwarder's request failed), and an ADD
+ * waits at most this long for the helper it announced (a child that could not even connect).
+ */
 const unclaimedMs = 2000;
 
 /** How long a batch may take on a helper before it is given up (its `ip` is then closed). */
@@ -64,55 +68,63 @@ const runOnHelper = ({ helper, input }: { helper: Helper; input: string }) =>
   });
 
 export const createCniIpHelpers = () => {
+  // By forwarder pid: helpers that came before their ADD was read, the ADDs being served, and the ADDs
+  // answered already (a refusal can come before the helper is accepted).
   const arrivedUnclaimed = new Map<number, Helper>();
   const expectations = new Map<number, Expectation>();
-  // Helpers whose ADD has answered already (a refusal can come before the helper is accepted).
   const released = new Set<number>();
 
-  /** A connection from a forwarder's child (`GET /ip-helper`, upgraded): kept for the ADD that names it. */
-  const accept = ({ socket, pid, netnsPath }: { socket: Socket; pid: number; netnsPath: string }) => {
+  /** A connection from a forwarder's child (`GET /ip-helper`, upgraded): kept for the ADD that lends it. */
+  const accept = ({
+    socket,
+    pid,
+    forwarderPid,
+    netnsPath,
+  }: {
+    socket: Socket;
+    pid: number;
+    forwarderPid: number;
+    netnsPath: string;
+  }) => {
     const helper: Helper = { socket, pid, netnsPath, isUsed: false };
     socket.on('error', () => undefined);
-    if (released.has(pid)) {
+    if (released.has(forwarderPid)) {
       socket.destroy();
       return;
     }
-    const expectation = expectations.get(pid);
-    if (expectation && expectation.netnsPath === netnsPath) {
+    const expectation = expectations.get(forwarderPid);
+    if (expectation) {
       expectation.settle(helper);
       return;
     }
-    arrivedUnclaimed.set(pid, helper);
-    socket.once('close', () => arrivedUnclaimed.delete(pid));
+    arrivedUnclaimed.set(forwarderPid, helper);
+    socket.once('close', () => arrivedUnclaimed.delete(forwarderPid));
     setTimeout(() => {
-      if (arrivedUnclaimed.get(pid) === helper) socket.destroy();
+      if (arrivedUnclaimed.get(forwarderPid) === helper) socket.destroy();
     }, unclaimedMs).unref();
   };
 
   /**
-   * The ADD being served announced helper `pid` in `netnsPath`; `release` (when the ADD has its answer)
-   * closes it, used or not, so its `ip` ends.
+   * The ADD being served lends a helper in `netnsPath` (`kudo-lends-ip: FORWARDER_PID`); `release` (when the
+   * ADD has its answer) closes it, used or not, so its `ip` ends.
    */
-  const expect = ({ pid, netnsPath }: { pid: number; netnsPath: string }) => {
+  const expect = ({ forwarderPid, netnsPath }: { forwarderPid: number; netnsPath: string }) => {
     let settle: (helper: Helper | undefined) => void = () => undefined;
     const arrived = new Promise<Helper | undefined>((resolve) => {
       settle = resolve;
     });
-    const expectation: Expectation = { pid, netnsPath, arrived, settle };
-    const early = arrivedUnclaimed.get(pid);
-    arrivedUnclaimed.delete(pid);
-    if (early && early.netnsPath === netnsPath) settle(early);
-    else early?.socket.destroy();
-    // It connected before the forwarder sent the ADD: it is about to be accepted, if not already.
+    const early = arrivedUnclaimed.get(forwarderPid);
+    arrivedUnclaimed.delete(forwarderPid);
+    if (early) settle(early);
     const timer = setTimeout(() => settle(undefined), unclaimedMs);
     timer.unref();
-    expectations.set(pid, expectation);
+    expectations.set(forwarderPid, { forwarderPid, netnsPath, arrived, settle });
     return {
       release: async () => {
-        expectations.delete(pid);
+        expectations.delete(forwarderPid);
         clearTimeout(timer);
-        released.add(pid);
-        setTimeout(() => released.delete(pid), unclaimedMs).unref();
+        released.add(forwarderPid);
+        setTimeout(() => released.delete(forwarderPid), unclaimedMs).unref();
         settle(undefined);
         (await arrived)?.socket.destroy();
       },
@@ -126,7 +138,8 @@ export const createCniIpHelpers = () => {
       const helper = await expectation.arrived;
       if (!helper || helper.isUsed || helper.socket.destroyed) continue;
       helper.isUsed = true;
-      if (isInNamespace(helper)) return helper;
+      // The runtime's path and the helper's own claim must both name the namespace it is in.
+      if (helper.netnsPath === netnsPath && isInNamespace(helper)) return helper;
       helper.socket.destroy();
     }
     return undefined;

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
-import { cniExecPath, cniIpHelperPath, handleCniExec, readExecEnvironment } from './cni-exec.js';
+import { cniExecPath, cniIpHelperPath, handleCniExec, isPid, readExecEnvironment } from './cni-exec.js';
 import type { CniService } from './cni-service.js';
 import { cniSocketRouter } from './cni-socket-router.js';
 
@@ -62,12 +62,13 @@ export const listenCniSocket = async ({
   // A forwarder's child lending its `ip` in a container's namespace (cni-ip-helpers.ts); anything else is closed.
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
     const pid = Number(req.headers['kudo-ip-helper']);
+    const forwarderPid = Number(req.headers['kudo-forwarder']);
     const netnsPath = readExecEnvironment(req.headers).CNI_NETNS;
-    if (req.url !== cniIpHelperPath || !Number.isSafeInteger(pid) || pid <= 0 || !netnsPath) {
+    if (req.url !== cniIpHelperPath || !isPid(pid) || !isPid(forwarderPid) || !netnsPath) {
       socket.destroy();
       return;
     }
-    cni.ipHelpers.accept({ socket, pid, netnsPath });
+    cni.ipHelpers.accept({ socket, pid, forwarderPid, netnsPath });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
