@@ -314,7 +314,9 @@ export const createExecaRunner = ({
     },
     prepare: async () => {
       execSessions.prepare();
-      // The normal namespace's own `ip` (namespaces are named and removed there).
+      // The normal namespace's own `ip` (namespaces are named and removed there), and its link monitor,
+      // which its first batch would start (a spawn from Node, in the middle of the first setup).
+      getMonitor(undefined).prepare();
       const key = '';
       if (!sessions.has(key)) sessions.set(key, createIpSession({ args: [], idleMs: sessionIdleMs }));
       const named = sessions
