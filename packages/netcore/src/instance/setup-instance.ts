@@ -173,13 +173,16 @@ const repairInstance = async ({
 };
 
 /**
- * An instance in a runtime's namespace: new while its veth pair is not on the node (asked of the node's
- * long-lived `ip`, no process started), else read from the kernel and repaired.
+ * An instance in a runtime's namespace: new while its veth pair is not on the node (`hasVeth`: asked of
+ * the node's long-lived `ip`, no process started, while the address was reserved), else read from the
+ * kernel and repaired. (A setup and a clean of the same attachment at once are the runtime's to avoid: it
+ * serializes a container's ADD and DEL.)
  */
-const setupExternalInstance = async (instance: NewInstance) =>
-  (await hasLink({ host: instance.host, name: instance.vethName }))
-    ? repairInstance(instance)
-    : createInstance(instance);
+const setupExternalInstance = async ({
+  hasVeth,
+  ...instance
+}: NewInstance & { hasVeth: Promise<boolean> }) =>
+  (await hasVeth) ? repairInstance(instance) : createInstance(instance);
 
 /** A new instance alone (a group of one, or a call its group could not take). */
 const setupNewInstance = (instance: NewInstance) =>
@@ -211,6 +214,9 @@ const getCreateGroup = (host: Host) =>
 export const setupInstance = async ({ host, request }: { host: Host; request: unknown }) => {
   const input = parseInput({ schema: ZSetupInstanceRequest, input: request });
   const names = getInstanceNames({ host, instanceId: input.instanceId });
+  const hasVeth = input.netns ? hasLink({ host, name: names.vethName }) : undefined;
+  // Awaited below; a refused reservation leaves it unawaited.
+  hasVeth?.catch(() => undefined);
   const reservation = await reserveInstanceAddresses({
     host,
     claims: [
@@ -224,8 +230,8 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
     ],
   });
   try {
-    if (input.netns)
-      await runExclusive({ host, work: () => setupExternalInstance({ host, input, ...names }) });
+    if (hasVeth)
+      await runExclusive({ host, work: () => setupExternalInstance({ host, input, ...names, hasVeth }) });
     else if (hasNamespace(names.namespaceName))
       await runExclusive({ host, work: () => repairInstance({ host, input, ...names }) });
     else {
