@@ -121,8 +121,10 @@ const toExecForm = ({ kind, namespace, netnsPath, file, args }: Command) => {
  * little as it can, since each spawn blocks its event loop for milliseconds, and chooses how from the
  * command's kind and namespace (see command.ts): `ip-session` batches go to a long-lived process per place
  * (see ip-session.ts), and one-off batches in a named namespace and input-reading commands are started by
- * long-lived starters, with `nsenter --net` in a named namespace (see exec-sessions.ts). Only the rest
- * (reads, other commands) spawn, through execa.
+ * long-lived starters, with `nsenter --net` in a named namespace (see exec-sessions.ts). An instance's
+ * namespace and its one batch go to an `ip` waiting in a namespace made ahead of need (see
+ * pooled-namespaces.ts), and an iptables-restore to one started ahead of need (see waiting-commands.ts),
+ * when there is one. Only the rest (reads, other commands) spawn, through execa.
  */
 export const createExecaRunner = ({
   timeoutMs = 30_000,
