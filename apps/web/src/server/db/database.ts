@@ -1,9 +1,11 @@
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { Database as SqliteConnection } from 'better-sqlite3';
 import { toDatabaseProvider } from '../../env.js';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import { PrismaClient as PostgresPrismaClient } from '../../generated/prisma-postgresql/client.js';
 import { ensureDatabaseDirectory, protectDatabaseFile } from './database-file.js';
+import { cacheStatements } from './statement-cache.js';
 
 // The file helpers live apart (no Prisma client behind them: the packaged launcher uses them too).
 export { ensureDatabaseDirectory, protectDatabaseFile, toSqliteFile } from './database-file.js';
@@ -42,6 +44,7 @@ export const createDatabase = ({ databaseUrl }: { databaseUrl: string }): Databa
  * journal syncs several times per commit (about 30 ms each on a busy disk, three commits per instance
  * created). A crash of the process loses nothing; a power cut may lose the last commits, never the
  * file's consistency. Readers no longer wait for a writer. The log files get the database file's mode.
+ * Its statements are kept compiled (statement-cache.ts).
  */
 const withWriteAheadLog = (factory: PrismaBetterSQLite3) => ({
   provider: 'sqlite' as const,
@@ -49,6 +52,8 @@ const withWriteAheadLog = (factory: PrismaBetterSQLite3) => ({
   connect: async () => {
     const adapter = await factory.connect();
     await adapter.executeScript('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+    // The adapter (6.19, pinned) prepares each query's SQL anew on its connection (`client`).
+    cacheStatements({ connection: (adapter as unknown as { client: SqliteConnection }).client });
     return adapter;
   },
   connectToShadowDb: () => factory.connectToShadowDb(),
