@@ -62,7 +62,7 @@ export const renderCniContainerd = ({ results }: { results: readonly CniContaine
     }),
     '',
     verdict,
-    `Of Kudo's plugin time, ${formatMs(agentMs)} ms is the agent's work (the same ADD and DEL through the plugin's own client from a running process, in a namespace of the lab: no process start); the rest is the native forwarder's two execs (ADD and DEL: its process start, see the VERSION column, and the request over the agent's unix socket).`,
+    `The same ADD and DEL through the plugin's own client from a running process take ${formatMs(agentMs)} ms (into a namespace known as \`/proc/PID/ns/net\`, as ctr's are): the agent's work without the forwarder's two execs (its process start, see the VERSION column, and the request over the agent's unix socket), but also without the \`ip\` the forwarder lends for ADD inside the container's namespace, so that ADD starts its own through \`nsenter\`.`,
     '',
   ].join('\n');
 };

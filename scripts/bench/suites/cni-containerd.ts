@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +68,10 @@ export type CniContainerdResult = {
   node: string;
   iterations: number;
   chains: CniContainerdChain[];
-  /** Kudo's ADD + DEL through the plugin's own client from a running process: the agent's part. */
+  /**
+   * Kudo's ADD + DEL through the plugin's own client from a running process, into a `/proc/PID/ns/net`
+   * namespace: the agent's part without the forwarder (nor the `ip` it lends).
+   */
   kudoAgentMs: number;
   checks: Check[];
 };
@@ -135,7 +139,9 @@ export const runCniContainerd = async ({
   const samples = new Map<string, (PluginTimes & { wallMs: number })[]>();
   const versionTimes = new Map<string, number[]>();
   const agentTimes: number[] = [];
-  const probeNamespace = `${labPrefix}-ctr-probe`;
+  // The probe's namespace is known by its process, as ctr's are (`/proc/PID/ns/net`): a process in a new
+  // network namespace of its own (never the machine's), killed with this one if it ends first.
+  let probe: ChildProcess | undefined;
   const chains = [
     {
       name: 'kudo',
@@ -171,7 +177,13 @@ export const runCniContainerd = async ({
       ],
     });
     const cniClient = createCniAgentClient({ socketPath: agentSocket });
-    await createExecaRunner().run({ file: 'ip', args: ['netns', 'add', probeNamespace] });
+    probe = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', '--net', '--', 'sleep', 'infinity'], {
+      stdio: 'ignore',
+    });
+    const probePath = `/proc/${probe.pid}/ns/net`;
+    // Never before it is in its own namespace (until unshare has run, the path names the bench's own).
+    while (statSync(probePath).ino === statSync('/proc/self/ns/net').ino)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     for (let round = 0; round <= iterations && !isStopping(); round += 1) {
       for (const chain of chains) {
         await writeFile(join(session.confDirectory, '10-bench.conflist'), JSON.stringify(chain.conflist));
@@ -190,7 +202,7 @@ export const runCniContainerd = async ({
       const direct = await measureMs(async () => {
         await cniClient.cni.add.mutate({
           ...key,
-          netnsPath: `/run/netns/${probeNamespace}`,
+          netnsPath: probePath,
           runtime: 'bench',
         });
         await cniClient.cni.del.mutate(key);
@@ -218,9 +230,7 @@ export const runCniContainerd = async ({
     await client.cleanNode.mutate({ nodeId: node.name }).catch(() => undefined);
     await agent.close();
     await cleanReferenceChain({ node });
-    await createExecaRunner()
-      .run({ file: 'ip', args: ['netns', 'del', probeNamespace] })
-      .catch(() => undefined);
+    probe?.kill('SIGKILL');
     await createExecaRunner().run({
       file: 'nsenter',
       args: [
