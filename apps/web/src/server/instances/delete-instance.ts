@@ -4,7 +4,7 @@ import { type Actor, runAudited } from '../audit/audit-log.js';
 import type { ServiceDeps } from '../deps.js';
 import { toWebError, WebError } from '../errors/web-error.js';
 import { timePhase } from '../http/server-timing.js';
-import { connectAgent, readNodeRecord } from '../nodes/node-queries.js';
+import { connectAgent, nodeRecordSelect } from '../nodes/node-queries.js';
 import { recordPendingChange } from '../nodes/pending-changes.js';
 import { refuseRuntimeOwned } from './runtime-owned.js';
 
@@ -37,9 +37,16 @@ export const deleteInstance = ({
       const instance = await timePhase({
         phase: 'db',
         work: () =>
+          // With its node: one query.
           deps.db.instance.findUnique({
             where: { id: instanceId },
-            select: { nodeId: true, ipAddr: true, source: true, runtime: true },
+            select: {
+              nodeId: true,
+              ipAddr: true,
+              source: true,
+              runtime: true,
+              node: { select: nodeRecordSelect },
+            },
           }),
       });
       if (!instance)
@@ -50,16 +57,15 @@ export const deleteInstance = ({
         });
       refuseRuntimeOwned({ instanceId, instance, change: 'delete' });
       note.details = { nodeId: instance.nodeId, ipAddr: instance.ipAddr };
-      const node = await timePhase({
+      const { node } = instance;
+      await timePhase({
         phase: 'db',
-        work: async () => {
-          const record = await readNodeRecord({ db: deps.db, nodeId: instance.nodeId });
-          await deps.db.instance.update({
+        work: () =>
+          deps.db.instance.update({
             where: { id: instanceId },
             data: { status: 'deleting', changeOwner: deps.changeOwner },
-          });
-          return record;
-        },
+            select: { id: true },
+          }),
       });
       return deps.nodeLock.runOnItem({
         key: node.id,

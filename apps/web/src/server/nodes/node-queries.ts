@@ -5,7 +5,8 @@ import type { NodeRecord } from './node-model.js';
 
 type Reader = Database | DatabaseTransaction;
 
-const nodeRecordSelect = {
+/** The fields of a NodeRecord, for a query that reads the node along with something else. */
+export const nodeRecordSelect = {
   id: true,
   agentUrl: true,
   agentToken: true,
