@@ -1,4 +1,4 @@
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { createExecSessions } from './exec-sessions.js';
 import { type createFifoStock, startThroughFifos } from './fifo-stock.js';
@@ -44,6 +44,18 @@ const readCommandName = (pid: number) => {
 export const isStillWaiting = (waiting: WaitingIp) =>
   waiting.session.isUp() && readNamespaceId(waiting.pid) === waiting.namespaceId;
 
+/**
+ * Whether the namespace bound at `path` is the waiting `ip`'s own, as it was when it was made ready (the
+ * attach named it by pid: a pid used again by another process must never get an instance's batch).
+ */
+export const isNamespaceOf = ({ waiting, path }: { waiting: WaitingIp; path: string }) => {
+  try {
+    return `net:[${statSync(path).ino}]` === waiting.namespaceId;
+  } catch {
+    return false;
+  }
+};
+
 /** The process's two FIFO ends as the streams an `ip` session writes to and reads from. */
 const toIpProcess = ({ inputFd, errorsFd }: { inputFd: number; errorsFd: number }) => {
   const stdin = new Socket({ fd: inputFd, readable: false, writable: true });
@@ -68,9 +80,8 @@ const toIpProcess = ({ inputFd, errorsFd }: { inputFd: number; errorsFd: number 
 };
 
 /**
- * Starts one waiting `ip` in a fresh anonymous namespace: the FIFOs are made (by a starter), their ends
- * opened here (each open waits, off the event loop, for the other end, opened by the started process),
- * the process started, and its first batch (loopback up) answered. Undefined when anything failed.
+ * Starts one waiting `ip` in a fresh anonymous namespace, reached through a pair of FIFOs (see
+ * fifo-stock.ts), once its first batch (loopback up) is answered. Undefined when anything failed.
  */
 const startWaitingIp = async ({
   starters,
@@ -155,11 +166,12 @@ export const createNamespacePool = ({
     },
     /** The oldest waiting `ip` (once it is ready); none when the pool is empty or it could not start. */
     take: async () => {
-      const member = members.shift();
-      const waiting = await member;
-      if (!waiting) return undefined;
-      if (isStillWaiting(waiting)) return waiting;
-      waiting.session.close();
+      // Those that ended while they waited (idle, killed) are passed over; one still starting is awaited.
+      for (let left = members.length; left > 0; left -= 1) {
+        const waiting = await members.shift();
+        if (waiting && isStillWaiting(waiting)) return waiting;
+        waiting?.session.close();
+      }
       return undefined;
     },
     /**

@@ -1,6 +1,6 @@
-import type { NetcoreError } from '../errors.js';
-import type { Command, CommandResult } from './command.js';
-import type { createNamespacePool, WaitingIp } from './namespace-pool.js';
+import { NetcoreError } from '../errors.js';
+import { type Command, type CommandResult, formatCommand, namespacePath } from './command.js';
+import { type createNamespacePool, isNamespaceOf, type WaitingIp } from './namespace-pool.js';
 
 type Named = { waiting: WaitingIp; naming: Promise<unknown> };
 
@@ -64,7 +64,16 @@ export const createPooledNamespaces = ({
     entry.waiting.session.close();
     pool.replenish();
     if (namingFailure !== undefined) throw namingFailure;
-    if (!outcome) return runPlainly(command);
+    if (!outcome) {
+      // Named by pid: the name must be the waiting ip's namespace, never another process's (a pid used again).
+      if (!isNamespaceOf({ waiting: entry.waiting, path: namespacePath(command.namespace ?? '') }))
+        throw new NetcoreError({
+          code: 'COMMAND_FAILED',
+          reason: `the namespace named ${command.namespace} is not the one made for it`,
+          command: formatCommand(command),
+        });
+      return runPlainly(command);
+    }
     if (outcome.errors.length > 0) throw toBatchError({ command, errors: outcome.errors });
     return { stdout: '', stderr: '', process: 'long-lived' as const };
   };
