@@ -5,6 +5,7 @@ import {
   type CommandResult,
   type CommandRunner,
   formatCommand,
+  namespacePath,
   toCommandLine,
 } from './command.js';
 import { canStartLiterally, createExecSessions, toWords } from './exec-sessions.js';
@@ -215,7 +216,11 @@ export const createExecaRunner = ({
       () => false,
     );
     if (!(await isIptablesNft)) return;
-    return waitingCommands.run({ words: toWords(form), input: command.input ?? '' });
+    return waitingCommands.run({
+      words: toWords(form),
+      entered: form.namespace === undefined ? undefined : namespacePath(form.namespace),
+      input: command.input ?? '',
+    });
   };
 
   const runThroughStarter = async ({

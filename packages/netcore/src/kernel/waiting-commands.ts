@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { ExecOutcome } from './exec-sessions.js';
 import { type createFifoStock, startThroughFifos } from './fifo-stock.js';
@@ -10,6 +11,18 @@ type WaitingCommand = {
   output: Socket;
   done: Promise<ExecOutcome>;
   hasEnded: () => boolean;
+};
+
+type Waiting = WaitingCommand & { namespaceId: number };
+
+/** The inode of the namespace bound at `path` (none: the runner's own, which does not change). */
+const readNamespaceId = (path: string | undefined) => {
+  if (path === undefined) return 0;
+  try {
+    return statSync(path).ino;
+  } catch {
+    return -1;
+  }
 };
 
 const statusPattern = /\n?kudo-status (\d+)\n?$/;
@@ -58,7 +71,7 @@ export const createWaitingCommands = ({
   fifos: ReturnType<typeof createFifoStock>;
   idleMs: number;
 }) => {
-  const waiting = new Map<string, Promise<WaitingCommand | undefined>>();
+  const waiting = new Map<string, Promise<Waiting | undefined>>();
   const timers = new Map<string, NodeJS.Timeout>();
   let isClosed = false;
 
@@ -70,13 +83,14 @@ export const createWaitingCommands = ({
     void next?.then((command) => command?.input.end());
   };
 
-  const startNext = (words: readonly string[]) => {
+  const startNext = (words: readonly string[], entered: string | undefined) => {
     const key = words.join(' ');
     if (isClosed || waiting.has(key)) return;
+    const namespaceId = readNamespaceId(entered);
     waiting.set(
       key,
       startThroughFifos({ starters, fifos, words, isStatusReported: true }).then((started) =>
-        started ? toWaitingCommand(started) : undefined,
+        started ? { ...toWaitingCommand(started), namespaceId } : undefined,
       ),
     );
     const timer = setTimeout(() => end(key), idleMs);
@@ -89,22 +103,33 @@ export const createWaitingCommands = ({
      * Runs the words with `input` on the one waiting for them, if one is ready; undefined otherwise (the
      * caller runs them itself). Either way the next one is started.
      */
-    run: async ({ words, input }: { words: readonly string[]; input: string }) => {
+    run: async ({
+      words,
+      entered,
+      input,
+    }: {
+      words: readonly string[];
+      /** The file of the namespace the words enter, if any. */
+      entered: string | undefined;
+      input: string;
+    }) => {
       const key = words.join(' ');
       const next = waiting.get(key);
       clearTimeout(timers.get(key));
       timers.delete(key);
       waiting.delete(key);
       const command = await next;
-      if (!command || command.hasEnded()) {
-        startNext(words);
+      // One that entered a namespace since deleted and made again under the same name is not used.
+      if (!command || command.hasEnded() || command.namespaceId !== readNamespaceId(entered)) {
+        command?.input.end();
+        startNext(words, entered);
         return undefined;
       }
       // Node waits for its answer now.
       command.output.ref();
       command.input.end(input);
       // The next one starts once this one is done, so that its start does not compete with it.
-      return command.done.finally(() => startNext(words));
+      return command.done.finally(() => startNext(words, entered));
     },
     /** Settles once every command started ahead of need is waiting (or failed to start). */
     whenStarted: async () => {
