@@ -331,7 +331,7 @@ export const createExecaRunner = ({
         ?.run([])
         .catch(() => sessions.delete(key));
       // Paid here, not by the first instance: its namespace waiting, the next iptables-restore started.
-      await Promise.all([named, pooled?.prepare(), waitingCommands.whenStarted()]);
+      await Promise.all([named, pooled?.prepare(), waitingCommands.prepare()]);
     },
   };
 };

@@ -131,8 +131,12 @@ export const createWaitingCommands = ({
       // The next one starts once this one is done, so that its start does not compete with it.
       return command.done.finally(() => startNext(words, entered));
     },
-    /** Settles once every command started ahead of need is waiting (or failed to start). */
-    whenStarted: async () => {
+    /**
+     * Settles once every command started ahead of need is waiting (or failed to start); after `close`,
+     * commands are started ahead of need again.
+     */
+    prepare: async () => {
+      isClosed = false;
       await Promise.all(waiting.values());
     },
     close: () => {
