@@ -1,7 +1,7 @@
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { createExecSessions } from './exec-sessions.js';
-import { type createFifoStock, startThroughFifos } from './fifo-stock.js';
+import { type createFifoPairs, startThroughFifos } from './fifo-pairs.js';
 import { createIpSession, type IpSession } from './ip-session.js';
 
 /**
@@ -59,7 +59,7 @@ export const isNamespaceOf = ({ waiting, path }: { waiting: WaitingIp; path: str
 /** The process's two FIFO ends as the streams an `ip` session writes to and reads from. */
 const toIpProcess = ({ inputFd, errorsFd }: { inputFd: number; errorsFd: number }) => {
   const stdin = new Socket({ fd: inputFd, readable: false, writable: true });
-  // Its end is opened for reading too (see fifo-stock.ts): only closing it ends the process's input.
+  // Its end is opened for reading too (see fifo-pairs.ts): only closing it ends the process's input.
   stdin.on('finish', () => stdin.destroy());
   const stderr = new Socket({ fd: errorsFd, readable: true, writable: false });
   let isConnected = false;
@@ -81,7 +81,7 @@ const toIpProcess = ({ inputFd, errorsFd }: { inputFd: number; errorsFd: number 
 
 /**
  * Starts one waiting `ip` in a fresh anonymous namespace, reached through a pair of FIFOs (see
- * fifo-stock.ts), once its first batch (loopback up) is answered. Undefined when anything failed.
+ * fifo-pairs.ts), once its first batch (loopback up) is answered. Undefined when anything failed.
  */
 const startWaitingIp = async ({
   starters,
@@ -89,7 +89,7 @@ const startWaitingIp = async ({
   idleMs,
 }: {
   starters: Starters;
-  fifos: ReturnType<typeof createFifoStock>;
+  fifos: ReturnType<typeof createFifoPairs>;
   idleMs: number;
 }): Promise<WaitingIp | undefined> => {
   const started = await startThroughFifos({
@@ -139,7 +139,7 @@ export const createNamespacePool = ({
   idleMs,
 }: {
   starters: Starters;
-  fifos: ReturnType<typeof createFifoStock>;
+  fifos: ReturnType<typeof createFifoPairs>;
   size?: number;
   /** How long a waiting `ip` stays up unused. */
   idleMs: number;

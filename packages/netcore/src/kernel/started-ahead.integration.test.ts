@@ -234,30 +234,31 @@ describeWithNamespaces('instance namespaces made ahead of need', () => {
           "  .filter((pid) => parentOf(parentOf(pid) ?? '') === String(process.pid))",
           "  .filter((pid) => read('/proc/' + pid + '/comm').trim() === 'ip' && netOf(pid) !== netOf('self'))",
           '  .map(Number);',
-          `const directories = readdirSync('/dev/shm').filter((entry) => entry.startsWith('kudo-pool-'));`,
-          'console.log(JSON.stringify({ waiting, directories }));',
+          // The FIFOs it holds, as their files are named now.
+          "const fifos = readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync('/proc/self/fd/' + fd); } catch { return ''; } })",
+          "  .filter((target) => target.includes('/kudo-pool-'));",
+          'console.log(JSON.stringify({ waiting, fifos }));',
           // Exits as soon as told, without closing the runner.
           "process.stdin.once('data', () => process.exit(0));",
         ].join('\n'),
       );
-      const before = new Set(readdirSync('/dev/shm'));
       const child = spawn(process.execPath, ['--import', 'tsx', script], {
         cwd: join(import.meta.dirname, '..', '..', '..', '..'),
         stdio: ['pipe', 'pipe', 'inherit'],
       });
       const exited = new Promise((resolve) => child.on('exit', resolve));
       const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-      const { waiting, directories } = JSON.parse(line) as { waiting: number[]; directories: string[] };
-      const ours = directories.filter((entry) => !before.has(entry));
+      const { waiting, fifos } = JSON.parse(line) as { waiting: number[]; fifos: string[] };
       expect(waiting.length).toBeGreaterThan(0);
       expect(waiting.every(isRunning)).toBe(true);
-      expect(ours.length).toBeGreaterThan(0);
+      // Its FIFOs are open, and their files are gone already: nothing of them is left to remove.
+      expect(fifos.length).toBeGreaterThanOrEqual(2 * waiting.length);
+      expect(fifos.filter((target) => !target.endsWith(' (deleted)'))).toEqual([]);
       child.stdin.write('exit\n');
       await exited;
       await waitFor(() => waiting.every((pid) => !isRunning(pid)));
       // Each namespace was held by its waiting process alone: with the process, it is gone.
       expect(waiting.filter(isRunning)).toEqual([]);
-      for (const entry of ours) expect(existsSync(join('/dev/shm', entry))).toBe(false);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { ExecOutcome } from './exec-sessions.js';
-import { type createFifoStock, startThroughFifos } from './fifo-stock.js';
+import { type createFifoPairs, startThroughFifos } from './fifo-pairs.js';
 
 type Starters = Parameters<typeof startThroughFifos>[0]['starters'];
 
@@ -58,7 +58,7 @@ const toWaitingCommand = ({ inputFd, outputFd }: { inputFd: number; outputFd: nu
 /**
  * Commands that read their whole input and then act (iptables-restore), started ahead of need: after each
  * run of a command line, the next run of the same line is started in the background by a command
- * starter, reading a FIFO (see fifo-stock.ts), so that its process start is paid before it is needed. A
+ * starter, reading a FIFO (see fifo-pairs.ts), so that its process start is paid before it is needed. A
  * run writes its input there and reads the output and exit status. An unused one ends after `idleMs`
  * with an empty input, which changes nothing; when Node goes away its input ends the same way.
  */
@@ -68,7 +68,7 @@ export const createWaitingCommands = ({
   idleMs,
 }: {
   starters: Starters;
-  fifos: ReturnType<typeof createFifoStock>;
+  fifos: ReturnType<typeof createFifoPairs>;
   idleMs: number;
 }) => {
   const waiting = new Map<string, Promise<Waiting | undefined>>();
