@@ -71,28 +71,36 @@ export const createWaitingCommands = ({
   fifos: ReturnType<typeof createFifoPairs>;
   idleMs: number;
 }) => {
-  const waiting = new Map<string, Promise<Waiting | undefined>>();
+  /** Per command line: the one started ahead of need, once it waits (`command`), or while it starts. */
+  const waiting = new Map<string, { started: Promise<unknown>; command?: Waiting | undefined }>();
   const timers = new Map<string, NodeJS.Timeout>();
   let isClosed = false;
 
-  const end = (key: string) => {
+  const take = (key: string) => {
     clearTimeout(timers.get(key));
     timers.delete(key);
-    const next = waiting.get(key);
+    const entry = waiting.get(key);
     waiting.delete(key);
-    void next?.then((command) => command?.input.end());
+    return entry;
+  };
+
+  const end = (key: string) => {
+    const entry = take(key);
+    void entry?.started.then(() => entry.command?.input.end());
   };
 
   const startNext = (words: readonly string[], entered: string | undefined) => {
     const key = words.join(' ');
     if (isClosed || waiting.has(key)) return;
     const namespaceId = readNamespaceId(entered);
-    waiting.set(
-      key,
-      startThroughFifos({ starters, fifos, words, isStatusReported: true }).then((started) =>
-        started ? { ...toWaitingCommand(started), namespaceId } : undefined,
-      ),
-    );
+    const entry: { started: Promise<unknown>; command?: Waiting | undefined } = {
+      started: startThroughFifos({ starters, fifos, words, isStatusReported: true }).then((started) => {
+        entry.command = started ? { ...toWaitingCommand(started), namespaceId } : undefined;
+        // One that could not start is forgotten: the next run starts another.
+        if (!entry.command && waiting.get(key) === entry) take(key);
+      }),
+    };
+    waiting.set(key, entry);
     const timer = setTimeout(() => end(key), idleMs);
     timer.unref();
     timers.set(key, timer);
@@ -100,8 +108,8 @@ export const createWaitingCommands = ({
 
   return {
     /**
-     * Runs the words with `input` on the one waiting for them, if one is ready; undefined otherwise (the
-     * caller runs them itself). Either way the next one is started.
+     * Runs the words with `input` on the one waiting for them; undefined when there is none ready (the
+     * caller runs them itself): one still starting is left for the next run, which it would only delay.
      */
     run: async ({
       words,
@@ -114,14 +122,17 @@ export const createWaitingCommands = ({
       input: string;
     }) => {
       const key = words.join(' ');
-      const next = waiting.get(key);
-      clearTimeout(timers.get(key));
-      timers.delete(key);
-      waiting.delete(key);
-      const command = await next;
+      const entry = waiting.get(key);
+      if (!entry) {
+        startNext(words, entered);
+        return undefined;
+      }
+      if (!entry.command) return undefined;
+      const { command } = entry;
+      take(key);
       // One that entered a namespace since deleted and made again under the same name is not used.
-      if (!command || command.hasEnded() || command.namespaceId !== readNamespaceId(entered)) {
-        command?.input.end();
+      if (command.hasEnded() || command.namespaceId !== readNamespaceId(entered)) {
+        command.input.end();
         startNext(words, entered);
         return undefined;
       }
@@ -137,7 +148,7 @@ export const createWaitingCommands = ({
      */
     prepare: async () => {
       isClosed = false;
-      await Promise.all(waiting.values());
+      await Promise.all([...waiting.values()].map(({ started }) => started));
     },
     close: () => {
       isClosed = true;
