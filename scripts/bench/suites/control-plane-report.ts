@@ -1,6 +1,6 @@
 import { formatMs, formatRatio, formatSpread, type Spread, spreadOf } from '../measure.js';
 import { renderTable } from '../report/markdown.js';
-import type { ControlPlanePlan, ControlPlaneResult, Throughput } from './control-plane.js';
+import type { ControlPlanePlan, ControlPlaneResult, MeasuredCalls, Throughput } from './control-plane.js';
 import type { CallStats } from './control-plane-client.js';
 
 /** The targets of issue 16 for the path through the control plane. */
@@ -14,7 +14,7 @@ const formatRate = (spread: Spread) =>
     ? `${spread.median.toFixed(0)}/s${spread.runs > 1 ? ` (${spread.min.toFixed(0)}-${spread.max.toFixed(0)})` : ''}`
     : 'n/a';
 
-type Row = { label: string; pick: (result: ControlPlaneResult) => CallStats | Throughput };
+type Row = { label: string; pick: (result: ControlPlaneResult) => MeasuredCalls | Throughput };
 
 const renderLatencies = ({ results, rows }: { results: readonly ControlPlaneResult[]; rows: Row[] }) =>
   renderTable({
@@ -29,6 +29,8 @@ const renderLatencies = ({ results, rows }: { results: readonly ControlPlaneResu
       'agent call',
       'rest of the handler',
       'HTTP + Next.js',
+      'control plane CPU',
+      "agents' CPU",
     ],
     rows: rows.map(({ label, pick }) => {
       const layer = (choose: (stats: CallStats) => number) =>
@@ -47,6 +49,8 @@ const renderLatencies = ({ results, rows }: { results: readonly ControlPlaneResu
         layer((stats) => stats.layers.agent),
         layer((stats) => stats.layers.total - stats.layers.lock - stats.layers.db - stats.layers.agent),
         layer((stats) => stats.layers.http),
+        formatSpread(over(results, (r) => pick(r).cpu.web)),
+        formatSpread(over(results, (r) => pick(r).cpu.agents)),
       ];
     }),
   });
@@ -76,8 +80,10 @@ export const renderControlPlane = ({
     "then the address plan, the database, the node's agent and the kernel. Latency is the client's; the split",
     "per layer is the control plane's own `Server-Timing` (medians of each call's; *rest of the handler*: the",
     'session check, tRPC and the audit bookkeeping outside the database; *HTTP + Next.js*: what the client',
-    "waited beyond the handler). The peer is netcore's `setupInstance` / `cleanInstance` called directly on a",
-    'lab node in the same run.',
+    "waited beyond the handler). *CPU* is per call: the CPU time the control plane's web server (`next-server`)",
+    "and the agents' Node processes used during the calls, divided by their number (the commands the agents",
+    'start are not counted); on a shared machine it moves much less with the load than latency does. The peer',
+    "is netcore's `setupInstance` / `cleanInstance` called directly on a lab node in the same run.",
     '',
     renderLatencies({
       results,

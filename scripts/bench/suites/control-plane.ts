@@ -15,6 +15,7 @@ import {
   summarizeCalls,
   type TimedCall,
 } from './control-plane-client.js';
+import { type CpuPerCall, findWebServerProcesses, measureCpuPerCall } from './control-plane-cpu.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const nodeCount = 3;
@@ -34,16 +35,19 @@ export const planControlPlaneBench = ({ isQuick }: { isQuick: boolean }) => ({
 });
 export type ControlPlanePlan = ReturnType<typeof planControlPlaneBench>;
 
+/** Calls one after the other, with the CPU time the control plane and the agents spent on each. */
+export type MeasuredCalls = CallStats & { cpu: CpuPerCall };
+
 /** A batch of calls from many clients at once: how many per second, and their latency. */
-export type Throughput = CallStats & { clients: number; seconds: number; perSecond: number };
+export type Throughput = MeasuredCalls & { clients: number; seconds: number; perSecond: number };
 
 export type ControlPlaneResult = {
   nodes: number;
   /** The peer: netcore's setupInstance / cleanInstance called directly on a lab node, same run. */
   directSetupMs: number;
   directCleanMs: number;
-  serialCreate: CallStats;
-  serialDelete: CallStats;
+  serialCreate: MeasuredCalls;
+  serialDelete: MeasuredCalls;
   concurrentCreate: Throughput;
   concurrentDelete: Throughput;
 };
@@ -81,7 +85,7 @@ const runClients = async ({
   clients: readonly TimedApi[];
   count: number;
   work: (client: TimedApi, index: number) => Promise<TimedCall>;
-}): Promise<Throughput> => {
+}): Promise<Omit<Throughput, 'cpu'>> => {
   const calls: TimedCall[] = [];
   let next = 0;
   const startedAt = performance.now();
@@ -186,29 +190,38 @@ export const runControlPlane = async ({
       return call;
     };
 
+    const clients = Array.from({ length: plan.clients }, client);
+    const webPids = cluster.web.pid ? await findWebServerProcesses({ hostPid: cluster.web.pid }) : [];
+    const agentPids = cluster.agents.flatMap(({ pid }) => (pid ? [pid] : []));
+    const measure = <T>(calls: number, work: () => Promise<T>) =>
+      measureCpuPerCall({ webPids, agentPids, calls, work });
+    const inSeries = async (work: (index: number) => Promise<TimedCall>) => {
+      const { value: calls, cpu } = await measure(plan.serialCalls, async () => {
+        const made: TimedCall[] = [];
+        for (let index = 0; index < plan.serialCalls; index += 1) made.push(await work(index));
+        return made;
+      });
+      return { ...summarizeCalls(calls), cpu };
+    };
+    const atOnce = async (work: (api: TimedApi, index: number) => Promise<TimedCall>) => {
+      const { value, cpu } = await measure(plan.concurrentCreations, () =>
+        runClients({ clients, count: plan.concurrentCreations, work }),
+      );
+      return { ...value, cpu };
+    };
+
     log(`one admin, one call at a time: ${plan.serialCalls} creations, then their deletions`);
     const admin = client();
-    const serialCreate: TimedCall[] = [];
-    for (let index = 0; index < plan.serialCalls; index += 1) serialCreate.push(await create(admin, index));
-    const serialDelete: TimedCall[] = [];
-    for (let index = 0; index < plan.serialCalls; index += 1) serialDelete.push(await remove(admin, index));
+    const serialCreate = await inSeries((index) => create(admin, index));
+    const serialDelete = await inSeries((index) => remove(admin, index));
 
     log(`${plan.clients} clients at once: ${plan.concurrentCreations} creations, then their deletions`);
-    const clients = Array.from({ length: plan.clients }, client);
     const offset = plan.serialCalls;
-    const concurrentCreate = await runClients({
-      clients,
-      count: plan.concurrentCreations,
-      work: (api, index) => create(api, offset + index),
-    });
-    const concurrentDelete = await runClients({
-      clients,
-      count: plan.concurrentCreations,
-      work: (api, index) => remove(api, offset + index),
-    });
+    const concurrentCreate = await atOnce((api, index) => create(api, offset + index));
+    const concurrentDelete = await atOnce((api, index) => remove(api, offset + index));
 
-    const results = [serialCreate, serialDelete].map(summarizeCalls);
-    if ([...results, concurrentCreate, concurrentDelete].some(({ failures }) => failures.count > 0))
+    const results = [serialCreate, serialDelete, concurrentCreate, concurrentDelete];
+    if (results.some(({ failures }) => failures.count > 0))
       await printLoggedProblems({
         files: [cluster.controlPlane.logFile, join(dataDir, 'agents.log')],
       });
@@ -217,8 +230,8 @@ export const runControlPlane = async ({
     return {
       nodes: nodeCount,
       ...direct,
-      serialCreate: results[0] ?? summarizeCalls(serialCreate),
-      serialDelete: results[1] ?? summarizeCalls(serialDelete),
+      serialCreate,
+      serialDelete,
       concurrentCreate,
       concurrentDelete,
     };
