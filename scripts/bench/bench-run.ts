@@ -4,7 +4,7 @@ import { createCniPluginsMethod } from './methods/cni-plugins.js';
 import type { InstanceMethod } from './methods/instance-method.js';
 import { createNaiveMethod } from './methods/naive.js';
 import { createNetcoreMethod } from './methods/netcore.js';
-import type { BenchOptions } from './options.js';
+import { type BenchOptions, flatWarmUpCount } from './options.js';
 import { type AgentOverheadResult, runAgentOverhead } from './suites/agent-overhead.js';
 import { type BulkResult, runBulk } from './suites/bulk.js';
 import { measureFasterPaths } from './suites/faster-paths.js';
@@ -106,7 +106,12 @@ export const runBench = async ({
     checks,
     isStopping,
     work: () =>
-      runScaling({ method: createNetcoreMethod({ node: netcoreNode }), counts: [options.flatCount], lab }),
+      runScaling({
+        method: createNetcoreMethod({ node: netcoreNode }),
+        counts: [options.flatCount],
+        lab,
+        warmUpCount: flatWarmUpCount,
+      }),
   });
   if (flat) checks.push(...flat.checks);
   console.log(`- flat, nftables backend: netcore with ${options.flatCount} instances on one node`);
@@ -119,6 +124,7 @@ export const runBench = async ({
         method: createNetcoreMethod({ node: netcoreNode, portMappingBackend: 'nftables' }),
         counts: [options.flatCount],
         lab,
+        warmUpCount: flatWarmUpCount,
       }),
   });
   if (flatNftables) checks.push(...flatNftables.checks);

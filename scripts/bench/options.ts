@@ -18,6 +18,9 @@ export type BenchOptions = {
   outputPath: string;
 };
 
+/** Untimed instances set up and cleaned before the flat test's round (see runScaling's `warmUpCount`). */
+export const flatWarmUpCount = 10;
+
 const docsPath = join(import.meta.dirname, '..', '..', 'docs', 'benchmarks.md');
 
 export const usage = `usage: npm run bench [-- --quick] [-- --runs N] [-- --out FILE]

@@ -1,6 +1,6 @@
 import type { BenchRun } from '../bench-run.js';
 import type { Machine } from '../machine.js';
-import type { BenchOptions } from '../options.js';
+import { type BenchOptions, flatWarmUpCount } from '../options.js';
 import { renderFlat } from './flat.js';
 import { renderTable } from './markdown.js';
 import { renderPortCandidates } from './port-candidates.js';
@@ -92,7 +92,7 @@ Leftovers are what remained after the teardown, against the node before the roun
 
 ${renderGrowth({ runs, options })}
 
-**Flat** (netcore alone, one instance after another, then torn down one after another):
+**Flat** (netcore alone, one instance after another, then torn down one after another; on a node that already set up and cleaned ${flatWarmUpCount} untimed instances, so the first 10 do not pay for its start):
 
 ${renderFlat({ runs, options })}
 

@@ -88,10 +88,17 @@ export const runScaling = async ({
   method,
   counts,
   lab,
+  warmUpCount = 0,
 }: {
   method: InstanceMethod;
   counts: readonly number[];
   lab: Lab;
+  /**
+   * Instances set up and cleaned, untimed, after the node's setup and before the rounds: the flat test
+   * compares the first and last 10 by the node's occupancy, and without it the first 10 also paid for
+   * the node's start (helper processes starting), which hid growth.
+   */
+  warmUpCount?: number;
 }): Promise<ScalingResult> => {
   const readState = () =>
     readNodeState({
@@ -104,6 +111,9 @@ export const runScaling = async ({
   const checks: Check[] = [];
   await method.prepareNode();
   try {
+    const warmUp = planInstances({ count: warmUpCount });
+    for (const instance of warmUp) await method.setupInstance(instance);
+    for (const instance of warmUp) await method.cleanInstance(instance);
     const baseline = method.isBaselinePristine ? pristine : await readState();
     for (const count of counts) {
       const result = await runRound({ method, count, lab, readState, baseline });
