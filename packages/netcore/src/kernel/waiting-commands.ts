@@ -56,24 +56,31 @@ const toWaitingCommand = ({ inputFd, outputFd }: { inputFd: number; outputFd: nu
 };
 
 /**
- * Commands that read their whole input and then act (iptables-restore), started ahead of need: after each
- * run of a command line, the next run of the same line is started in the background by a command
- * starter, reading a FIFO (see fifo-pairs.ts), so that its process start is paid before it is needed. A
- * run writes its input there and reads the output and exit status. An unused one ends after `idleMs`
+ * Commands that read their whole input and then act (iptables-restore), started ahead of need: once a
+ * command line has not run for `quietMs` (or when `prepare` asks), its next run is started in the
+ * background by a command starter, reading a FIFO (see fifo-pairs.ts), so that its process start is paid
+ * before it is needed. A run writes its input there and reads the output and exit status. Runs that come
+ * back to back (a burst) start theirs as before: one started ahead of each would only add its start to the
+ * work the machine does, where there is no idle time to hide it in. An unused one ends after `idleMs`
  * with an empty input, which changes nothing; when Node goes away its input ends the same way.
  */
 export const createWaitingCommands = ({
   starters,
   fifos,
   idleMs,
+  quietMs = 25,
 }: {
   starters: Starters;
   fifos: ReturnType<typeof createFifoPairs>;
   idleMs: number;
+  /** How long a command line stays unused before its next run is started ahead of need. */
+  quietMs?: number;
 }) => {
   /** Per command line: the one started ahead of need, once it waits (`command`), or while it starts. */
   const waiting = new Map<string, { started: Promise<unknown>; command?: Waiting | undefined }>();
   const timers = new Map<string, NodeJS.Timeout>();
+  /** Per command line not started yet: when to start it, and how. */
+  const quiet = new Map<string, { timer: NodeJS.Timeout; start: () => void }>();
   let isClosed = false;
 
   const take = (key: string) => {
@@ -106,6 +113,20 @@ export const createWaitingCommands = ({
     timers.set(key, timer);
   };
 
+  /** Starts the next run of the words once they have not run for `quietMs` (again from now on each run). */
+  const startWhenQuiet = (words: readonly string[], entered: string | undefined) => {
+    const key = words.join(' ');
+    clearTimeout(quiet.get(key)?.timer);
+    const start = () => {
+      clearTimeout(quiet.get(key)?.timer);
+      quiet.delete(key);
+      startNext(words, entered);
+    };
+    const timer = setTimeout(start, quietMs);
+    timer.unref();
+    quiet.set(key, { timer, start });
+  };
+
   return {
     /**
      * Runs the words with `input` on the one waiting for them; undefined when there is none ready (the
@@ -124,7 +145,7 @@ export const createWaitingCommands = ({
       const key = words.join(' ');
       const entry = waiting.get(key);
       if (!entry) {
-        startNext(words, entered);
+        startWhenQuiet(words, entered);
         return undefined;
       }
       if (!entry.command) return undefined;
@@ -133,14 +154,14 @@ export const createWaitingCommands = ({
       // One that entered a namespace since deleted and made again under the same name is not used.
       if (command.hasEnded() || command.namespaceId !== readNamespaceId(entered)) {
         command.input.end();
-        startNext(words, entered);
+        startWhenQuiet(words, entered);
         return undefined;
       }
       // Node waits for its answer now.
       command.output.ref();
       command.input.end(input);
-      // The next one starts once this one is done, so that its start does not compete with it.
-      return command.done.finally(() => startNext(words, entered));
+      // The next one waits until this one is done, and the command line is quiet.
+      return command.done.finally(() => startWhenQuiet(words, entered));
     },
     /**
      * Settles once every command started ahead of need is waiting (or failed to start); after `close`,
@@ -148,10 +169,13 @@ export const createWaitingCommands = ({
      */
     prepare: async () => {
       isClosed = false;
+      for (const { start } of [...quiet.values()]) start();
       await Promise.all([...waiting.values()].map(({ started }) => started));
     },
     close: () => {
       isClosed = true;
+      for (const { timer } of quiet.values()) clearTimeout(timer);
+      quiet.clear();
       for (const key of [...waiting.keys()]) end(key);
     },
   };
