@@ -10,7 +10,7 @@ import { getBridgeName, getNamespaceName, isOurChain, parseAlias, routeProtocol 
 import { forwardingSysctl } from '../node/node-sysctls.js';
 import { findNodeConfig } from '../node/read-node.js';
 import { readNftState } from '../port-mappings/nft-port-mappings.js';
-import { listPortMappings } from '../port-mappings/port-mapping-rules.js';
+import { listPortMappings, listReachablePortMappings } from '../port-mappings/port-mapping-rules.js';
 import { ZNodeIdRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import type { ActualInstance, NodeSnapshot } from './node-snapshot.js';
@@ -38,12 +38,18 @@ export const inspectNode = async ({
   // A node with the nftables backend keeps its mappings in our map (read from the kernel, which also
   // refreshes the model a repair works from); any left in iptables are shown too, so drift finds them.
   const nft = config?.portMappingBackend === 'nftables' ? await readNftState({ host }) : undefined;
-  const mappings = [...listPortMappings(saved).map(({ mapping }) => mapping), ...(nft?.mappings ?? [])];
+  // Only mappings packets can reach count as present; an unreachable one (its bucket lost its jump) still
+  // names its instance, so the instance is inspected and its mappings reported missing.
+  const mappings = [
+    ...listReachablePortMappings(saved).map(({ mapping }) => mapping),
+    ...(nft?.mappings ?? []),
+  ];
+  const owners = listPortMappings(saved).map(({ mapping }) => mapping.instanceId);
   const veths = links.filter(
     (link) => link.kind === 'veth' && instanceIdOf(link) !== undefined && link.master === bridgeName,
   );
   const instanceIds = [
-    ...new Set([...veths.map(instanceIdOf), ...mappings.map((mapping) => mapping.instanceId)]),
+    ...new Set([...veths.map(instanceIdOf), ...owners, ...mappings.map((mapping) => mapping.instanceId)]),
   ]
     .filter((id): id is string => id !== undefined)
     .sort();

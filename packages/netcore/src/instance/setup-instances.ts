@@ -13,7 +13,7 @@ import { readNodeConfig } from '../node/read-node.js';
 import { assertHostPortsFree } from '../port-mappings/apply-port-mappings.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { applyNftPortMappings } from '../port-mappings/nft-port-mappings.js';
-import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
+import { mergePortMappingScripts, renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
 import { ZSetupInstancesRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { reserveInstanceAddresses } from './instance-addresses.js';
@@ -118,18 +118,17 @@ export const applyInstances = async ({
           .map(({ vethName }) => deleteVeth({ host, vethName })),
       );
     });
-    const script: RestoreScript = {
-      declaredChains: [],
-      changes: named.flatMap(
+    const script: RestoreScript = mergePortMappingScripts(
+      named.map(
         ({ instanceId, instanceIpCidr, ports }) =>
           renderPortMappingsScript({
             saved: tables,
             instanceId,
             instanceAddr: parseHostCidr(instanceIpCidr).address,
             ports,
-          }).script.changes,
+          }).script,
       ),
-    };
+    );
     const rules = (async () => {
       if (config.portMappingBackend === 'nftables') {
         for (const { instanceId, instanceIpCidr, ports } of named) {

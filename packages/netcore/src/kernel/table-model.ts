@@ -20,6 +20,7 @@ export const applyScriptToTables = ({
     chains[table].add(chain);
     rules = rules.filter((rule) => !(rule.table === table && rule.chain === chain));
   }
+  for (const { table, chain } of script.createdChains ?? []) chains[table].add(chain);
   for (const { table, action, chain, rule } of script.changes) {
     const saved: SavedRule = {
       table,

@@ -1,7 +1,6 @@
 import type { ChainDeclaration, RestoreScript, RuleChange, TableName } from '../kernel/restore-script.js';
 import { getRuleComment, type SavedTables } from '../kernel/saved-rules.js';
 import { chains, comments, isOurChain } from '../names.js';
-import { hostPortBucketChains } from '../port-mappings/host-port-chains.js';
 import type { NodeConfig } from './node-config.js';
 
 type ChainRule = { table: TableName; chain: string; rule: string[] };
@@ -28,8 +27,9 @@ const hookInto = ({
 }): ChainRule => ({ table, chain, rule: [...match, ...comment(comments.hook(target)), '-j', target] });
 
 /**
- * Jumps from the built-in chains into ours, and from `KUDO-HOSTPORTS` into each bucket of port mappings
- * (see host-port-chains.ts), each tagged so it can be found and removed exactly: present once each.
+ * Jumps from the built-in chains into ours, each tagged so it can be found and removed exactly: present
+ * once each. The jumps from `KUDO-HOSTPORTS` into the buckets of port mappings are not the node's: they
+ * come and go with the port mappings (see host-port-chains.ts).
  */
 export const nodeHooks: readonly ChainRule[] = [
   hookInto({ table: 'filter', chain: 'FORWARD', target: chains.forward }),
@@ -37,13 +37,6 @@ export const nodeHooks: readonly ChainRule[] = [
   hookInto({ table: 'nat', chain: 'PREROUTING', target: chains.hostPorts, match: toLocalAddress }),
   hookInto({ table: 'nat', chain: 'OUTPUT', target: chains.hostPorts, match: toLocalAddress }),
   hookInto({ table: 'nat', chain: 'POSTROUTING', target: chains.postrouting }),
-  ...hostPortBucketChains.map(
-    (bucket): ChainRule => ({
-      table: 'nat',
-      chain: chains.hostPorts,
-      rule: [...comment(comments.node(`port mappings ${bucket}`)), '-j', bucket],
-    }),
-  ),
 ];
 
 /** Chains whose whole content follows from the node config: rewritten by every setupNode/setupIptables. */
@@ -57,7 +50,6 @@ export const staticChains: readonly ChainDeclaration[] = [
 export const dynamicChains: readonly ChainDeclaration[] = [
   { table: 'filter', chain: chains.clusterForward },
   { table: 'nat', chain: chains.hostPorts },
-  ...hostPortBucketChains.map((chain): ChainDeclaration => ({ table: 'nat', chain })),
   { table: 'nat', chain: chains.clusterNat },
 ];
 
@@ -142,7 +134,7 @@ export const renderNodeScript = ({
   saved: SavedTables;
 }): RestoreScript => {
   const missingDynamic = dynamicChains.filter(({ table, chain }) => !saved.chains[table].has(chain));
-  // Indexed once: a node may hold tens of thousands of rules, and there are some 70 hooks to look up.
+  // Indexed once: a node may hold tens of thousands of rules (its port mappings).
   const presentByKey = new Map<string, SavedTables['rules'][number][]>();
   for (const rule of saved.rules) {
     if (getRuleComment(rule.rule) === undefined) continue;

@@ -1,7 +1,7 @@
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
 import { applyRestoreScript } from '../kernel/iptables.js';
-import { invertScript } from '../kernel/restore-script.js';
+import { invertScript, isEmptyScript } from '../kernel/restore-script.js';
 import type { SavedTables } from '../kernel/saved-rules.js';
 import type { createUndoStack } from '../kernel/undo-stack.js';
 import type { TPort } from '../schemas.js';
@@ -48,7 +48,7 @@ export const applyPortMappings = async ({
   if (await isNftablesNode({ host }))
     return applyNftPortMappings({ host, instanceId, instanceAddr, ports, undo });
   const { script, removed, added } = renderPortMappingsScript({ saved, instanceId, instanceAddr, ports });
-  if (script.changes.length > 0) {
+  if (!isEmptyScript(script)) {
     await applyRestoreScript({ host, script });
     undo.push('restore port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
     await flushUdpFlows({ host, mappings: [...removed, ...added] });

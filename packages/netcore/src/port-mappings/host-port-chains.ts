@@ -1,13 +1,16 @@
-import { chains, getVethName, namePrefix } from '../names.js';
+import { getRuleOption, type SavedTables } from '../kernel/saved-rules.js';
+import { chains, comments, getVethName, namePrefix } from '../names.js';
 
 /**
  * Where an instance's DNAT rules live with the iptables backend: one of 64 bucket chains
  * (`KUDO-HOSTPORTS-00` ... `KUDO-HOSTPORTS-3f`), chosen by a hash of the instance id, each reached by one
- * jump from `KUDO-HOSTPORTS`. iptables-nft reads the whole chain to delete a rule, and the kernel rebuilds
+ * jump from `KUDO-HOSTPORTS`. A bucket and its jump are part of the port mappings of the instances in it:
+ * made by the transaction that adds the bucket's first mapping, ensured by every change of an instance
+ * with mappings, and left (empty) when the last goes, until cleanNode. iptables-nft reads the whole chain to delete a rule, and the kernel rebuilds
  * a chain's rule array on every change, so with one chain for the node a removal grew with every mapping
  * of the node (20 ms on an empty node, 28 ms beside 1,000, 231 ms beside 20,000); a bucket holds about a
  * 64th of them, and the mappings of one instance stay together in one. A packet to a host port passes
- * the 64 jumps on top of the DNAT rules (only a connection's first packet reaches the nat table).
+ * a jump per bucket in use on top of the DNAT rules (only a connection's first packet reaches the nat table).
  */
 export const hostPortBucketCount = 64;
 
@@ -34,3 +37,36 @@ export const getHostPortBucketChain = (instanceId: string) =>
  * before the buckets, or one whose buckets are missing, keeps them).
  */
 export const isHostPortChain = (chain: string) => chain === chains.hostPorts || bucketPattern.test(chain);
+
+/** The jump from `KUDO-HOSTPORTS` into a bucket, tagged like the node's other rules. */
+export const renderBucketJump = (bucket: string) => [
+  '-m',
+  'comment',
+  '--comment',
+  comments.node(`port mappings ${bucket}`),
+  '-j',
+  bucket,
+];
+
+const reachedByTables = new WeakMap<SavedTables, Set<string>>();
+
+/**
+ * The bucket chains a packet to a host port can reach: those `KUDO-HOSTPORTS` jumps to (whatever the
+ * jump's comment). Found once per tables object, in one pass over the rules.
+ */
+export const listReachableBuckets = (saved: SavedTables): ReadonlySet<string> => {
+  const known = reachedByTables.get(saved);
+  if (known) return known;
+  const reached = new Set<string>();
+  for (const { table, chain, rule } of saved.rules) {
+    if (table !== 'nat' || chain !== chains.hostPorts) continue;
+    const target = getRuleOption(rule, '-j');
+    if (target !== undefined && bucketPattern.test(target)) reached.add(target);
+  }
+  reachedByTables.set(saved, reached);
+  return reached;
+};
+
+/** Whether a mapping's rule in `chain` is reached by packets: in `KUDO-HOSTPORTS`, or in a bucket it jumps to. */
+export const isReachableHostPortChain = ({ saved, chain }: { saved: SavedTables; chain: string }) =>
+  chain === chains.hostPorts || listReachableBuckets(saved).has(chain);

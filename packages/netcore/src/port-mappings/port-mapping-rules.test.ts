@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { invertScript, renderRestoreScript, renderRuleArguments } from '../kernel/restore-script.js';
 import { parseIptablesSave } from '../kernel/saved-rules.js';
 import {
   getHostPortBucketChain,
   hostPortBucketChains,
   hostPortBucketCount,
   isHostPortChain,
+  renderBucketJump,
 } from './host-port-chains.js';
 import {
   findHostPortConflict,
   listPortMappings,
+  listReachablePortMappings,
+  mergePortMappingScripts,
   parsePortMappingRule,
   renderPortMappingRule,
   renderPortMappingsScript,
@@ -18,6 +22,12 @@ const savedWith = (lines: string[]) =>
   parseIptablesSave(`*nat\n:KUDO-HOSTPORTS - [0:0]\n${lines.join('\n')}\nCOMMIT\n`);
 const rule = (id: string, hostPort: number, addr = '10.0.0.2', port = 8080, protocol = 'tcp') =>
   `-A KUDO-HOSTPORTS -p ${protocol} -m ${protocol} --dport ${hostPort} -m comment --comment kudo:instance=${id} -j DNAT --to-destination ${addr}:${port}`;
+
+/** An instance's bucket chain and its jump, as a node that already holds its mappings has them. */
+const bucketOf = (id: string) => {
+  const bucket = getHostPortBucketChain(id);
+  return [`:${bucket} - [0:0]`, `-A KUDO-HOSTPORTS ${renderRuleArguments(renderBucketJump(bucket))}`];
+};
 
 describe('port mapping rules', () => {
   it('render and parse back the same mapping', () => {
@@ -68,7 +78,12 @@ describe('port mapping rules', () => {
     const others = Array.from({ length: 1000 }, (_, index) =>
       rule(`other-${index}`, 10_000 + index, '10.0.0.9'),
     );
-    const saved = savedWith([...others, rule('web-1', 80), rule('web-1', 443, '10.0.0.2', 8443)]);
+    const saved = savedWith([
+      ...bucketOf('web-1'),
+      ...others,
+      rule('web-1', 80),
+      rule('web-1', 443, '10.0.0.2', 8443),
+    ]);
     const { script, removed, added } = renderPortMappingsScript({
       saved,
       instanceId: 'web-1',
@@ -107,7 +122,7 @@ describe('port mapping buckets', () => {
       [
         '*nat',
         ':KUDO-HOSTPORTS - [0:0]',
-        `:${bucket} - [0:0]`,
+        ...bucketOf('web-1'),
         inBucket(bucket, rule('web-1', 80)),
         rule('web-1', 443, '10.0.0.2', 8443),
         'COMMIT',
@@ -129,5 +144,69 @@ describe('port mapping buckets', () => {
       'delete KUDO-HOSTPORTS 443',
       `append ${bucket} 8000`,
     ]);
+  });
+});
+
+describe('port mapping bucket chains and jumps', () => {
+  const port = (hostPort: number) => ({ hostPort, instancePort: 8080, protocol: 'tcp' as const });
+  const render = (saved: ReturnType<typeof savedWith>, instanceId: string, hostPorts: number[]) =>
+    renderPortMappingsScript({ saved, instanceId, instanceAddr: '10.0.0.2', ports: hostPorts.map(port) })
+      .script;
+  const bucket = getHostPortBucketChain('web-1');
+
+  it('create the bucket with -N and its jump in the transaction of its first mapping', () => {
+    const script = render(savedWith([]), 'web-1', [8090]);
+    expect(renderRestoreScript(script).split('\n')).toEqual([
+      '*nat',
+      `-N ${bucket}`,
+      `-A ${bucket} -p tcp -m tcp --dport 8090 -m comment --comment kudo:instance=web-1 -j DNAT --to-destination 10.0.0.2:8080`,
+      `-A KUDO-HOSTPORTS -m comment --comment "kudo:node port mappings ${bucket}" -j ${bucket}`,
+      'COMMIT',
+      '',
+    ]);
+  });
+
+  it('add the lost jump back for an instance whose rules are in place, and nothing else', () => {
+    const saved = savedWith([
+      `:${bucket} - [0:0]`,
+      rule('web-1', 8090).replace('-A KUDO-HOSTPORTS ', `-A ${bucket} `),
+    ]);
+    expect(listPortMappings(saved)).toHaveLength(1);
+    expect(listReachablePortMappings(saved)).toEqual([]);
+    const script = render(saved, 'web-1', [8090]);
+    expect(script.createdChains).toBeUndefined();
+    expect(script.changes.map(({ chain, rule }) => `${chain} ${rule.at(-1)}`)).toEqual([
+      `KUDO-HOSTPORTS ${bucket}`,
+    ]);
+  });
+
+  it('leave the bucket and its jump alone when it is in place, or when the instance has no mappings', () => {
+    const saved = savedWith([
+      ...bucketOf('web-1'),
+      rule('web-1', 8090).replace('-A KUDO-HOSTPORTS ', `-A ${bucket} `),
+    ]);
+    expect(listReachablePortMappings(saved)).toHaveLength(1);
+    expect(render(saved, 'web-1', [8090]).changes).toEqual([]);
+    expect(render(savedWith([]), 'web-1', []).changes).toEqual([]);
+    expect(render(saved, 'web-1', []).changes.map(({ action, chain }) => `${action} ${chain}`)).toEqual([
+      `delete ${bucket}`,
+    ]);
+  });
+
+  it('create a bucket and its jump once for several instances of it in one batch, and undo both', () => {
+    const sameBucket = Array.from({ length: 1000 }, (_, index) => `i-${index}`).filter(
+      (id) => getHostPortBucketChain(id) === bucket,
+    );
+    const script = mergePortMappingScripts(
+      [...sameBucket.slice(0, 2), 'web-1'].map((id, index) => render(savedWith([]), id, [9000 + index])),
+    );
+    expect(script.createdChains).toEqual([{ table: 'nat', chain: bucket }]);
+    expect(script.changes.filter(({ chain }) => chain === 'KUDO-HOSTPORTS')).toHaveLength(1);
+    expect(script.changes.filter(({ chain }) => chain === bucket)).toHaveLength(3);
+    const undo = renderRestoreScript(invertScript(script));
+    expect(undo).toContain(
+      `-D KUDO-HOSTPORTS -m comment --comment "kudo:node port mappings ${bucket}" -j ${bucket}`,
+    );
+    expect(undo.trim().split('\n').slice(-2)).toEqual([`-X ${bucket}`, 'COMMIT']);
   });
 });

@@ -1,8 +1,14 @@
-import type { RestoreScript, RuleChange } from '../kernel/restore-script.js';
+import type { ChainDeclaration, RestoreScript, RuleChange } from '../kernel/restore-script.js';
 import { getRuleComment, getRuleOption, type SavedRule, type SavedTables } from '../kernel/saved-rules.js';
 import { chains, comments } from '../names.js';
 import type { TPort, TProtocol } from '../schemas.js';
-import { getHostPortBucketChain, isHostPortChain } from './host-port-chains.js';
+import {
+  getHostPortBucketChain,
+  isHostPortChain,
+  isReachableHostPortChain,
+  listReachableBuckets,
+  renderBucketJump,
+} from './host-port-chains.js';
 
 /** A port mapping as installed: whose it is, and where it sends traffic. */
 export type PortMapping = TPort & { instanceId: string; instanceAddr: string };
@@ -126,18 +132,34 @@ const formatMappingKey = (mapping: PortMapping) =>
   `${formatPortKey(mapping)}>${mapping.instanceAddr}:${mapping.instancePort}`;
 
 /**
- * The chain an instance's new mappings go to: its bucket, or `KUDO-HOSTPORTS` on a node whose buckets
- * are missing (set up before them: setupIptables creates them, and diffNode names them).
+ * Every port mapping packets to the node's host ports can reach: those in `KUDO-HOSTPORTS` (a node set
+ * up before the buckets) or in a bucket it jumps to. A mapping whose bucket lost its jump (e.g. someone
+ * ran `iptables -t nat -F KUDO-HOSTPORTS`) is installed but dead: inspection reports it missing.
  */
-const selectHostPortChain = ({ saved, instanceId }: { saved: SavedTables; instanceId: string }) => {
-  const bucket = getHostPortBucketChain(instanceId);
-  return saved.chains.nat.has(bucket) ? bucket : chains.hostPorts;
+export const listReachablePortMappings = (saved: SavedTables): readonly InstalledMapping[] =>
+  listPortMappings(saved).filter(({ chain }) => isReachableHostPortChain({ saved, chain }));
+
+/**
+ * What an instance with mappings needs around its rules: its bucket (created with `-N` when the model
+ * has none, so a stale model fails the transaction instead of flushing the bucket of other instances)
+ * and the bucket's jump from `KUDO-HOSTPORTS` (appended when the model has none). Asked by every change
+ * of an instance with mappings, so setting one up again repairs a lost jump.
+ */
+const renderBucketEnsure = ({ saved, bucket }: { saved: SavedTables; bucket: string }) => {
+  const createdChains: ChainDeclaration[] = saved.chains.nat.has(bucket)
+    ? []
+    : [{ table: 'nat', chain: bucket }];
+  const changes: RuleChange[] = listReachableBuckets(saved).has(bucket)
+    ? []
+    : [{ table: 'nat', action: 'append', chain: chains.hostPorts, rule: renderBucketJump(bucket) }];
+  return { createdChains, changes };
 };
 
 /**
  * The changes that make an instance's port mappings exactly `ports`: only the differences are written,
  * so the cost does not grow with the number of mappings already on the node. A mapping is removed from
- * the chain that holds it, and added to the instance's bucket.
+ * the chain that holds it, and added to the instance's bucket, whose chain and jump are ensured whenever
+ * the instance keeps mappings.
  */
 export const renderPortMappingsScript = ({
   saved,
@@ -156,18 +178,50 @@ export const renderPortMappingsScript = ({
   const currentKeys = new Set(current.map(({ mapping }) => formatMappingKey(mapping)));
   const removed = current.filter(({ mapping }) => !desiredKeys.has(formatMappingKey(mapping)));
   const added = desired.filter((wanted) => !currentKeys.has(formatMappingKey(wanted)));
-  const target = added.length > 0 ? selectHostPortChain({ saved, instanceId }) : chains.hostPorts;
+  const bucket = getHostPortBucketChain(instanceId);
+  const ensure =
+    desired.length > 0 ? renderBucketEnsure({ saved, bucket }) : { createdChains: [], changes: [] };
   const changes: RuleChange[] = [
     ...removed.map(({ rule, chain }): RuleChange => ({ table: 'nat', action: 'delete', chain, rule })),
     ...added.map(
       (mapping): RuleChange => ({
         table: 'nat',
         action: 'append',
-        chain: target,
+        chain: bucket,
         rule: renderPortMappingRule(mapping),
       }),
     ),
+    ...ensure.changes,
   ];
-  const script: RestoreScript = { declaredChains: [], changes };
+  const script: RestoreScript = {
+    declaredChains: [],
+    ...(ensure.createdChains.length > 0 ? { createdChains: ensure.createdChains } : {}),
+    changes,
+  };
   return { script, removed: removed.map(({ mapping }) => mapping), added };
+};
+
+/**
+ * One script for the port mappings of several instances (a bulk setup): their changes together, each
+ * bucket created and jumped to once however many of its instances are in the batch.
+ */
+export const mergePortMappingScripts = (scripts: readonly RestoreScript[]): RestoreScript => {
+  const created = new Map<string, ChainDeclaration>();
+  const jumps = new Set<string>();
+  const changes: RuleChange[] = [];
+  for (const script of scripts) {
+    for (const chain of script.createdChains ?? []) created.set(chain.chain, chain);
+    for (const change of script.changes) {
+      const isJump = change.chain === chains.hostPorts && change.action === 'append';
+      const key = change.rule.join(' ');
+      if (isJump && jumps.has(key)) continue;
+      if (isJump) jumps.add(key);
+      changes.push(change);
+    }
+  }
+  return {
+    declaredChains: [],
+    ...(created.size > 0 ? { createdChains: [...created.values()] } : {}),
+    changes,
+  };
 };

@@ -201,6 +201,39 @@ describe.each(['iptables', 'nftables'] as const)('port mappings with the %s back
       );
     });
 
+    it.skipIf(backend === 'nftables')(
+      'a mapping cut off from its packets (KUDO-HOSTPORTS flushed by hand) is drift of its instance, repaired by setupInstance and by the drift fix',
+      async () => {
+        const desired = { nodeId, nodeIpCidr: '10.0.0.1/24', protectedPorts: [], instances: [web, client] };
+        const flushAndDiff = async () => {
+          await runIn({
+            namespace: nodeNamespace(),
+            command: ['iptables', '-t', 'nat', '-F', 'KUDO-HOSTPORTS'],
+          });
+          const actual = await net().inspectNode({ nodeId });
+          expect(actual.instances.find((each) => each.instanceId === 'web-1')?.portMappings).toEqual([]);
+          return net().diffNode({ desired, actual });
+        };
+        const drift = await flushAndDiff();
+        expect(drift.map((item) => `${item.resource} ${item.target} ${item.detail}`)).toEqual([
+          'port-mappings web-1 port mappings are none, expected tcp/80→8080',
+        ]);
+        await net().setupInstance(web);
+        expect(net().diffNode({ desired, actual: await net().inspectNode({ nodeId }) })).toEqual([]);
+        expect(await request({ from: lab().outside.namespace, host: externalIp(), port: 80 })).toMatch(
+          /^hello from web-1 to /,
+        );
+        const [item] = await flushAndDiff();
+        expect(item?.fix.operation).toBe('setPortMappings');
+        await net().setPortMappings(item?.fix.input as { instanceId: string; ports: typeof web.ports });
+        expect(net().diffNode({ desired, actual: await net().inspectNode({ nodeId }) })).toEqual([]);
+        expect(await mappings()).toEqual(['web-1 tcp/80>10.0.0.2:8080']);
+        expect(await request({ from: lab().outside.namespace, host: externalIp(), port: 80 })).toMatch(
+          /^hello from web-1 to /,
+        );
+      },
+    );
+
     it('a mapping whose instance is gone is an orphan, and cleanOrphans removes only it', async () => {
       const command =
         backend === 'nftables'
