@@ -7,7 +7,7 @@ import { getHostCache } from '../node/host-cache.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { deleteNftPortMappings } from '../port-mappings/nft-port-mappings.js';
 import { isNftablesNode } from '../port-mappings/port-backend.js';
-import { renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
+import { renderPortMappingsScripts } from '../port-mappings/port-mapping-rules.js';
 import { forgetInstanceAddress } from './instance-addresses.js';
 import { getInstanceNames } from './instance-namespace.js';
 
@@ -62,14 +62,12 @@ const deletePortMappingsTogether = async ({
   const removed = await withRuleModel({
     host,
     work: async (tables) => {
-      const rendered = instanceIds.map((instanceId) =>
-        renderPortMappingsScript({ saved: tables, instanceId, instanceAddr: '', ports: [] }),
-      );
-      await applyRestoreScript({
-        host,
-        script: { declaredChains: [], changes: rendered.flatMap(({ script }) => script.changes) },
+      const { script, removed } = renderPortMappingsScripts({
+        saved: tables,
+        instances: instanceIds.map((instanceId) => ({ instanceId, instanceAddr: '', ports: [] })),
       });
-      return rendered.flatMap((each) => each.removed);
+      await applyRestoreScript({ host, script });
+      return removed;
     },
   });
   await flushUdpFlows({ host, mappings: removed });

@@ -6,14 +6,14 @@ import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
 import { runIpBatch, runNamespaceBatch } from '../kernel/links.js';
 import { runBatchesInNamespaces } from '../kernel/namespace-batches.js';
 import { hasIpv6, hasNamespace } from '../kernel/namespaces.js';
-import { invertScript, type RestoreScript } from '../kernel/restore-script.js';
+import { invertScript } from '../kernel/restore-script.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { getHostCache } from '../node/host-cache.js';
 import { readNodeConfig } from '../node/read-node.js';
 import { assertHostPortsFree } from '../port-mappings/apply-port-mappings.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
 import { applyNftPortMappings } from '../port-mappings/nft-port-mappings.js';
-import { mergePortMappingScripts, renderPortMappingsScript } from '../port-mappings/port-mapping-rules.js';
+import { renderPortMappingsScripts } from '../port-mappings/port-mapping-rules.js';
 import { ZSetupInstancesRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { reserveInstanceAddresses } from './instance-addresses.js';
@@ -118,17 +118,14 @@ export const applyInstances = async ({
           .map(({ vethName }) => deleteVeth({ host, vethName })),
       );
     });
-    const script: RestoreScript = mergePortMappingScripts(
-      named.map(
-        ({ instanceId, instanceIpCidr, ports }) =>
-          renderPortMappingsScript({
-            saved: tables,
-            instanceId,
-            instanceAddr: parseHostCidr(instanceIpCidr).address,
-            ports,
-          }).script,
-      ),
-    );
+    const { script } = renderPortMappingsScripts({
+      saved: tables,
+      instances: named.map(({ instanceId, instanceIpCidr, ports }) => ({
+        instanceId,
+        instanceAddr: parseHostCidr(instanceIpCidr).address,
+        ports,
+      })),
+    });
     const rules = (async () => {
       if (config.portMappingBackend === 'nftables') {
         for (const { instanceId, instanceIpCidr, ports } of named) {

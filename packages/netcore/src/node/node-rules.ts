@@ -1,6 +1,7 @@
 import type { ChainDeclaration, RestoreScript, RuleChange, TableName } from '../kernel/restore-script.js';
 import { getRuleComment, type SavedTables } from '../kernel/saved-rules.js';
 import { chains, comments, isOurChain } from '../names.js';
+import { hostPortBucketChains, renderBucketJump } from '../port-mappings/host-port-chains.js';
 import type { NodeConfig } from './node-config.js';
 
 type ChainRule = { table: TableName; chain: string; rule: string[] };
@@ -26,11 +27,7 @@ const hookInto = ({
   match?: readonly string[];
 }): ChainRule => ({ table, chain, rule: [...match, ...comment(comments.hook(target)), '-j', target] });
 
-/**
- * Jumps from the built-in chains into ours, each tagged so it can be found and removed exactly: present
- * once each. The jumps from `KUDO-HOSTPORTS` into the buckets of port mappings are not the node's: they
- * come and go with the port mappings (see host-port-chains.ts).
- */
+/** Jumps from the built-in chains into ours, each tagged so it can be found and removed exactly: present once each. */
 export const nodeHooks: readonly ChainRule[] = [
   hookInto({ table: 'filter', chain: 'FORWARD', target: chains.forward }),
   hookInto({ table: 'filter', chain: 'INPUT', target: chains.input }),
@@ -52,6 +49,19 @@ export const dynamicChains: readonly ChainDeclaration[] = [
   { table: 'nat', chain: chains.hostPorts },
   { table: 'nat', chain: chains.clusterNat },
 ];
+
+/**
+ * The buckets of port mappings and their jumps from `KUDO-HOSTPORTS` (see host-port-chains.ts), made
+ * ready by setupNode/setupIptables so that setting up an instance changes no rule but its own. They are
+ * the port mappings' state, not the node's: diffNode does not look at them; an instance whose bucket or
+ * jump is missing has its mappings reported missing, and its setup or setPortMappings makes them again.
+ */
+const bucketChains: readonly ChainDeclaration[] = hostPortBucketChains.map(
+  (chain): ChainDeclaration => ({ table: 'nat', chain }),
+);
+const bucketJumps: readonly ChainRule[] = hostPortBucketChains.map(
+  (bucket): ChainRule => ({ table: 'nat', chain: chains.hostPorts, rule: renderBucketJump(bucket) }),
+);
 
 /** The rules of the node's own chains: forwarding, masquerading, hairpin, and the jumps to the dynamic chains. */
 export const renderNodeChainRules = ({
@@ -124,7 +134,8 @@ const hookKey = ({ table, chain, rule }: { table: TableName; chain: string; rule
 
 /**
  * The script that brings a node's iptables part to what its config asks for, given what the kernel has now:
- * static chains rewritten, dynamic chains created only if missing, each hook present exactly once.
+ * static chains rewritten, dynamic chains and buckets created only if missing, each hook and bucket jump
+ * present exactly once.
  */
 export const renderNodeScript = ({
   config,
@@ -133,8 +144,10 @@ export const renderNodeScript = ({
   config: NodeConfig;
   saved: SavedTables;
 }): RestoreScript => {
-  const missingDynamic = dynamicChains.filter(({ table, chain }) => !saved.chains[table].has(chain));
-  // Indexed once: a node may hold tens of thousands of rules (its port mappings).
+  const missingDynamic = [...dynamicChains, ...bucketChains].filter(
+    ({ table, chain }) => !saved.chains[table].has(chain),
+  );
+  // Indexed once: a node may hold tens of thousands of rules, and there are some 70 hooks to look up.
   const presentByKey = new Map<string, SavedTables['rules'][number][]>();
   for (const rule of saved.rules) {
     if (getRuleComment(rule.rule) === undefined) continue;
@@ -143,7 +156,7 @@ export const renderNodeScript = ({
     if (list) list.push(rule);
     else presentByKey.set(key, [rule]);
   }
-  const hookChanges = nodeHooks.flatMap((hook): RuleChange[] => {
+  const hookChanges = [...nodeHooks, ...bucketJumps].flatMap((hook): RuleChange[] => {
     const present = presentByKey.get(hookKey(hook)) ?? [];
     const [first, ...duplicates] = present;
     const isExact = first !== undefined && first.rule.join(' ') === hook.rule.join(' ');

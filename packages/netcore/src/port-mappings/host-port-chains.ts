@@ -4,13 +4,16 @@ import { chains, comments, getVethName, namePrefix } from '../names.js';
 /**
  * Where an instance's DNAT rules live with the iptables backend: one of 64 bucket chains
  * (`KUDO-HOSTPORTS-00` ... `KUDO-HOSTPORTS-3f`), chosen by a hash of the instance id, each reached by one
- * jump from `KUDO-HOSTPORTS`. A bucket and its jump are part of the port mappings of the instances in it:
- * made by the transaction that adds the bucket's first mapping, ensured by every change of an instance
- * with mappings, and left (empty) when the last goes, until cleanNode. iptables-nft reads the whole chain to delete a rule, and the kernel rebuilds
- * a chain's rule array on every change, so with one chain for the node a removal grew with every mapping
- * of the node (20 ms on an empty node, 28 ms beside 1,000, 231 ms beside 20,000); a bucket holds about a
- * 64th of them, and the mappings of one instance stay together in one. A packet to a host port passes
- * a jump per bucket in use on top of the DNAT rules (only a connection's first packet reaches the nat table).
+ * jump from `KUDO-HOSTPORTS`. setupNode makes the buckets and jumps ready, so that setting up an instance
+ * changes no rule but its own; they are part of the port mappings of the instances in them, not node
+ * rules: a mapping whose bucket lost its jump is reported missing (drift of that instance's mappings), and
+ * every change of an instance with mappings makes its bucket (`-N`) and jump again when missing. An
+ * emptied bucket stays until cleanNode. iptables-nft reads the whole chain to delete a rule, and the
+ * kernel rebuilds a chain's rule array on every change, so with one chain for the node a removal grew
+ * with every mapping of the node (20 ms on an empty node, 28 ms beside 1,000, 231 ms beside 20,000); a
+ * bucket holds about a 64th of them, and the mappings of one instance stay together in one. A packet to
+ * a host port passes the 64 jumps on top of the DNAT rules (only a connection's first packet reaches the
+ * nat table).
  */
 export const hostPortBucketCount = 64;
 
@@ -48,22 +51,28 @@ export const renderBucketJump = (bucket: string) => [
   bucket,
 ];
 
-const reachedByTables = new WeakMap<SavedTables, Set<string>>();
+/** Whether `chain` is one of the buckets (its length and prefix first: asked of many rules). */
+const isBucketChain = (chain: string) =>
+  chain.length === chains.hostPorts.length + 3 &&
+  chain.startsWith(chains.hostPorts) &&
+  bucketPattern.test(chain);
+
+const jumpsByTables = new WeakMap<SavedTables, Set<string>>();
 
 /**
- * The bucket chains a packet to a host port can reach: those `KUDO-HOSTPORTS` jumps to (whatever the
- * jump's comment). Found once per tables object, in one pass over the rules.
+ * The buckets `KUDO-HOSTPORTS` jumps to (whatever the jump's comment): found once per tables object, in
+ * one pass over the rules.
  */
 export const listReachableBuckets = (saved: SavedTables): ReadonlySet<string> => {
-  const known = reachedByTables.get(saved);
+  const known = jumpsByTables.get(saved);
   if (known) return known;
   const reached = new Set<string>();
   for (const { table, chain, rule } of saved.rules) {
     if (table !== 'nat' || chain !== chains.hostPorts) continue;
     const target = getRuleOption(rule, '-j');
-    if (target !== undefined && bucketPattern.test(target)) reached.add(target);
+    if (target !== undefined && isBucketChain(target)) reached.add(target);
   }
-  reachedByTables.set(saved, reached);
+  jumpsByTables.set(saved, reached);
   return reached;
 };
 

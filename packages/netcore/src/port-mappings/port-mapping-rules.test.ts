@@ -12,10 +12,10 @@ import {
   findHostPortConflict,
   listPortMappings,
   listReachablePortMappings,
-  mergePortMappingScripts,
   parsePortMappingRule,
   renderPortMappingRule,
   renderPortMappingsScript,
+  renderPortMappingsScripts,
 } from './port-mapping-rules.js';
 
 const savedWith = (lines: string[]) =>
@@ -180,16 +180,18 @@ describe('port mapping bucket chains and jumps', () => {
     ]);
   });
 
-  it('leave the bucket and its jump alone when it is in place, or when the instance has no mappings', () => {
-    const saved = savedWith([
-      ...bucketOf('web-1'),
-      rule('web-1', 8090).replace('-A KUDO-HOSTPORTS ', `-A ${bucket} `),
-    ]);
+  it('leave the bucket and its jump alone when in place, also when the last mapping goes', () => {
+    const inBucket = (line: string) => line.replace('-A KUDO-HOSTPORTS ', `-A ${bucket} `);
+    const saved = savedWith([...bucketOf('web-1'), inBucket(rule('web-1', 8090))]);
     expect(listReachablePortMappings(saved)).toHaveLength(1);
     expect(render(saved, 'web-1', [8090]).changes).toEqual([]);
     expect(render(savedWith([]), 'web-1', []).changes).toEqual([]);
-    expect(render(saved, 'web-1', []).changes.map(({ action, chain }) => `${action} ${chain}`)).toEqual([
-      `delete ${bucket}`,
+    const lastGone = render(saved, 'web-1', []);
+    expect(renderRestoreScript(lastGone).split('\n')).toEqual([
+      '*nat',
+      `-D ${bucket} -p tcp -m tcp --dport 8090 -m comment --comment kudo:instance=web-1 -j DNAT --to-destination 10.0.0.2:8080`,
+      'COMMIT',
+      '',
     ]);
   });
 
@@ -197,9 +199,14 @@ describe('port mapping bucket chains and jumps', () => {
     const sameBucket = Array.from({ length: 1000 }, (_, index) => `i-${index}`).filter(
       (id) => getHostPortBucketChain(id) === bucket,
     );
-    const script = mergePortMappingScripts(
-      [...sameBucket.slice(0, 2), 'web-1'].map((id, index) => render(savedWith([]), id, [9000 + index])),
-    );
+    const { script } = renderPortMappingsScripts({
+      saved: savedWith([]),
+      instances: [...sameBucket.slice(0, 2), 'web-1'].map((instanceId, index) => ({
+        instanceId,
+        instanceAddr: '10.0.0.2',
+        ports: [port(9000 + index)],
+      })),
+    });
     expect(script.createdChains).toEqual([{ table: 'nat', chain: bucket }]);
     expect(script.changes.filter(({ chain }) => chain === 'KUDO-HOSTPORTS')).toHaveLength(1);
     expect(script.changes.filter(({ chain }) => chain === bucket)).toHaveLength(3);

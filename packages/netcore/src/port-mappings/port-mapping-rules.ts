@@ -1,14 +1,9 @@
-import type { ChainDeclaration, RestoreScript, RuleChange } from '../kernel/restore-script.js';
+import type { RestoreScript, RuleChange } from '../kernel/restore-script.js';
 import { getRuleComment, getRuleOption, type SavedRule, type SavedTables } from '../kernel/saved-rules.js';
-import { chains, comments } from '../names.js';
+import { comments } from '../names.js';
 import type { TPort, TProtocol } from '../schemas.js';
-import {
-  getHostPortBucketChain,
-  isHostPortChain,
-  isReachableHostPortChain,
-  listReachableBuckets,
-  renderBucketJump,
-} from './host-port-chains.js';
+import { mergeBucketScripts, renderBucketEnsure } from './bucket-changes.js';
+import { getHostPortBucketChain, isHostPortChain, isReachableHostPortChain } from './host-port-chains.js';
 
 /** A port mapping as installed: whose it is, and where it sends traffic. */
 export type PortMapping = TPort & { instanceId: string; instanceAddr: string };
@@ -140,26 +135,10 @@ export const listReachablePortMappings = (saved: SavedTables): readonly Installe
   listPortMappings(saved).filter(({ chain }) => isReachableHostPortChain({ saved, chain }));
 
 /**
- * What an instance with mappings needs around its rules: its bucket (created with `-N` when the model
- * has none, so a stale model fails the transaction instead of flushing the bucket of other instances)
- * and the bucket's jump from `KUDO-HOSTPORTS` (appended when the model has none). Asked by every change
- * of an instance with mappings, so setting one up again repairs a lost jump.
- */
-const renderBucketEnsure = ({ saved, bucket }: { saved: SavedTables; bucket: string }) => {
-  const createdChains: ChainDeclaration[] = saved.chains.nat.has(bucket)
-    ? []
-    : [{ table: 'nat', chain: bucket }];
-  const changes: RuleChange[] = listReachableBuckets(saved).has(bucket)
-    ? []
-    : [{ table: 'nat', action: 'append', chain: chains.hostPorts, rule: renderBucketJump(bucket) }];
-  return { createdChains, changes };
-};
-
-/**
  * The changes that make an instance's port mappings exactly `ports`: only the differences are written,
  * so the cost does not grow with the number of mappings already on the node. A mapping is removed from
  * the chain that holds it, and added to the instance's bucket, whose chain and jump are ensured whenever
- * the instance keeps mappings.
+ * the instance keeps mappings (an emptied bucket is left to cleanNode: see host-port-chains.ts).
  */
 export const renderPortMappingsScript = ({
   saved,
@@ -202,26 +181,20 @@ export const renderPortMappingsScript = ({
 };
 
 /**
- * One script for the port mappings of several instances (a bulk setup): their changes together, each
- * bucket created and jumped to once however many of its instances are in the batch.
+ * One script for the port mappings of several instances (a bulk setup, a group of removals): their
+ * changes together, each bucket created and jumped to once.
  */
-export const mergePortMappingScripts = (scripts: readonly RestoreScript[]): RestoreScript => {
-  const created = new Map<string, ChainDeclaration>();
-  const jumps = new Set<string>();
-  const changes: RuleChange[] = [];
-  for (const script of scripts) {
-    for (const chain of script.createdChains ?? []) created.set(chain.chain, chain);
-    for (const change of script.changes) {
-      const isJump = change.chain === chains.hostPorts && change.action === 'append';
-      const key = change.rule.join(' ');
-      if (isJump && jumps.has(key)) continue;
-      if (isJump) jumps.add(key);
-      changes.push(change);
-    }
-  }
+export const renderPortMappingsScripts = ({
+  saved,
+  instances,
+}: {
+  saved: SavedTables;
+  instances: readonly { instanceId: string; instanceAddr: string; ports: readonly TPort[] }[];
+}) => {
+  const rendered = instances.map((instance) => renderPortMappingsScript({ saved, ...instance }));
   return {
-    declaredChains: [],
-    ...(created.size > 0 ? { createdChains: [...created.values()] } : {}),
-    changes,
+    script: mergeBucketScripts(rendered.map(({ script }) => script)),
+    removed: rendered.flatMap(({ removed }) => removed),
+    added: rendered.flatMap(({ added }) => added),
   };
 };
