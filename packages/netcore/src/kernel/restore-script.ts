@@ -74,14 +74,12 @@ export const isEmptyScript = (script: RestoreScript) =>
 
 /**
  * The script that undoes a script of appends and deletes (order inside our chains is not significant),
- * deletes the chains it created (empty and unreferenced again once its changes are undone) and creates
- * those it deleted (before its changes, which fill them again).
+ * and deletes the chains it created (empty and unreferenced again once its changes are undone).
  */
 export const invertScript = (script: RestoreScript): RestoreScript => ({
   declaredChains: [],
   changes: [...script.changes]
     .reverse()
     .map((change): RuleChange => ({ ...change, action: change.action === 'delete' ? 'append' : 'delete' })),
-  ...(script.deletedChains?.length ? { createdChains: script.deletedChains } : {}),
   ...(script.createdChains?.length ? { deletedChains: script.createdChains } : {}),
 });
