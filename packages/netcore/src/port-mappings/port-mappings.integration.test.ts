@@ -201,9 +201,9 @@ describe.each(['iptables', 'nftables'] as const)('port mappings with the %s back
       );
     });
 
-    it.skipIf(backend === 'nftables')(
-      'a mapping cut off from its packets (KUDO-HOSTPORTS flushed by hand) is drift of its instance, repaired by setupInstance and by the drift fix',
-      async () => {
+    // iptables only (not a skip: the nftables backend has no chain of its own to flush; its rules are the node's).
+    if (backend === 'iptables')
+      it('a mapping cut off from its packets (KUDO-HOSTPORTS flushed by hand) is drift of its instance, repaired by setupInstance and by the drift fix', async () => {
         const desired = { nodeId, nodeIpCidr: '10.0.0.1/24', protectedPorts: [], instances: [web, client] };
         const flushAndDiff = async () => {
           await runIn({
@@ -231,8 +231,7 @@ describe.each(['iptables', 'nftables'] as const)('port mappings with the %s back
         expect(await request({ from: lab().outside.namespace, host: externalIp(), port: 80 })).toMatch(
           /^hello from web-1 to /,
         );
-      },
-    );
+      });
 
     it('a mapping whose instance is gone is an orphan, and cleanOrphans removes only it', async () => {
       const command =
