@@ -137,13 +137,13 @@ const createStarter = ({ idleMs }: { idleMs: number }) => {
       words: readonly string[];
       stdinPath: string;
       stderrPath: string;
-      /** Its output goes to `stderrPath` too, followed by a last line `kudo-status STATUS`. */
+      /** Its output goes to `stderrPath` too, after a line `kudo-ready` and before a last line `kudo-status STATUS`. */
       isStatusReported?: boolean;
     }) =>
       (
         await send({
           command: isStatusReported
-            ? `{ ${words.join(' ')}; printf '\\nkudo-status %d\\n' $?; } <${stdinPath} >${stderrPath} 2>&1 &`
+            ? `{ printf 'kudo-ready\\n'; ${words.join(' ')}; printf '\\nkudo-status %d\\n' $?; } <${stdinPath} >${stderrPath} 2>&1 &`
             : `${words.join(' ')} <${stdinPath} 2>${stderrPath} >/dev/null &`,
           status: '$!',
         })

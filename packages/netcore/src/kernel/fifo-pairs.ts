@@ -1,58 +1,80 @@
-import { closeSync, constants, open, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { createExecSessions } from './exec-sessions.js';
 import { makeScratchDirectory } from './scratch-directory.js';
 
-export type FifoPair = { stdinPath: string; stderrPath: string; directory: string };
+/**
+ * A FIFO pair (a process's input and its error stream) that Node holds open for reading and writing, with
+ * its files removed: a process started later opens the ends as `/proc/NODE_PID/fd/N`. That open never
+ * waits: while Node runs it holds both ends, and once Node is gone the path no longer exists and the
+ * open fails (a FIFO opened by its file waits for a partner, for ever if Node was killed meanwhile).
+ * Nothing is left in the file system, whatever happens to Node. Node keeps both ends open until the
+ * process has shown it runs, so the numbers it opens are still the pair's.
+ */
+export type HeldFifos = { inputFd: number; errorsFd: number };
 
 type Starters = Pick<ReturnType<typeof createExecSessions>, 'runWords' | 'startInBackground'>;
 
-const openFile = promisify(open);
+/** How long a started process may take to be ready. */
+export const readyTimeoutMs = 60_000;
 
-/** Directories of the pairs being opened, removed if the process exits meanwhile. */
-const liveDirectories = new Set<string>();
-let isExitHooked = false;
-
-/** How long a started process may take to open its FIFOs. */
-const openTimeoutMs = 10_000;
+const openHeld = (path: string) => openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
 
 /**
- * Pairs of FIFOs (a process's input and its error stream), each made when it is needed by a `mkfifo` of
- * a command starter (Node cannot make a FIFO) in a private scratch directory of its own, which is removed
- * as soon as both ends are open: nothing is left in the file system while the process runs.
+ * FIFO pairs made `count` at a time by one `mkfifo` of a command starter (Node cannot make a FIFO, and a
+ * process per pair would cost as much as the process the pair is for), held open by Node at once and
+ * their files removed (see `HeldFifos`).
  */
-export const createFifoPairs = ({ starters }: { starters: Starters }) => ({
-  take: async (): Promise<FifoPair> => {
-    if (!isExitHooked) {
-      isExitHooked = true;
-      process.on('exit', () => {
-        for (const directory of liveDirectories) rmSync(directory, { recursive: true, force: true });
-      });
-    }
+export const createFifoStock = ({ starters, count = 8 }: { starters: Starters; count?: number }) => {
+  const spare: HeldFifos[] = [];
+  let making: Promise<void> | undefined;
+
+  const make = async () => {
     const directory = makeScratchDirectory({ purpose: 'pool' });
-    liveDirectories.add(directory);
-    const pair = { stdinPath: join(directory, 'in'), stderrPath: join(directory, 'err'), directory };
-    const outcome = await starters
-      .runWords(['mkfifo', '-m', '600', pair.stdinPath, pair.stderrPath])
-      .catch((error: unknown) => ({ exitCode: -1, output: String(error) }));
-    if (outcome.exitCode === 0) return pair;
-    rmSync(directory, { recursive: true, force: true });
-    liveDirectories.delete(directory);
-    throw new Error(`mkfifo failed: ${outcome.output}`);
-  },
-  /** Removes a taken pair's files once both its ends are open (or never will be). */
-  release: ({ directory }: FifoPair) => {
-    rmSync(directory, { recursive: true, force: true });
-    liveDirectories.delete(directory);
-  },
-});
+    try {
+      const paths = Array.from({ length: count }, (_, index) => ({
+        input: join(directory, `${index}.in`),
+        errors: join(directory, `${index}.err`),
+      }));
+      const outcome = await starters.runWords([
+        'mkfifo',
+        '-m',
+        '600',
+        ...paths.flatMap(({ input, errors }) => [input, errors]),
+      ]);
+      if (outcome.exitCode !== 0) throw new Error(`mkfifo failed: ${outcome.output}`);
+      for (const { input, errors } of paths)
+        spare.push({ inputFd: openHeld(input), errorsFd: openHeld(errors) });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  };
+
+  return {
+    take: async (): Promise<HeldFifos> => {
+      for (;;) {
+        const held = spare.shift();
+        if (held) return held;
+        making ??= make().finally(() => {
+          making = undefined;
+        });
+        await making;
+      }
+    },
+    /** Closes the pairs nobody took. */
+    close: () => {
+      for (const { inputFd, errorsFd } of spare.splice(0))
+        for (const fd of [inputFd, errorsFd]) closeSync(fd);
+    },
+  };
+};
 
 /**
  * Starts the words (all plain) in the background through a command starter, its input and its errors
- * (with `isStatusReported`, its output and a last line `kudo-status STATUS` too) on a pair of FIFOs from
- * the stock. Each end is opened here off the event loop, where the open waits for the process to open the
- * other; then the files are removed. Undefined when it could not be started.
+ * (with `isStatusReported`, its output too, after a first line `kudo-ready` and before a last line
+ * `kudo-status STATUS`) on a held FIFO pair. Node reads the errors through a read-only open of its own;
+ * `markReady`, called once the process has shown it runs, closes Node's read-write end, so that the end
+ * of the process is the end of that stream from then on. Undefined when it could not be started.
  */
 export const startThroughFifos = async ({
   starters,
@@ -61,48 +83,43 @@ export const startThroughFifos = async ({
   isStatusReported,
 }: {
   starters: Starters;
-  fifos: ReturnType<typeof createFifoPairs>;
+  fifos: ReturnType<typeof createFifoStock>;
   words: readonly string[];
   isStatusReported?: boolean;
 }) => {
-  const pair = await fifos.take().catch(() => undefined);
-  if (!pair) return undefined;
-  const { stdinPath, stderrPath } = pair;
-  let isGivenUp = false;
-  let unblocking: number | undefined;
-  // Open here the end the process would have opened, so that the waiting open returns.
-  const unblock = () => {
-    isGivenUp = true;
-    try {
-      unblocking ??= openSync(stderrPath, constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch {
-      // the waiting open has returned already
-    }
-  };
-  // The input end is opened for reading and writing, which never waits: the process's open of it returns
-  // at once, and when Node goes away it was the only writer, so the process reads the end of its input.
-  // The output end waits (off the event loop) for the process to open it; nothing there waits for Node.
-  let inputFd: number | undefined;
-  // A process that never opens its end (killed before it could) must not hold the open for ever.
-  const timer = setTimeout(unblock, openTimeoutMs);
-  try {
-    inputFd = openSync(stdinPath, constants.O_RDWR | constants.O_NONBLOCK);
-    const opening = openFile(stderrPath, constants.O_RDONLY);
-    const pid = await starters
-      .startInBackground({ words, stdinPath, stderrPath, isStatusReported })
-      .catch(() => undefined);
-    if (pid === undefined) unblock();
-    const outputFd = await opening;
-    if (pid === undefined || isGivenUp) {
-      for (const fd of [inputFd, outputFd, unblocking]) if (fd !== undefined) closeSync(fd);
-      return undefined;
-    }
-    return { pid, inputFd, outputFd };
-  } catch {
-    if (inputFd !== undefined) closeSync(inputFd);
+  const held = await fifos.take().catch(() => undefined);
+  if (!held) return undefined;
+  const { inputFd, errorsFd } = held;
+  const outputFd = openSync(`/proc/self/fd/${errorsFd}`, constants.O_RDONLY | constants.O_NONBLOCK);
+  const opened = `/proc/${process.pid}/fd`;
+  const pid = await starters
+    .startInBackground({
+      words,
+      stdinPath: `${opened}/${inputFd}`,
+      stderrPath: `${opened}/${errorsFd}`,
+      isStatusReported,
+    })
+    .catch(() => undefined);
+  if (pid === undefined) {
+    for (const fd of [inputFd, errorsFd, outputFd]) closeSync(fd);
     return undefined;
-  } finally {
-    clearTimeout(timer);
-    fifos.release(pair);
   }
+  let isReady = false;
+  const markReady = () => {
+    if (isReady) return;
+    isReady = true;
+    closeSync(errorsFd);
+  };
+  // A process that never shows it runs (killed before it could) ends its stream all the same.
+  const timer = setTimeout(markReady, readyTimeoutMs);
+  timer.unref();
+  return {
+    pid,
+    inputFd,
+    outputFd,
+    markReady: () => {
+      clearTimeout(timer);
+      markReady();
+    },
+  };
 };

@@ -1,7 +1,7 @@
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { createExecSessions } from './exec-sessions.js';
-import { type createFifoPairs, startThroughFifos } from './fifo-pairs.js';
+import { type createFifoStock, startThroughFifos } from './fifo-pairs.js';
 import { createIpSession, type IpSession } from './ip-session.js';
 
 /**
@@ -59,7 +59,7 @@ export const isNamespaceOf = ({ waiting, path }: { waiting: WaitingIp; path: str
 /** The process's two FIFO ends as the streams an `ip` session writes to and reads from. */
 const toIpProcess = ({ inputFd, errorsFd }: { inputFd: number; errorsFd: number }) => {
   const stdin = new Socket({ fd: inputFd, readable: false, writable: true });
-  // Its end is opened for reading too (see fifo-pairs.ts): only closing it ends the process's input.
+  // Node holds this end for reading too (see fifo-pairs.ts): only closing it ends the process's input.
   stdin.on('finish', () => stdin.destroy());
   const stderr = new Socket({ fd: errorsFd, readable: true, writable: false });
   let isConnected = false;
@@ -89,7 +89,7 @@ const startWaitingIp = async ({
   idleMs,
 }: {
   starters: Starters;
-  fifos: ReturnType<typeof createFifoPairs>;
+  fifos: ReturnType<typeof createFifoStock>;
   idleMs: number;
 }): Promise<WaitingIp | undefined> => {
   const started = await startThroughFifos({
@@ -98,7 +98,7 @@ const startWaitingIp = async ({
     words: ['unshare', '--net', '--', 'ip', '-force', '-batch', '-'],
   });
   if (!started) return undefined;
-  const { pid, inputFd, outputFd: errorsFd } = started;
+  const { pid, inputFd, outputFd: errorsFd, markReady } = started;
   try {
     const session = createIpSession({
       args: ['(waiting)'],
@@ -106,7 +106,10 @@ const startWaitingIp = async ({
       connect: toIpProcess({ inputFd, errorsFd }),
     });
     // Loopback up ahead of need too (every instance wants it, and it is one of the slowest lines).
-    const ready = await session.run(['link set lo up']).then(
+    const answered = session.run(['link set lo up']);
+    // Answered, or failed: its error stream was opened by it, or never will be.
+    void answered.finally(markReady).catch(() => undefined);
+    const ready = await answered.then(
       ({ errors }) => errors.length === 0,
       () => false,
     );
@@ -139,7 +142,7 @@ export const createNamespacePool = ({
   idleMs,
 }: {
   starters: Starters;
-  fifos: ReturnType<typeof createFifoPairs>;
+  fifos: ReturnType<typeof createFifoStock>;
   size?: number;
   /** How long a waiting `ip` stays up unused. */
   idleMs: number;

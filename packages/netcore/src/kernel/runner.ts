@@ -9,7 +9,7 @@ import {
   toCommandLine,
 } from './command.js';
 import { canStartLiterally, createExecSessions, toWords } from './exec-sessions.js';
-import { createFifoPairs } from './fifo-pairs.js';
+import { createFifoStock } from './fifo-pairs.js';
 import { createIpSession, type IpSession } from './ip-session.js';
 import { createLinkMonitor, type LinkMonitor } from './link-monitor.js';
 import { createNamespacePool } from './namespace-pool.js';
@@ -195,7 +195,7 @@ export const createExecaRunner = ({
     });
   };
 
-  const fifos = createFifoPairs({ starters: execSessions });
+  const fifos = createFifoStock({ starters: execSessions });
   const waitingCommands = createWaitingCommands({ starters: execSessions, fifos, idleMs: sessionIdleMs });
   let isIptablesNft: Promise<boolean> | undefined;
 
@@ -312,6 +312,7 @@ export const createExecaRunner = ({
     close: () => {
       pooled?.close();
       waitingCommands.close();
+      fifos.close();
       for (const session of sessions.values()) session.close();
       sessions.clear();
       for (const monitor of monitors.values()) monitor.close();

@@ -215,54 +215,58 @@ describeWithNamespaces('instance namespaces made ahead of need', () => {
     expect(waitingBefore.some((pid) => !isRunning(pid))).toBe(true);
   });
 
-  it('leaves no waiting process, namespace or FIFO behind when Node exits without closing', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'kudo-pool-test-'));
-    try {
-      const script = join(directory, 'exit.mts');
-      writeFileSync(
-        script,
-        [
-          `import { readdirSync, readFileSync, readlinkSync } from 'node:fs';`,
-          `import { createExecaRunner } from ${JSON.stringify(join(import.meta.dirname, 'runner.ts'))};`,
-          'const read = (path) => { try { return readFileSync(path, "utf8"); } catch { return ""; } };',
-          "const parentOf = (pid) => /PPid:\\s+(\\d+)/.exec(read('/proc/' + pid + '/status'))?.[1];",
-          "const netOf = (pid) => { try { return readlinkSync('/proc/' + pid + '/ns/net'); } catch { return undefined; } };",
-          'const runner = createExecaRunner();',
-          'await runner.prepare?.();',
-          // Its waiting processes: `ip` in a namespace of its own, started by one of its command starters.
-          "const waiting = readdirSync('/proc').filter((pid) => /^\\d+$/.test(pid))",
-          "  .filter((pid) => parentOf(parentOf(pid) ?? '') === String(process.pid))",
-          "  .filter((pid) => read('/proc/' + pid + '/comm').trim() === 'ip' && netOf(pid) !== netOf('self'))",
-          '  .map(Number);',
-          // The FIFOs it holds, as their files are named now.
-          "const fifos = readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync('/proc/self/fd/' + fd); } catch { return ''; } })",
-          "  .filter((target) => target.includes('/kudo-pool-'));",
-          'console.log(JSON.stringify({ waiting, fifos }));',
-          // Exits as soon as told, without closing the runner.
-          "process.stdin.once('data', () => process.exit(0));",
-        ].join('\n'),
-      );
-      const child = spawn(process.execPath, ['--import', 'tsx', script], {
-        cwd: join(import.meta.dirname, '..', '..', '..', '..'),
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-      const { waiting, fifos } = JSON.parse(line) as { waiting: number[]; fifos: string[] };
-      expect(waiting.length).toBeGreaterThan(0);
-      expect(waiting.every(isRunning)).toBe(true);
-      // Its FIFOs are open, and their files are gone already: nothing of them is left to remove.
-      expect(fifos.length).toBeGreaterThanOrEqual(2 * waiting.length);
-      expect(fifos.filter((target) => !target.endsWith(' (deleted)'))).toEqual([]);
-      child.stdin.write('exit\n');
-      await exited;
-      await waitFor(() => waiting.every((pid) => !isRunning(pid)));
-      // Each namespace was held by its waiting process alone: with the process, it is gone.
-      expect(waiting.filter(isRunning)).toEqual([]);
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
-  });
+  it.each(['exits without closing', 'is killed (SIGKILL)'])(
+    'leaves no waiting process, namespace or FIFO behind when Node %s',
+    async (ending) => {
+      const directory = mkdtempSync(join(tmpdir(), 'kudo-pool-test-'));
+      try {
+        const script = join(directory, 'exit.mts');
+        writeFileSync(
+          script,
+          [
+            `import { readdirSync, readFileSync, readlinkSync } from 'node:fs';`,
+            `import { createExecaRunner } from ${JSON.stringify(join(import.meta.dirname, 'runner.ts'))};`,
+            'const read = (path) => { try { return readFileSync(path, "utf8"); } catch { return ""; } };',
+            "const parentOf = (pid) => /PPid:\\s+(\\d+)/.exec(read('/proc/' + pid + '/status'))?.[1];",
+            "const netOf = (pid) => { try { return readlinkSync('/proc/' + pid + '/ns/net'); } catch { return undefined; } };",
+            'const runner = createExecaRunner();',
+            'await runner.prepare?.();',
+            // Its waiting processes: `ip` in a namespace of its own, started by one of its command starters.
+            "const waiting = readdirSync('/proc').filter((pid) => /^\\d+$/.test(pid))",
+            "  .filter((pid) => parentOf(parentOf(pid) ?? '') === String(process.pid))",
+            "  .filter((pid) => read('/proc/' + pid + '/comm').trim() === 'ip' && netOf(pid) !== netOf('self'))",
+            '  .map(Number);',
+            // The FIFOs it holds, as their files are named now.
+            "const fifos = readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync('/proc/self/fd/' + fd); } catch { return ''; } })",
+            "  .filter((target) => target.includes('/kudo-pool-'));",
+            'console.log(JSON.stringify({ waiting, fifos }));',
+            // Exits as soon as told, without closing the runner.
+            "process.stdin.once('data', () => process.exit(0));",
+          ].join('\n'),
+        );
+        const child = spawn(process.execPath, ['--import', 'tsx', script], {
+          cwd: join(import.meta.dirname, '..', '..', '..', '..'),
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
+        const exited = new Promise((resolve) => child.on('exit', resolve));
+        const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+        const { waiting, fifos } = JSON.parse(line) as { waiting: number[]; fifos: string[] };
+        expect(waiting.length).toBeGreaterThan(0);
+        expect(waiting.every(isRunning)).toBe(true);
+        // Its FIFOs are open, and their files are gone already: nothing of them is left to remove.
+        expect(fifos.length).toBeGreaterThanOrEqual(2 * waiting.length);
+        expect(fifos.filter((target) => !target.endsWith(' (deleted)'))).toEqual([]);
+        if (ending.includes('SIGKILL')) child.kill('SIGKILL');
+        else child.stdin.write('exit\n');
+        await exited;
+        await waitFor(() => waiting.every((pid) => !isRunning(pid)));
+        // Each namespace was held by its waiting process alone: with the process, it is gone.
+        expect(waiting.filter(isRunning)).toEqual([]);
+      } finally {
+        rmSync(directory, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describeWithNamespaces('iptables-restore started ahead of need', () => {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { ExecOutcome } from './exec-sessions.js';
-import { type createFifoPairs, startThroughFifos } from './fifo-pairs.js';
+import { type createFifoStock, startThroughFifos } from './fifo-pairs.js';
 
 type Starters = Parameters<typeof startThroughFifos>[0]['starters'];
 
@@ -9,6 +9,8 @@ type Starters = Parameters<typeof startThroughFifos>[0]['starters'];
 type WaitingCommand = {
   input: Socket;
   output: Socket;
+  /** True once it runs, false if it ended before. */
+  ready: Promise<boolean>;
   done: Promise<ExecOutcome>;
   hasEnded: () => boolean;
 };
@@ -27,32 +29,59 @@ const readNamespaceId = (path: string | undefined) => {
 
 const statusPattern = /\n?kudo-status (\d+)\n?$/;
 
-const toWaitingCommand = ({ inputFd, outputFd }: { inputFd: number; outputFd: number }): WaitingCommand => {
+const readyLine = 'kudo-ready\n';
+
+const toWaitingCommand = ({
+  inputFd,
+  outputFd,
+  markReady,
+}: {
+  inputFd: number;
+  outputFd: number;
+  markReady: () => void;
+}): WaitingCommand => {
   const input = new Socket({ fd: inputFd, readable: false, writable: true });
   const output = new Socket({ fd: outputFd, readable: true, writable: false });
   input.on('error', () => undefined);
+  // Node holds this end for reading too (see fifo-pairs.ts): only closing it ends the process's input.
+  input.on('finish', () => input.destroy());
   output.setEncoding('utf8');
   let text = '';
   let isEnded = false;
+  let setReady: (isReady: boolean) => void = () => undefined;
+  let hasShownReady = false;
+  // Until it has shown it runs (it has opened both its ends then: see fifo-pairs.ts), Node waits for it.
+  const ready = new Promise<boolean>((resolve) => {
+    setReady = (isReady) => {
+      if (hasShownReady) return;
+      hasShownReady = true;
+      // A waiting command does not keep Node running: when Node ends, its input ends, and so does it.
+      input.unref();
+      output.unref();
+      resolve(isReady);
+    };
+  });
   const done = new Promise<ExecOutcome>((resolve) => {
     output.on('data', (chunk: string) => {
       text += chunk;
+      if (!text.startsWith(readyLine)) return;
+      markReady();
+      setReady(true);
     });
     output.on('error', () => undefined);
     output.on('close', () => {
       isEnded = true;
       input.destroy();
       const status = statusPattern.exec(text)?.[1];
+      markReady();
+      setReady(false);
       resolve({
         exitCode: status === undefined ? 1 : Number(status),
-        output: text.replace(statusPattern, '').trim(),
+        output: text.replace(readyLine, '').replace(statusPattern, '').trim(),
       });
     });
   });
-  // A waiting command does not keep Node running: when Node ends, its input ends, and so does it.
-  input.unref();
-  output.unref();
-  return { input, output, done, hasEnded: () => isEnded };
+  return { input, output, ready, done, hasEnded: () => isEnded };
 };
 
 /**
@@ -71,7 +100,7 @@ export const createWaitingCommands = ({
   quietMs = 25,
 }: {
   starters: Starters;
-  fifos: ReturnType<typeof createFifoPairs>;
+  fifos: ReturnType<typeof createFifoStock>;
   idleMs: number;
   /** How long a command line stays unused before its next run is started ahead of need. */
   quietMs?: number;
@@ -101,8 +130,10 @@ export const createWaitingCommands = ({
     if (isClosed || waiting.has(key)) return;
     const namespaceId = readNamespaceId(entered);
     const entry: { started: Promise<unknown>; command?: Waiting | undefined } = {
-      started: startThroughFifos({ starters, fifos, words, isStatusReported: true }).then((started) => {
-        entry.command = started ? { ...toWaitingCommand(started), namespaceId } : undefined;
+      started: startThroughFifos({ starters, fifos, words, isStatusReported: true }).then(async (started) => {
+        const command = started ? { ...toWaitingCommand(started), namespaceId } : undefined;
+        // Used only once it runs: before, the ends it opens by number may not be open yet.
+        entry.command = command && (await command.ready) ? command : undefined;
         // One that could not start is forgotten: the next run starts another.
         if (!entry.command && waiting.get(key) === entry) take(key);
       }),
