@@ -87,11 +87,14 @@ describeWithNamespaces('a container started by containerd is an instance of the 
     });
   });
   afterAll(async () => {
-    await session?.stop();
-    await relay?.stop();
-    await agent?.close();
-    await database?.remove();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    try {
+      await session?.stop();
+      await relay?.stop();
+      await agent?.close();
+    } finally {
+      await database?.remove();
+      if (directory) await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('lists the container with its containerd id, source cni and runtime, and forgets it after GC', async () => {

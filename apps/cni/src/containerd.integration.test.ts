@@ -107,10 +107,13 @@ describeWithNamespaces('containerd runs a real container with Kudo as its CNI pl
     await run('cp', [plugin, join(session.binDirectory, 'kudo')]);
   });
   afterAll(async () => {
-    await session?.stop();
-    await agent?.close();
-    await removeScratch();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    try {
+      await session?.stop();
+      await agent?.close();
+    } finally {
+      await removeScratch();
+      if (directory) await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('gives the container a Kudo address that reaches an instance on another node; nothing is left after exit', async () => {

@@ -67,8 +67,11 @@ describe('the native kudo forwarder', () => {
     await new Promise<void>((resolve) => server?.listen(socket, resolve));
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (directory) await rm(directory, { recursive: true, force: true });
+    try {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    } finally {
+      if (directory) await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('passes set variables as they are, keeps an empty one empty and an absent one absent', async () => {

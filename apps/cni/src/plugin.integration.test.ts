@@ -113,9 +113,12 @@ describeWithNamespaces('the kudo CNI plugin binary against a real agent on a lab
     });
   });
   afterAll(async () => {
-    await agent?.close();
-    await removeScratch();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    try {
+      await agent?.close();
+    } finally {
+      await removeScratch();
+      if (directory) await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('answers VERSION with the versions it speaks', async () => {
