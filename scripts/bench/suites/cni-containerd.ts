@@ -156,6 +156,7 @@ export const runCniContainerd = async ({
       versionFile: () => join(cniPluginDirectory, 'bridge'),
     },
   ];
+  const failures: unknown[] = [];
   try {
     await client.setupNode.mutate({ nodeId: node.name, nodeIpCidr: kudoSubnet.nodeIpCidr, nodesIps: [] });
     await client.cni.setRange.mutate(kudoSubnet);
@@ -226,24 +227,31 @@ export const runCniContainerd = async ({
       detail: `${attachments.length} attachments`,
     });
   } finally {
-    await session?.stop();
-    await client.cleanNode.mutate({ nodeId: node.name }).catch(() => undefined);
-    await agent.close();
-    await cleanReferenceChain({ node });
+    // Each step runs even when one before it fails; the first failure is thrown after the cleanup.
+    const attempt = async (step: () => Promise<unknown>) => {
+      await step().catch((error: unknown) => failures.push(error));
+    };
+    await attempt(async () => session?.stop());
+    await attempt(() => client.cleanNode.mutate({ nodeId: node.name }).catch(() => undefined));
+    await attempt(() => agent.close());
+    await attempt(() => cleanReferenceChain({ node }));
     probe?.kill('SIGKILL');
-    await createExecaRunner().run({
-      file: 'nsenter',
-      args: [
-        `--net=/run/netns/${node.namespace}`,
-        '--',
-        'sysctl',
-        '-q',
-        '-w',
-        `net.ipv4.ip_forward=${forwarding}`,
-      ],
-    });
+    await attempt(() =>
+      createExecaRunner().run({
+        file: 'nsenter',
+        args: [
+          `--net=/run/netns/${node.namespace}`,
+          '--',
+          'sysctl',
+          '-q',
+          '-w',
+          `net.ipv4.ip_forward=${forwarding}`,
+        ],
+      }),
+    );
     await rm(directory, { recursive: true, force: true });
   }
+  if (failures.length > 0) throw failures[0];
   const after = await readNodeState({ nodeNamespace: node.namespace, labPrefix });
   const leftovers = findLeftovers({ before, after });
   checks.push(
