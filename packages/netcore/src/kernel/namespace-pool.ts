@@ -1,5 +1,6 @@
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { setPriority } from 'node:os';
 import type { createExecSessions } from './exec-sessions.js';
 import { type createFifoStock, startThroughFifos } from './fifo-pairs.js';
 import { createIpSession, type IpSession } from './ip-session.js';
@@ -95,7 +96,8 @@ const startWaitingIp = async ({
   const started = await startThroughFifos({
     starters,
     fifos,
-    words: ['unshare', '--net', '--', 'ip', '-force', '-batch', '-'],
+    // At the lowest priority while it starts and waits: it must not slow the setups under way.
+    words: ['nice', '-n', '19', 'unshare', '--net', '--', 'ip', '-force', '-batch', '-'],
   });
   if (!started) return undefined;
   const { pid, inputFd, outputFd: errorsFd, markReady } = started;
@@ -172,7 +174,13 @@ export const createNamespacePool = ({
       // Those that ended while they waited (idle, killed) are passed over; one still starting is awaited.
       for (let left = members.length; left > 0; left -= 1) {
         const waiting = await members.shift();
-        if (waiting && isStillWaiting(waiting)) return waiting;
+        if (waiting && isStillWaiting(waiting)) {
+          // Its batch is a setup's: at the usual priority again (as it was, should that fail).
+          try {
+            setPriority(waiting.pid, 0);
+          } catch {}
+          return waiting;
+        }
         waiting?.session.close();
       }
       return undefined;
