@@ -100,34 +100,28 @@ export const runBench = async ({
       methods.push({ method, scaling });
     }
   }
-  console.log(`- flat: netcore with ${options.flatCount} instances on one node`);
-  const flat = await attempt({
-    scope: 'flat',
-    checks,
-    isStopping,
-    work: () =>
-      runScaling({
-        method: createNetcoreMethod({ node: netcoreNode }),
-        counts: [options.flatCount],
-        lab,
-        warmUpCount: flatWarmUpCount,
-      }),
-  });
-  if (flat) checks.push(...flat.checks);
-  console.log(`- flat, nftables backend: netcore with ${options.flatCount} instances on one node`);
-  const flatNftables = await attempt({
-    scope: 'flat (nftables)',
-    checks,
-    isStopping,
-    work: () =>
-      runScaling({
-        method: createNetcoreMethod({ node: netcoreNode, portMappingBackend: 'nftables' }),
-        counts: [options.flatCount],
-        lab,
-        warmUpCount: flatWarmUpCount,
-      }),
-  });
-  if (flatNftables) checks.push(...flatNftables.checks);
+  type Backend = 'iptables' | 'nftables';
+  const scopeOf = (label: string, backend: Backend) =>
+    backend === 'iptables' ? label : `${label} (nftables)`;
+  const runFlat = async (backend: Backend) => {
+    console.log(`- ${scopeOf('flat', backend)}: netcore with ${options.flatCount} instances on one node`);
+    const result = await attempt({
+      scope: scopeOf('flat', backend),
+      checks,
+      isStopping,
+      work: () =>
+        runScaling({
+          method: createNetcoreMethod({ node: netcoreNode, portMappingBackend: backend }),
+          counts: [options.flatCount],
+          lab,
+          warmUpCount: flatWarmUpCount,
+        }),
+    });
+    if (result) checks.push(...result.checks);
+    return result;
+  };
+  const flat = await runFlat('iptables');
+  const flatNftables = await runFlat('nftables');
   console.log(`- bulk: ${options.bulkCount} instances at once`);
   const bulk = await attempt({
     scope: 'bulk',
@@ -136,35 +130,26 @@ export const runBench = async ({
     work: () => runBulk({ node: netcoreNode, lab, count: options.bulkCount }),
   });
   if (bulk) checks.push(...bulk.checks);
-  console.log(`- port growth: mapping #1 against #${options.mappingCount + 1}`);
-  const portGrowth = await attempt({
-    scope: 'port growth',
-    checks,
-    isStopping,
-    work: () =>
-      runPortGrowth({
-        node: netcoreNode,
-        lab,
-        mappingCount: options.mappingCount,
-        repetitions: options.repetitions,
-      }),
-  });
-  if (portGrowth) checks.push(...portGrowth.checks);
-  console.log(`- port growth, nftables backend: mapping #1 against #${options.mappingCount + 1}`);
-  const portGrowthNftables = await attempt({
-    scope: 'port growth (nftables)',
-    checks,
-    isStopping,
-    work: () =>
-      runPortGrowth({
-        node: netcoreNode,
-        lab,
-        mappingCount: options.mappingCount,
-        repetitions: options.repetitions,
-        portMappingBackend: 'nftables',
-      }),
-  });
-  if (portGrowthNftables) checks.push(...portGrowthNftables.checks);
+  const runGrowth = async (backend: Backend) => {
+    console.log(`- ${scopeOf('port growth', backend)}: mapping #1 against #${options.mappingCount + 1}`);
+    const result = await attempt({
+      scope: scopeOf('port growth', backend),
+      checks,
+      isStopping,
+      work: () =>
+        runPortGrowth({
+          node: netcoreNode,
+          lab,
+          mappingCount: options.mappingCount,
+          repetitions: options.repetitions,
+          portMappingBackend: backend,
+        }),
+    });
+    if (result) checks.push(...result.checks);
+    return result;
+  };
+  const portGrowth = await runGrowth('iptables');
+  const portGrowthNftables = await runGrowth('nftables');
   console.log(
     `- port mapping candidates: iptables and nftables with ${options.candidateMappingCount} mappings`,
   );

@@ -8,9 +8,8 @@ import { configureExternalVeth, readNetnsPid } from './external-veth.js';
 import {
   canSilenceIpv6,
   formatNodeNamespaceRef,
+  renderBridgeSideLines,
   renderInstanceSideLines,
-  renderNeighbourFlushLines,
-  renderVethAttachLines,
 } from './instance-links.js';
 import { deleteVeth } from './instance-veth.js';
 
@@ -92,16 +91,14 @@ export const configureInstance = async ({
   });
   await runIpBatch({
     host,
-    lines: [
-      ...renderVethAttachLines({
-        vethName,
-        bridgeName,
-        instanceId,
-        isIsolated,
-        isNew: needsVeth,
-        isIpv6Silent,
-      }),
-      ...renderNeighbourFlushLines({ bridgeName, instanceIpCidr }),
-    ],
+    lines: renderBridgeSideLines({
+      vethName,
+      bridgeName,
+      instanceId,
+      isIsolated,
+      isNew: needsVeth,
+      isIpv6Silent,
+      instanceIpCidr,
+    }),
   });
 };

@@ -1,11 +1,7 @@
 import { toExternalIpBatch } from '../kernel/command.js';
 import type { Host } from '../kernel/host.js';
 import { runIpBatch } from '../kernel/links.js';
-import {
-  renderInstanceSideLines,
-  renderNeighbourFlushLines,
-  renderVethAttachLines,
-} from './instance-links.js';
+import { renderBridgeSideLines, renderInstanceSideLines } from './instance-links.js';
 import { runTogether } from './instance-veth.js';
 
 /** The process id of a runtime's `/proc/PID/ns/net`; undefined for any other path (a bind mount). */
@@ -94,17 +90,15 @@ export const configureExternalVeth = async ({
     () =>
       runIpBatch({
         host,
-        lines: [
-          ...renderVethAttachLines({
-            vethName,
-            bridgeName,
-            instanceId,
-            isIsolated,
-            isNew: true,
-            isIpv6Silent,
-          }),
-          ...renderNeighbourFlushLines({ bridgeName, instanceIpCidr }),
-        ],
+        lines: renderBridgeSideLines({
+          vethName,
+          bridgeName,
+          instanceId,
+          isIsolated,
+          isNew: true,
+          isIpv6Silent,
+          instanceIpCidr,
+        }),
       }),
   ]);
 };

@@ -115,3 +115,12 @@ export const renderNeighbourFlushLines = ({
     ['neigh', 'del', address, 'dev', bridgeName],
   ];
 };
+
+/** Everything a setup runs in the node's namespace for one instance: the attach, then the neighbour entry. */
+export const renderBridgeSideLines = ({
+  instanceIpCidr,
+  ...attach
+}: Parameters<typeof renderVethAttachLines>[0] & { instanceIpCidr: string }) => [
+  ...renderVethAttachLines(attach),
+  ...renderNeighbourFlushLines({ bridgeName: attach.bridgeName, instanceIpCidr }),
+];

@@ -20,9 +20,8 @@ import { reserveInstanceAddresses } from './instance-addresses.js';
 import {
   canSilenceIpv6,
   formatNodeNamespaceRef,
+  renderBridgeSideLines,
   renderInstanceSideLines,
-  renderNeighbourFlushLines,
-  renderVethAttachLines,
 } from './instance-links.js';
 import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth } from './instance-veth.js';
@@ -157,17 +156,17 @@ export const applyInstances = async ({
       });
       await runIpBatch({
         host,
-        lines: chunk.flatMap(({ instanceId, vethName, instanceIpCidr }) => [
-          ...renderVethAttachLines({
+        lines: chunk.flatMap(({ instanceId, vethName, instanceIpCidr }) =>
+          renderBridgeSideLines({
             vethName,
             bridgeName: config.bridgeName,
             instanceId,
             isIsolated: config.isolation === 'instances',
             isNew: needsVeth.has(instanceId),
             isIpv6Silent,
+            instanceIpCidr,
           }),
-          ...renderNeighbourFlushLines({ bridgeName: config.bridgeName, instanceIpCidr }),
-        ]),
+        ),
       });
     };
     // A pipeline: while one chunk's namespaces are configured, the next chunk's are named.
