@@ -97,10 +97,13 @@ export const renderVethAttachLines = ({
  * `ip` batch lines run in the node's namespace after the attach: the bridge forgets its neighbour entry
  * for the instance's address. An address given again (a container after a deleted one, an instance made
  * anew) comes with a new MAC, and the node would keep sending to the old one until its entry went stale
- * (seconds). The entry is set to `failed` (made so when there was none), then deleted: two messages for
- * that one address, and nothing to forget is not an error. `neigh flush` did the same but first read
- * every link of the node (`ip` maps names to indexes with a full dump): 0.8 ms per setup on an empty
- * node, 3-8 ms beside 900 instances.
+ * (seconds). The entry is set to `failed` (made so when there was none): the next packet to the address
+ * resolves it again, and the kernel's garbage collector removes it if none comes. One message, and it
+ * cannot fail for want of an entry. It is not deleted after: `ip` ends a whole batch (exit 2, even with
+ * `-force`) when a neighbour change fails, and the collector may remove a failed entry at any moment,
+ * so a `neigh del` behind it failed now and then and took the node's session with it. `neigh flush`
+ * read every link of the node first (`ip` maps names to indexes with a full dump): 0.8 ms per setup on
+ * an empty node, 3-8 ms beside 900 instances.
  */
 export const renderNeighbourFlushLines = ({
   bridgeName,
@@ -110,10 +113,7 @@ export const renderNeighbourFlushLines = ({
   instanceIpCidr: string;
 }) => {
   const address = instanceIpCidr.split('/')[0] ?? instanceIpCidr;
-  return [
-    ['neigh', 'replace', address, 'dev', bridgeName, 'nud', 'failed'],
-    ['neigh', 'del', address, 'dev', bridgeName],
-  ];
+  return [['neigh', 'replace', address, 'dev', bridgeName, 'nud', 'failed']];
 };
 
 /** Everything a setup runs in the node's namespace for one instance: the attach, then the neighbour entry. */

@@ -275,6 +275,37 @@ describeWithNamespaces('instances on one node: traffic, port mappings, idempoten
     expect(await snapshot()).toEqual(before);
   });
 
+  it("an address given again answers the node at once: the bridge forgets the previous holder's MAC", async () => {
+    const again = { ...node, instanceId: 'again-1', instanceIpCidr: '10.0.0.41/24', ports: [] };
+    const [bridge] = JSON.parse(
+      await runIn({ namespace: nodeNamespace(), command: ['ip', '-j', 'link', 'show', 'type', 'bridge'] }),
+    ) as { ifname: string }[];
+    const bridgeName = bridge?.ifname ?? '';
+    const readNeighbour = async () =>
+      JSON.parse(
+        await runIn({
+          namespace: nodeNamespace(),
+          command: ['ip', '-j', 'neigh', 'show', '10.0.0.41', 'dev', bridgeName],
+        }),
+      ) as { lladdr?: string; state?: string[] }[];
+    try {
+      // The node still holds the previous instance's MAC for the address, as valid for half a minute.
+      await runIn({
+        namespace: nodeNamespace(),
+        command: ['ip', 'neigh', 'replace', '10.0.0.41', 'dev', bridgeName, 'lladdr', '02:00:00:00:00:99'],
+      });
+      expect((await readNeighbour())[0]?.lladdr).toBe('02:00:00:00:00:99');
+      const { namespaceName } = await net().setupInstance(again);
+      expect(await ping({ from: nodeNamespace(), to: '10.0.0.41' })).toBe(true);
+      const [inside] = JSON.parse(
+        await runIn({ namespace: namespaceName, command: ['ip', '-j', 'link', 'show', 'dev', 'eth0'] }),
+      ) as { address: string }[];
+      expect((await readNeighbour())[0]?.lladdr).toBe(inside?.address);
+    } finally {
+      await net().cleanInstance({ instanceId: again.instanceId });
+    }
+  });
+
   it('setPortMappings converges an instance to the given list in one step, and a UDP mapping carries traffic', async () => {
     const temp = {
       ...node,
