@@ -76,7 +76,7 @@ describeWithNamespaces('hostile input against a real node (property-based)', () 
           const foreign = (snapshot: typeof before) =>
             snapshot.links.filter((link) => !/^kudov/.test(link.name));
           expect(foreign(during)).toEqual(foreign(before));
-          expect(during.rules.filter((rule) => !rule.includes(`kudo:instance=${instanceId}`))).toEqual(
+          expect(during.rules.filter((rule) => !rule.includes(`"kudo:instance=${instanceId}"`))).toEqual(
             before.rules,
           );
           expect(await ping({ from: outcome.result.namespaceName, to: '10.0.0.1' })).toBe(true);
@@ -84,7 +84,7 @@ describeWithNamespaces('hostile input against a real node (property-based)', () 
           expect(await snapshotKernel({ namespace: namespace() })).toEqual(before);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 60, seed: -760254949 },
     );
     expect(accepted).toBeGreaterThan(5);
     expect(refused).toBeGreaterThan(5);
