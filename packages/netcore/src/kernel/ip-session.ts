@@ -109,6 +109,8 @@ export const createIpSession = ({
 
   const start = () => {
     lineCount = 0;
+    message = [];
+    buffer = '';
     const batch = connect();
     batch.stderr.setEncoding('utf8');
     batch.stderr.on('data', (chunk: string) => {
@@ -118,7 +120,10 @@ export const createIpSession = ({
       for (const line of lines) onLine(line);
     });
     batch.onEnd((detail) => {
-      if (child === batch) failAll(new Error(`ip ${args.join(' ')} -batch ${detail} with work pending`));
+      if (child !== batch) return;
+      // What it printed last (not yet followed by a `Command failed` line) tells why it ended.
+      const last = [...message, buffer].join(' ').trim();
+      failAll(new Error(`ip ${args.join(' ')} -batch ${detail} with work pending${last ? `: ${last}` : ''}`));
     });
     batch.stdin.on('error', () => undefined);
     child = batch;

@@ -63,6 +63,24 @@ describeWithNamespaces('the runner lets long-lived ip processes start commands i
     ).rejects.toMatchObject({ code: 'COMMAND_FAILED', reason: expect.stringContaining('kudomissing') });
   });
 
+  it('a long-lived ip that ends in the middle of a batch fails it with what ip printed, and the next batch gets a new one', async () => {
+    const namespace = await addNamespace(prefix());
+    const session = (lines: string[][]) =>
+      runner.run(toIpBatchCommand({ namespace, lines, kind: 'ip-session' }));
+    await session([['link', 'set', 'lo', 'up']]);
+    // `ip` exits (2) on a failed neighbour change, even with -force: the line after it never runs.
+    await expect(
+      session([
+        ['neigh', 'del', '10.9.9.9', 'dev', 'lo'],
+        ['link', 'add', 'kudotest2', 'type', 'bridge'],
+      ]),
+    ).rejects.toThrow(/exited \(2\) with work pending: RTNETLINK answers: No such file or directory/);
+    await session([['link', 'add', 'kudotest3', 'type', 'bridge']]);
+    expect(await runIn({ namespace, command: ['ip', '-o', 'link', 'show', 'type', 'bridge'] })).toMatch(
+      /^\d+: kudotest3:[^\n]*$/,
+    );
+  });
+
   it('gives an iptables transaction to iptables-restore started by ip, and reports its failure', async () => {
     const namespace = await addNamespace(prefix());
     const restore = (input: string) =>
