@@ -1,7 +1,9 @@
 import type { Host } from '../kernel/host.js';
+import { readIptablesCached } from '../kernel/iptables.js';
+import { readNodeConfigCached } from '../node/read-node.js';
 import { formatPortKey } from '../port-mappings/port-mapping-rules.js';
 import type { TPort } from '../schemas.js';
-import { applyInstances } from './setup-instances.js';
+import { applyInstances, type NodeState } from './setup-instances.js';
 
 /** A new instance whose request has been checked on its own, with its namespace and veth names. */
 type CheckedInstance = {
@@ -36,6 +38,19 @@ const splitGroup = <T extends CheckedInstance>({ instances }: { instances: reado
 };
 
 /**
+ * The node as netcore knows it, as a lone new instance's setup uses it: no kernel reads. Every instance of
+ * the group was new when it was checked, so no link of theirs is known; a veth left behind under one of
+ * their names makes the bulk step fail, and each call then runs alone, where it is replaced.
+ */
+const readKnownState = async ({ host, nodeId }: { host: Host; nodeId: string }): Promise<NodeState> => {
+  const [{ config, uplinkMtu }, tables] = await Promise.all([
+    readNodeConfigCached({ host, nodeId }),
+    readIptablesCached({ host }),
+  ]);
+  return { config, uplinkMtu, links: [], tables };
+};
+
+/**
  * Sets up a group of new instances that arrived together, as setupInstances does a node's (one batch
  * names the namespaces, one `xargs` configures them, one batch attaches the veths, one iptables
  * transaction sets every port mapping). The bulk step is all or nothing: when it fails it has rolled
@@ -54,6 +69,7 @@ export const createInstancesTogether = async <T extends CheckedInstance>({
   if (first)
     await applyInstances({
       host: first.host,
+      state: await readKnownState({ host: first.host, nodeId: first.input.nodeId }),
       input: {
         nodeId: first.input.nodeId,
         nodeIpAddr: first.input.nodeIpAddr,

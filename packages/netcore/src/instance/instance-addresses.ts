@@ -37,6 +37,8 @@ type Registry = {
   seen: Map<string, number>;
   /** The read of unseen namespaces under way: reads run one after another, so none misses another's. */
   refreshing: Promise<void> | undefined;
+  /** The read that starts once the one under way has ended, shared by every call that arrives meanwhile. */
+  queued: Promise<void> | undefined;
 };
 
 /** How long an instance namespace that had no address yet (another process is setting it up) is left unread. */
@@ -57,6 +59,7 @@ const getRegistry = (host: Host) => {
     pending: new Map(),
     seen: new Map(),
     refreshing: undefined,
+    queued: undefined,
   };
   registries.set(key, registry);
   return registry;
@@ -111,10 +114,19 @@ const readUnseenNamespaces = async ({ host, registry }: { host: Host; registry: 
   });
 };
 
-/** Brings the map up to date with the kernel's instance namespaces; one read at a time per host. */
+/**
+ * Brings the map up to date with the kernel's instance namespaces; one read at a time per host. A call
+ * that arrives while a read runs joins the next one, which starts after every call that joined it (a burst
+ * of setups shares a few directory listings instead of queuing one each).
+ */
 const refreshRegistry = ({ host, registry }: { host: Host; registry: Registry }) => {
-  const read = () => readUnseenNamespaces({ host, registry });
+  if (registry.queued) return registry.queued;
+  const read = () => {
+    registry.queued = undefined;
+    return readUnseenNamespaces({ host, registry });
+  };
   const refreshing = (registry.refreshing ?? Promise.resolve()).then(read, read);
+  registry.queued = refreshing;
   registry.refreshing = refreshing.catch(() => undefined);
   return refreshing;
 };

@@ -3,12 +3,14 @@ import { parseHostCidr } from '../addressing.js';
 import { NetcoreError } from '../errors.js';
 import type { Host } from '../kernel/host.js';
 import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
-import { runIpBatch, runNamespaceBatch } from '../kernel/links.js';
+import { type Link, runIpBatch, runNamespaceBatch } from '../kernel/links.js';
 import { runBatchesInNamespaces } from '../kernel/namespace-batches.js';
 import { hasIpv6, hasNamespace } from '../kernel/namespaces.js';
 import { invertScript } from '../kernel/restore-script.js';
+import type { SavedTables } from '../kernel/saved-rules.js';
 import { createUndoStack } from '../kernel/undo-stack.js';
 import { getHostCache } from '../node/host-cache.js';
+import type { NodeConfig } from '../node/node-config.js';
 import { readNodeConfig } from '../node/read-node.js';
 import { assertHostPortsFree } from '../port-mappings/apply-port-mappings.js';
 import { flushUdpFlows } from '../port-mappings/conntrack.js';
@@ -35,24 +37,43 @@ const splitIntoChunks = <T>({ items }: { items: readonly T[] }) =>
     items.slice(chunk * chunkSize, (chunk + 1) * chunkSize),
   );
 
+/** What a bulk setup works from: the node's config, its uplink's MTU, its links and its rules. */
+export type NodeState = {
+  config: NodeConfig;
+  uplinkMtu: number;
+  /** The node's links as read; none for instances known to be new (see createInstancesTogether). */
+  links: readonly Link[];
+  tables: SavedTables;
+};
+
+/** The node's state as the kernel has it (a bulk setup may repair instances that exist). */
+const readNodeState = async ({ host, nodeId }: { host: Host; nodeId: string }): Promise<NodeState> => {
+  const [{ config, links }, tables] = await Promise.all([
+    readNodeConfig({ host, nodeId }),
+    readIptables({ host }),
+  ]);
+  const uplinkMtu = links.find((link) => link.name === config.uplinkInterface)?.mtu ?? 1500;
+  return { config, uplinkMtu, links, tables };
+};
+
 /**
  * Sets up many instances of a node in bulk, as after a reboot or an agent restart, in chunks that overlap:
  * one batch names a chunk's new namespaces, one `xargs` runs each instance's own `ip` batch (making its
  * veth pair where missing, a few at a time), one batch puts the chunk's pairs on the bridge; one iptables
  * transaction, at the same time, sets every port mapping. Instances that exist are converged the same way (their lines are idempotent).
- * All or nothing: a failure rolls back every instance this call created.
+ * All or nothing: a failure rolls back every instance this call created. `state` is read from the kernel
+ * unless given.
  */
 export const applyInstances = async ({
   host,
   input: { nodeId, nodeIpAddr, instances },
+  state,
 }: {
   host: Host;
   input: z.output<typeof ZSetupInstancesRequest>;
+  state?: NodeState | undefined;
 }) => {
-  const [{ config, links }, tables] = await Promise.all([
-    readNodeConfig({ host, nodeId }),
-    readIptables({ host }),
-  ]);
+  const { config, uplinkMtu, links, tables } = state ?? (await readNodeState({ host, nodeId }));
   if (nodeIpAddr !== config.nodeIpAddr)
     throw new NetcoreError({
       code: 'INVALID_INPUT',
@@ -86,7 +107,6 @@ export const applyInstances = async ({
     named.filter(({ namespaceName }) => !hasNamespace(namespaceName)).map(({ instanceId }) => instanceId),
   );
   const fresh = named.filter(({ instanceId }) => isFresh.has(instanceId));
-  const uplinkMtu = links.find((link) => link.name === config.uplinkInterface)?.mtu ?? 1500;
   // A pair is made where none hangs on the bridge; a veth of the name that is not on it is replaced.
   const needsVeth = new Set(
     named

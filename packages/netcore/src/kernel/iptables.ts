@@ -12,13 +12,18 @@ const lockWaitSeconds = '10';
  * acts there. Reads refresh it, successful writes update it, failed writes drop it. `generation` is bumped
  * by every write, so a read that overlapped a write does not store what it saw.
  */
-type RuleModel = { tables: SavedTables | undefined; generation: number };
+type RuleModel = {
+  tables: SavedTables | undefined;
+  generation: number;
+  /** Settles when the write under way has ended (the model is unknown meanwhile); none when none runs. */
+  writing: Promise<void> | undefined;
+};
 
 const models = new Map<string, RuleModel>();
 
 const getRuleModel = (host: Host): RuleModel => {
   const key = host.namespace ?? '';
-  const model = models.get(key) ?? { tables: undefined, generation: 0 };
+  const model = models.get(key) ?? { tables: undefined, generation: 0, writing: undefined };
   models.set(key, model);
   return model;
 };
@@ -33,9 +38,16 @@ export const readIptables = async ({ host }: { host: Host }): Promise<SavedTable
   return tables;
 };
 
-/** The model of the tables kept since the last read, or a fresh read. */
-export const readIptablesCached = async ({ host }: { host: Host }): Promise<SavedTables> =>
-  getRuleModel(host).tables ?? readIptables({ host });
+/**
+ * The model of the tables kept since the last read, or a fresh read. While a write is under way the model
+ * is unknown: its end is awaited rather than the kernel read (a burst of calls arriving during a
+ * transaction each started an `iptables-save` of the whole node, which the write's outcome made useless).
+ */
+export const readIptablesCached = async ({ host }: { host: Host }): Promise<SavedTables> => {
+  const model = getRuleModel(host);
+  while (!model.tables && model.writing) await model.writing;
+  return model.tables ?? readIptables({ host });
+};
 
 /** Applies a script in one iptables-restore --noflush transaction; nothing is run for an empty script. */
 export const applyRestoreScript = async ({ host, script }: { host: Host; script: RestoreScript }) => {
@@ -44,15 +56,28 @@ export const applyRestoreScript = async ({ host, script }: { host: Host; script:
   const before = model.tables;
   model.tables = undefined;
   model.generation += 1;
-  await host.runner.run({
-    kind: 'reads-input-file',
-    namespace: host.namespace,
-    file: 'iptables-restore',
-    args: ['--noflush', '--wait', lockWaitSeconds],
-    input: renderRestoreScript(script),
-  });
-  model.generation += 1;
-  if (before) model.tables = applyScriptToTables({ tables: before, script });
+  const write = (async () => {
+    await host.runner.run({
+      kind: 'reads-input-file',
+      namespace: host.namespace,
+      file: 'iptables-restore',
+      args: ['--noflush', '--wait', lockWaitSeconds],
+      input: renderRestoreScript(script),
+    });
+    model.generation += 1;
+    if (before) model.tables = applyScriptToTables({ tables: before, script });
+  })();
+  // Settles once the model is known again (or dropped, after a failure).
+  const writing = write.then(
+    () => undefined,
+    () => undefined,
+  );
+  model.writing = writing;
+  try {
+    await write;
+  } finally {
+    if (model.writing === writing) model.writing = undefined;
+  }
 };
 
 const describeOurRules = (tables: SavedTables) =>
