@@ -34,6 +34,23 @@ describe('Server-Timing', () => {
     expect(second?.headers.get('server-timing')).toMatch(/^lock;dur=2\.00, total/);
   });
 
+  it('sends a JSON answer with its length (so that a small one is not gzipped) and a stream as it comes', async () => {
+    const answer = JSON.stringify({ result: { data: { id: 'wéb-1' } } });
+    const json = await serveTimed({
+      handle: async () => new Response(answer, { headers: { 'content-type': 'application/json' } }),
+    });
+    expect(json.headers.get('content-length')).toBe(String(Buffer.byteLength(answer)));
+    expect(await json.text()).toBe(answer);
+    const events = await serveTimed({
+      handle: async () =>
+        new Response(new ReadableStream({ start: (controller) => controller.close() }), {
+          headers: { 'content-type': 'text/event-stream' },
+        }),
+    });
+    expect(events.headers.get('content-length')).toBeNull();
+    expect(events.headers.get('content-type')).toBe('text/event-stream');
+  });
+
   it('records nothing outside a timed request, and still runs the work', async () => {
     expect(await timePhase({ phase: 'agent', work: async () => 42 })).toBe(42);
     expect(formatServerTiming(new Map())).toBe('');

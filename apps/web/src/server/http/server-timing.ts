@@ -49,7 +49,16 @@ export const formatServerTiming = (durations: ReadonlyMap<ServerTimingPhase, num
     .map((phase) => `${phase};dur=${(durations.get(phase) ?? 0).toFixed(2)}`)
     .join(', ');
 
-/** Serves a request with its phases timed, and answers with them in `Server-Timing`. */
+/** A whole JSON answer (a query's or a mutation's), not a stream of events. */
+const isJsonAnswer = (response: Response) =>
+  response.body !== null && response.headers.get('content-type')?.startsWith('application/json') === true;
+
+/**
+ * Serves a request with its phases timed, and answers with them in `Server-Timing`. A JSON answer goes
+ * with its `Content-Length`: Next.js's gzip (the `compression` middleware) leaves an answer below 1 KB as
+ * it is only when it knows its length, and compressing the small answer of a mutation cost more CPU than
+ * the bytes it saved (a stream, such as server-sent events, is passed on as it comes).
+ */
 export const serveTimed = async ({ handle }: { handle: () => Promise<Response> }) => {
   const durations: Durations = new Map();
   const startedAt = performance.now();
@@ -57,5 +66,9 @@ export const serveTimed = async ({ handle }: { handle: () => Promise<Response> }
   durations.set('total', performance.now() - startedAt);
   const headers = new Headers(response.headers);
   headers.set('server-timing', formatServerTiming(durations));
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  const init = { status: response.status, statusText: response.statusText, headers };
+  if (!isJsonAnswer(response)) return new Response(response.body, init);
+  const text = await response.text();
+  headers.set('content-length', String(Buffer.byteLength(text)));
+  return new Response(text, init);
 };
