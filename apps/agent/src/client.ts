@@ -1,7 +1,7 @@
 import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { EventSource, type FetchLike } from 'eventsource';
-import { createKeepAliveFetch } from './keep-alive-fetch.js';
+import { createKeepAliveFetch, type FetchEsque } from './keep-alive-fetch.js';
 import type { AgentRouter } from './router.js';
 
 export {
@@ -19,6 +19,7 @@ export {
   readAgentCallError,
   toAgentErrorData,
 } from './client-errors.js';
+export { createKeepAliveFetch, type FetchEsque } from './keep-alive-fetch.js';
 export type { AgentEvent } from './services/event-log.js';
 export type { AgentRouter };
 
@@ -33,15 +34,17 @@ const toTrpcUrl = (url: string) => `${url.replace(/\/+$/, '')}/trpc`;
 const keepAliveFetch = createKeepAliveFetch();
 
 /**
- * A typed client of one agent. Queries and mutations go one HTTP request each (on kept-alive node:http
- * connections for a plain-HTTP agent unless `fetch` is given); the `events` subscription
- * uses server-sent events (through the `eventsource` package, which can send the Authorization header that
- * a browser's EventSource cannot) and resumes from the last event id when it reconnects.
+ * A typed client of one agent. Queries and mutations go one HTTP request each (through `send` when given,
+ * else on kept-alive node:http connections for a plain-HTTP agent unless `fetch` is given); the `events`
+ * subscription uses server-sent events (through the `eventsource` package, which can send the
+ * Authorization header that a browser's EventSource cannot) and resumes from the last event id when it
+ * reconnects.
  */
 export const createAgentClient = ({
   url,
   token,
   fetch: given,
+  send,
 }: {
   url: string;
   token: string | undefined;
@@ -50,12 +53,17 @@ export const createAgentClient = ({
    * node:http for http://, the global fetch for https://.
    */
   fetch?: typeof fetch;
+  /**
+   * How queries and mutations are sent, when not by `fetch`: the control plane's kept-alive mTLS
+   * transport (the `events` stream, which needs a WHATWG body, still goes through `fetch`).
+   */
+  send?: FetchEsque;
 }) => {
   const authorization: Record<string, string> =
     token === undefined ? {} : { authorization: `Bearer ${token}` };
-  const send = given ?? fetch;
+  const stream = given ?? fetch;
   const fetchWithToken: FetchLike = (input, init) =>
-    send(input, { ...init, headers: { ...init.headers, ...authorization } });
+    stream(input, { ...init, headers: { ...init.headers, ...authorization } });
   return createTRPCClient<AgentRouter>({
     links: [
       splitLink({
@@ -72,7 +80,7 @@ export const createAgentClient = ({
           url: toTrpcUrl(url),
           headers: () => authorization,
           methodOverride: 'POST',
-          fetch: given ?? (url.startsWith('http:') ? keepAliveFetch : undefined),
+          fetch: send ?? given ?? (url.startsWith('http:') ? keepAliveFetch : undefined),
         }),
       }),
     ],

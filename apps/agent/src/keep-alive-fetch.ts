@@ -1,7 +1,8 @@
 import { Agent, request } from 'node:http';
 import type { httpLink } from '@trpc/client';
 
-type FetchEsque = NonNullable<Parameters<typeof httpLink>[0]['fetch']>;
+/** What the tRPC client's `httpLink` takes as its `fetch`. */
+export type FetchEsque = NonNullable<Parameters<typeof httpLink>[0]['fetch']>;
 type RequestInput = Parameters<FetchEsque>[0];
 type RequestOptions = NonNullable<Parameters<FetchEsque>[1]>;
 
@@ -30,14 +31,21 @@ const toHeaderRecord = (headers: RequestOptions['headers']): Record<string, stri
 };
 
 /**
- * The tRPC client's `fetch` for a plain-HTTP (loopback) agent, on node:http with kept-alive connections:
- * about half the cost of a round trip through the WHATWG fetch (no Request, Response or web streams per
- * call). It sends what the tRPC client gives (a URL, a method, headers, a string body, a signal) and
- * answers what the client reads: `ok`, `status` and the body as JSON. Connections are shared by every
- * client of the process, per agent address; idle ones do not keep the process alive.
+ * The tRPC client's `fetch` on node:http (or node:https, with `send` and an https `agent`) with kept-alive
+ * connections: about half the cost of a round trip through the WHATWG fetch (no Request, Response or web
+ * streams per call). It sends what the tRPC client gives (a URL, a method, headers, a string body, a
+ * signal) and answers what the client reads: `ok`, `status` and the body as JSON. Connections are those
+ * of `agent` (by default one pool for the process, per agent address); idle ones do not keep the process
+ * alive.
  */
-export const createKeepAliveFetch = (): FetchEsque => {
-  const agent = new Agent({ keepAlive: true });
+export const createKeepAliveFetch = ({
+  agent = new Agent({ keepAlive: true }),
+  send = request,
+}: {
+  agent?: Agent;
+  /** node:http's `request`, or node:https's for an https:// agent (whose `agent` holds the TLS options). */
+  send?: typeof request;
+} = {}): FetchEsque => {
   return (input: RequestInput, init: RequestOptions = {}) => {
     const { signal, body } = init;
     return new Promise<KeptAliveResponse>((resolve, reject) => {
@@ -49,7 +57,7 @@ export const createKeepAliveFetch = (): FetchEsque => {
         reject(new TypeError('this transport sends string bodies only'));
         return;
       }
-      const outgoing = request(typeof input === 'string' || input instanceof URL ? input : input.url, {
+      const outgoing = send(typeof input === 'string' || input instanceof URL ? input : input.url, {
         agent,
         method: init.method ?? 'GET',
         headers: {

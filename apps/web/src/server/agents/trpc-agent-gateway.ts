@@ -109,10 +109,12 @@ export const createTrpcAgentGateway = ({
   const agentFetch = tls ? createAgentFetch({ tls }) : undefined;
   return {
     connect: ({ url, token }) => {
+      const isHttps = url.startsWith('https:');
       const client = createAgentClient({
         url,
         token: token || undefined,
-        fetch: url.startsWith('https:') ? agentFetch : undefined,
+        fetch: isHttps ? agentFetch?.fetch : undefined,
+        send: isHttps ? agentFetch?.send : undefined,
       });
       const urlProblem = findAgentUrlProblem(url);
       /** One call with its deadline; a failure is read once into an AgentCallError (transport or remote). */
@@ -174,7 +176,7 @@ export const createTrpcAgentGateway = ({
               readAgentMetrics({
                 url,
                 token,
-                send: (url.startsWith('https:') && agentFetch) || fetch,
+                send: (isHttps && agentFetch?.fetch) || fetch,
                 signal,
               }),
             healthTimeoutMs,

@@ -1,4 +1,6 @@
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createSecureContext, type TLSSocket } from 'node:tls';
+import { createKeepAliveFetch, type FetchEsque } from '@kudo/agent/client';
 import { Agent, buildConnector, fetch as fetchWithDispatcher } from 'undici';
 import { createSharedRead } from '../db/shared-read.js';
 import type { TlsCredentials } from './cluster-authority.js';
@@ -26,7 +28,35 @@ const toPeerKey = ({ hostname, port }: { hostname: string; port: string | number
 const describeRevoked = ({ peerKey, serialNumber }: { peerKey: string; serialNumber: string }) =>
   `the agent at ${peerKey} showed certificate ${serialNumber}, which was revoked (its node was removed or its credentials rotated)`;
 
-/** Refuses an agent that shows a revoked certificate, once the TLS handshake has verified it. */
+/**
+ * Admits a new connection to an agent once the TLS handshake has verified its certificate: rejects when
+ * the certificate was revoked (or cannot be checked), else records it under its peer for the checks of
+ * kept-alive connections. The caller destroys a refused connection.
+ */
+const admitVerifiedPeer = async ({
+  socket,
+  peerKey,
+  isRevoked,
+  peers,
+}: {
+  socket: TLSSocket;
+  peerKey: string;
+  isRevoked: AgentTls['isRevoked'];
+  peers: Map<string, VerifiedPeer>;
+}) => {
+  const serialNumber = socket.getPeerCertificate().serialNumber?.toUpperCase() ?? '';
+  // Fail closed: a handshake that shows no certificate (as a resumed TLS session may) is not trusted.
+  if (!serialNumber) throw new Error(`the agent at ${peerKey} showed no certificate to check`);
+  if (await isRevoked(serialNumber)) throw new Error(describeRevoked({ peerKey, serialNumber }));
+  const peer = peers.get(peerKey);
+  if (peer?.serialNumber === serialNumber) peer.sockets.add(socket);
+  else peers.set(peerKey, { serialNumber, sockets: new Set([socket]) });
+  socket.once('close', () => peers.get(peerKey)?.sockets.delete(socket));
+};
+
+const toError = (reason: unknown) => (reason instanceof Error ? reason : new Error(String(reason)));
+
+/** The streaming fetch's connector: refuses an agent that shows a revoked certificate. */
 const refuseRevoked =
   ({
     connect,
@@ -41,32 +71,64 @@ const refuseRevoked =
     connect(options, (error, socket) => {
       if (error || !socket) return callback(error ?? new Error('no socket'), null);
       if (!('getPeerCertificate' in socket)) return callback(null, socket);
-      const tlsSocket = socket as TLSSocket;
-      const serialNumber = tlsSocket.getPeerCertificate().serialNumber?.toUpperCase() ?? '';
-      const peerKey = toPeerKey({ hostname: options.hostname, port: options.port });
-      // Fail closed: a handshake that shows no certificate (as a resumed TLS session may) is not trusted.
-      if (!serialNumber) {
-        socket.destroy();
-        return callback(new Error(`the agent at ${peerKey} showed no certificate to check`), null);
-      }
-      isRevoked(serialNumber).then(
-        (isRefused) => {
-          if (isRefused) {
-            socket.destroy();
-            return callback(new Error(describeRevoked({ peerKey, serialNumber })), null);
-          }
-          const peer = peers.get(peerKey);
-          if (peer?.serialNumber === serialNumber) peer.sockets.add(tlsSocket);
-          else peers.set(peerKey, { serialNumber, sockets: new Set([tlsSocket]) });
-          tlsSocket.once('close', () => peers.get(peerKey)?.sockets.delete(tlsSocket));
-          callback(null, socket);
-        },
+      admitVerifiedPeer({
+        socket: socket as TLSSocket,
+        peerKey: toPeerKey({ hostname: options.hostname, port: options.port }),
+        isRevoked,
+        peers,
+      }).then(
+        () => callback(null, socket),
         (reason: unknown) => {
           socket.destroy();
-          callback(reason instanceof Error ? reason : new Error(String(reason)), null);
+          callback(toError(reason), null);
         },
       );
     });
+
+/**
+ * The calls' kept-alive node:https connections, at most `maxConnectionsPerAgent` per agent. A new
+ * connection is corked from the start: the request written on it leaves only once the handshake has
+ * verified the agent's certificate and it was found not revoked; a refused one is destroyed with the
+ * reason, which the request fails with.
+ */
+const createCallAgent = ({
+  credentials: { caCertificatePem, certificatePem, privateKeyPem },
+  isRevoked,
+  peers,
+}: {
+  credentials: TlsCredentials;
+  isRevoked: AgentTls['isRevoked'];
+  peers: Map<string, VerifiedPeer>;
+}) => {
+  const agent = new HttpsAgent({
+    keepAlive: true,
+    maxSockets: maxConnectionsPerAgent,
+    // Every connection makes a full handshake: a resumed session shows no certificate to check.
+    maxCachedSessions: 0,
+    ca: caCertificatePem,
+    cert: certificatePem,
+    key: privateKeyPem,
+    rejectUnauthorized: true,
+  });
+  const connect = agent.createConnection.bind(agent);
+  agent.createConnection = (options) => {
+    const socket = connect(options) as TLSSocket;
+    socket.cork();
+    socket.once('secureConnect', () => {
+      admitVerifiedPeer({
+        socket,
+        peerKey: toPeerKey({ hostname: options.host ?? '', port: options.port ?? 443 }),
+        isRevoked,
+        peers,
+      }).then(
+        () => socket.uncork(),
+        (reason: unknown) => socket.destroy(toError(reason)),
+      );
+    });
+    return socket;
+  };
+  return agent;
+};
 
 /**
  * Before a request may reuse a kept-alive connection, asks again whether the certificate that connection
@@ -94,16 +156,19 @@ const toUrl = (input: string | URL | Request) =>
   new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
 
 /**
- * A `fetch` for `https://` agents: verifies the agent's certificate against the cluster CA alone (not the
- * system roots: only our CA names agents), presents the control plane's client certificate, and refuses a
- * revoked one, on a new connection and on a kept-alive one alike. One connection pool for every agent, made
- * at the first call.
+ * How the control plane reaches `https://` agents: verifies the agent's certificate against the cluster CA
+ * alone (not the system roots: only our CA names agents), presents the control plane's client certificate,
+ * and refuses a revoked one, on a new connection and on a kept-alive one alike. `send` carries queries and
+ * mutations on kept-alive node:https connections (no WHATWG Request, Response or web streams per call);
+ * `fetch` (undici) serves what needs a streamed body: the `events` subscription and `/metrics`. Each is one
+ * connection pool for every agent, made at its first call.
  */
 export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
   const peers = new Map<string, VerifiedPeer>();
   // Calls to one agent at once share one revocation lookup, never one that began before they asked.
   const isRevoked = createSharedRead({ read: tls.isRevoked });
   let dispatcher: Promise<Agent> | undefined;
+  let callFetch: Promise<FetchEsque> | undefined;
   const readDispatcher = () => {
     dispatcher ??= tls.readClientCredentials().then(
       ({ caCertificatePem, certificatePem, privateKeyPem }) =>
@@ -133,11 +198,30 @@ export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
     );
     return dispatcher;
   };
-  return (async (input: string | URL | Request, init?: RequestInit) => {
+  const readCallFetch = () => {
+    callFetch ??= tls.readClientCredentials().then(
+      (credentials) =>
+        createKeepAliveFetch({
+          agent: createCallAgent({ credentials, isRevoked, peers }),
+          send: httpsRequest,
+        }),
+      (error: unknown) => {
+        callFetch = undefined;
+        throw error;
+      },
+    );
+    return callFetch;
+  };
+  const streamingFetch = (async (input: string | URL | Request, init?: RequestInit) => {
     await checkKeptAlivePeer({ url: toUrl(input), peers, isRevoked });
     return fetchWithDispatcher(input as Parameters<typeof fetchWithDispatcher>[0], {
       ...(init as Parameters<typeof fetchWithDispatcher>[1]),
       dispatcher: await readDispatcher(),
     });
   }) as unknown as typeof fetch;
+  const send: FetchEsque = async (input, init) => {
+    await checkKeptAlivePeer({ url: toUrl(input as string | URL | Request), peers, isRevoked });
+    return (await readCallFetch())(input, init);
+  };
+  return { fetch: streamingFetch, send };
 };
