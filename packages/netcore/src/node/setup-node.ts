@@ -2,8 +2,9 @@ import { doNetworksOverlap, toNetwork } from '../addressing.js';
 import { applyPeers, validatePeers } from '../cluster/apply-peers.js';
 import { toPeer } from '../cluster/peer-rules.js';
 import { NetcoreError } from '../errors.js';
+import { warmUpInstanceSetup } from '../instance/warm-up.js';
 import type { Host } from '../kernel/host.js';
-import { applyRestoreScript, readIptables } from '../kernel/iptables.js';
+import { applyRestoreScript, readIptables, readIptablesCached } from '../kernel/iptables.js';
 import { type Link, readLinks, readRoutes, runIpBatch } from '../kernel/links.js';
 import { renderConvergeScript } from '../kernel/our-rules.js';
 import { readSysctls, writeSysctls } from '../kernel/sysctl.js';
@@ -149,5 +150,6 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
     });
   rememberPortBackend({ host, backend: config.portMappingBackend });
   await host.runner.prepare?.();
+  if (written) warmUpInstanceSetup({ host, config: written, tables: await readIptablesCached({ host }) });
   return { interfaceName: config.bridgeName };
 };
