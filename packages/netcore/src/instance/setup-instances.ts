@@ -189,22 +189,36 @@ export const applyInstances = async ({
         ),
       });
     };
-    // A pipeline: while one chunk's namespaces are configured, the next chunk's are named.
+    // A pipeline: the chunks' namespaces are named one chunk after another, ahead of their configuration
+    // (by the long-lived `ip` of the node's side, working apart), and each chunk is configured once named.
     const interfaces = (async () => {
+      const chunks = splitIntoChunks({ items: named.map((item, index) => ({ ...item, index })) });
+      const namings: Promise<void>[] = [];
+      for (const chunk of chunks) {
+        const previous = namings.at(-1) ?? Promise.resolve();
+        const naming = previous.then(() =>
+          runNamespaceBatch({
+            host,
+            lines: chunk
+              .filter(({ instanceId }) => isFresh.has(instanceId))
+              .map(({ namespaceName }) => ['netns', 'add', namespaceName]),
+          }),
+        );
+        // Awaited below (a failure fails the namings after it too).
+        naming.catch(() => undefined);
+        namings.push(naming);
+      }
       const configured: Promise<void>[] = [];
-      for (const chunk of splitIntoChunks({ items: named.map((item, index) => ({ ...item, index })) })) {
-        await runNamespaceBatch({
-          host,
-          lines: chunk
-            .filter(({ instanceId }) => isFresh.has(instanceId))
-            .map(({ namespaceName }) => ['netns', 'add', namespaceName]),
-        }).catch(async (error: unknown) => {
-          await Promise.allSettled(configured);
-          throw error;
-        });
-        configured.push(configureChunk(chunk));
-        // At most two chunks configured at once: more only queue for the cores and the kernel's locks.
-        if (configured.length >= 2) await Promise.allSettled([configured.at(-2)]);
+      try {
+        for (const [index, chunk] of chunks.entries()) {
+          await namings[index];
+          configured.push(configureChunk(chunk));
+          // At most two chunks configured at once: more only queue for the cores and the kernel's locks.
+          if (configured.length >= 2) await Promise.allSettled([configured.at(-2)]);
+        }
+      } finally {
+        // Nothing is left running when this fails: the rollback must see every namespace named.
+        await Promise.allSettled([...namings, ...configured]);
       }
       const results = await Promise.allSettled(configured);
       const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
