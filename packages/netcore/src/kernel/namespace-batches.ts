@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NetcoreError } from '../errors.js';
-import { namespacePath } from './command.js';
+import { formatCommand, namespacePath } from './command.js';
 import type { Host } from './host.js';
 import { makeScratchDirectory } from './scratch-directory.js';
 
@@ -12,12 +12,82 @@ import { makeScratchDirectory } from './scratch-directory.js';
  */
 const defaultParallelism = 4;
 
+/** The number of the `setns` system call where netcore knows it (Linux's tables per architecture). */
+const setnsSyscalls: Partial<Record<NodeJS.Architecture, number>> = { x64: 308, arm64: 268 };
+
 /**
- * Runs one `ip` batch in each of many namespaces, with a single process spawned from Node: `xargs`
- * starts `nsenter --net=/run/netns/NS -- ip -force -batch FILE` for each, a few at a time (no shell: the
- * arguments are passed as they are). `nsenter --net` only switches the network namespace, where `ip -n`
- * also copies the mount table, which grows with every named namespace. A failure names the first batch
- * that failed by its `index`, as `instances.INDEX`.
+ * A Perl script (Perl is on every Debian system: `perl-base` is Essential) that reads NUL-separated pairs
+ * `NAMESPACE_FILE BATCH_FILE` and, a few at a time (its second argument), forks, enters the namespace
+ * with `setns` (the system call's number is its first argument) and execs `ip -force -batch BATCH_FILE`
+ * there; it exits non-zero when any of them failed. It does what `xargs` with `nsenter --net` does,
+ * without an `nsenter` exec per namespace: in a burst of new instances each namespace's process start is
+ * most of its cost, and that exec was a fifth of it (measured side by side: 2.5-3.0 against 3.2-4.0 ms of
+ * CPU per namespace).
+ */
+const enterEachScript = [
+  'use strict;',
+  'my ($setns, $limit) = @ARGV;',
+  'local $/ = "\\0";',
+  'my @words = map { chomp; $_ } <STDIN>;',
+  'my ($running, $failed) = (0, 0);',
+  'my $reap = sub { wait; $failed = 1 if $?; $running--; };',
+  'while (@words) {',
+  '  my ($namespace, $batch) = splice(@words, 0, 2);',
+  '  $reap->() if $running >= $limit;',
+  '  my $pid = fork;',
+  '  die "fork: $!\\n" unless defined $pid;',
+  '  if ($pid == 0) {',
+  '    open(my $file, "<", $namespace) or die "$namespace: $!\\n";',
+  '    syscall($setns, fileno($file), 0x40000000) == 0 or die "setns $namespace: $!\\n";',
+  '    exec("ip", "-force", "-batch", $batch) or die "ip: $!\\n";',
+  '  }',
+  '  $running++;',
+  '}',
+  '$reap->() while $running > 0;',
+  'exit $failed;',
+].join('\n');
+
+/**
+ * The one process that runs every batch in its namespace: the Perl script above where the `setns` number
+ * is known, else `xargs` starting `nsenter --net=/run/netns/NS -- ip -force -batch FILE` for each (no
+ * shell either way: the arguments are passed as they are).
+ */
+const toEnterEachCommand = ({
+  batches,
+  fileOf,
+  parallelism,
+}: {
+  batches: readonly { index: number; namespace: string }[];
+  fileOf: (index: number) => string;
+  parallelism: number;
+}) => {
+  const setns = setnsSyscalls[process.arch];
+  if (setns !== undefined)
+    return {
+      file: 'perl',
+      args: ['-e', enterEachScript, String(setns), String(parallelism)],
+      input: `${batches.flatMap(({ index, namespace }) => [namespacePath(namespace), fileOf(index)]).join('\0')}\0`,
+    };
+  const words = batches.flatMap(({ index, namespace }) => [
+    `--net=${namespacePath(namespace)}`,
+    '--',
+    'ip',
+    '-force',
+    '-batch',
+    fileOf(index),
+  ]);
+  return {
+    file: 'xargs',
+    args: ['-0', '-P', String(parallelism), '-n', '6', 'nsenter'],
+    input: `${words.join('\0')}\0`,
+  };
+};
+
+/**
+ * Runs one `ip` batch in each of many namespaces, with a single process spawned from Node (see
+ * `toEnterEachCommand`). Namespaces are entered with `setns` on their file, as `nsenter --net` does,
+ * where `ip -n` also copies the mount table, which grows with every named namespace. A failure names the
+ * first batch that failed by its `index`, as `instances.INDEX`.
  */
 export const runBatchesInNamespaces = async ({
   host,
@@ -33,33 +103,24 @@ export const runBatchesInNamespaces = async ({
   try {
     for (const { index, lines } of batches)
       writeFileSync(join(directory, String(index)), `${lines.map((line) => line.join(' ')).join('\n')}\n`);
-    const input = batches
-      .flatMap(({ index, namespace }) => [
-        `--net=${namespacePath(namespace)}`,
-        '--',
-        'ip',
-        '-force',
-        '-batch',
-        join(directory, String(index)),
-      ])
-      .join('\0');
-    await host.runner
-      .run({
-        file: 'xargs',
-        args: ['-0', '-P', String(parallelism), '-n', '6', 'nsenter'],
-        input: `${input}\0`,
-      })
-      .catch((error: unknown) => {
-        if (!(error instanceof NetcoreError)) throw error;
-        const failed = new RegExp(`${directory}/(\\d+):`).exec(error.reason)?.[1];
-        throw new NetcoreError({
-          code: error.code,
-          ...(failed === undefined ? {} : { field: `instances.${failed}` }),
-          reason: error.reason.replaceAll(`${directory}/`, 'instance #'),
-          command: error.command,
-          cause: error,
-        });
+    const command = toEnterEachCommand({
+      batches,
+      parallelism,
+      fileOf: (index) => join(directory, String(index)),
+    });
+    await host.runner.run(command).catch((error: unknown) => {
+      if (!(error instanceof NetcoreError)) throw error;
+      const failed = new RegExp(`${directory}/(\\d+):`).exec(error.reason)?.[1];
+      throw new NetcoreError({
+        code: error.code,
+        ...(failed === undefined ? {} : { field: `instances.${failed}` }),
+        reason: error.reason
+          .replace(formatCommand(command), `${command.file}: ip -force -batch in each namespace`)
+          .replaceAll(`${directory}/`, 'instance #'),
+        command: error.command,
+        cause: error,
       });
+    });
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
