@@ -34,20 +34,30 @@ describe('Server-Timing', () => {
     expect(second?.headers.get('server-timing')).toMatch(/^lock;dur=2\.00, total/);
   });
 
-  it('sends a JSON answer with its length (so that a small one is not gzipped) and a stream as it comes', async () => {
-    const answer = JSON.stringify({ result: { data: { id: 'wéb-1' } } });
-    const json = await serveTimed({
-      handle: async () => new Response(answer, { headers: { 'content-type': 'application/json' } }),
-    });
-    expect(json.headers.get('content-length')).toBe(String(Buffer.byteLength(answer)));
-    expect(await json.text()).toBe(answer);
+  it('asks that a small JSON answer go uncompressed, leaves a large one and a stream as they are', async () => {
+    const serveJson = (answer: string, headers: Record<string, string> = {}) =>
+      serveTimed({
+        handle: async () =>
+          new Response(answer, { headers: { 'content-type': 'application/json', ...headers } }),
+      });
+    const small = JSON.stringify({ result: { data: { id: 'wéb-1' } } });
+    const answered = await serveJson(small);
+    expect(answered.headers.get('cache-control')).toBe('no-transform');
+    expect(await answered.text()).toBe(small);
+    expect((await serveJson(small, { 'cache-control': 'no-store' })).headers.get('cache-control')).toBe(
+      'no-store, no-transform',
+    );
+    const large = JSON.stringify({ result: { data: 'x'.repeat(2000) } });
+    const largeAnswer = await serveJson(large);
+    expect(largeAnswer.headers.get('cache-control')).toBeNull();
+    expect(await largeAnswer.text()).toBe(large);
     const events = await serveTimed({
       handle: async () =>
         new Response(new ReadableStream({ start: (controller) => controller.close() }), {
           headers: { 'content-type': 'text/event-stream' },
         }),
     });
-    expect(events.headers.get('content-length')).toBeNull();
+    expect(events.headers.get('cache-control')).toBeNull();
     expect(events.headers.get('content-type')).toBe('text/event-stream');
   });
 

@@ -20,7 +20,8 @@ const startAgent = async ({ identity }: { identity: { privateKeyPem: string; cer
     },
     (req, res) => {
       const socket = req.socket as TLSSocket;
-      seen.push({ path: req.url ?? '', clientName: socket.getPeerCertificate().subject?.CN });
+      const commonName = socket.getPeerCertificate().subject?.CN;
+      seen.push({ path: req.url ?? '', clientName: Array.isArray(commonName) ? commonName[0] : commonName });
       req.resume();
       req.once('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
