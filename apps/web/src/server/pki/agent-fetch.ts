@@ -105,9 +105,8 @@ const createCallAgent = ({
     maxSockets: maxConnectionsPerAgent,
     // Every connection makes a full handshake: a resumed session shows no certificate to check.
     maxCachedSessions: 0,
-    ca: caCertificatePem,
-    cert: certificatePem,
-    key: privateKeyPem,
+    // Parsed once, not for every new connection.
+    secureContext: createSecureContext({ ca: caCertificatePem, cert: certificatePem, key: privateKeyPem }),
     rejectUnauthorized: true,
   });
   const connect = agent.createConnection.bind(agent);
