@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NetcoreError } from '../errors.js';
-import { formatCommand, namespacePath } from './command.js';
+import { type Command, formatCommand, namespacePath } from './command.js';
 import type { Host } from './host.js';
 import { makeScratchDirectory } from './scratch-directory.js';
 
@@ -17,20 +17,28 @@ const setnsSyscalls: Partial<Record<NodeJS.Architecture, number>> = { x64: 308, 
 
 /**
  * A Perl script (Perl is on every Debian system: `perl-base` is Essential) that reads NUL-separated pairs
- * `NAMESPACE_FILE BATCH_FILE` and, a few at a time (its second argument), forks, enters the namespace
- * with `setns` (the system call's number is its first argument) and execs `ip -force -batch BATCH_FILE`
- * there; it exits non-zero when any of them failed. It does what `xargs` with `nsenter --net` does,
- * without an `nsenter` exec per namespace: in a burst of new instances each namespace's process start is
- * most of its cost, and that exec was a fifth of it (measured side by side: 2.5-3.0 against 3.2-4.0 ms of
- * CPU per namespace).
+ * `NAMESPACE_FILE BATCH_FILE` (from the file named after its two arguments, or its standard input) and,
+ * a few at a time (its second argument), forks, enters the namespace with `setns` (the system call's
+ * number is its first argument) and execs `ip -force -batch BATCH_FILE` there. It exits non-zero when any
+ * of them failed, after a line naming each batch that failed (a starter drops an output's last line
+ * `Command failed FILE:LINE`, which `ip` prints). It does what `xargs` with `nsenter --net` does, without
+ * an `nsenter` exec per namespace: in a burst of new instances each namespace's process start is most of
+ * its cost, and that exec was a fifth of it (measured side by side: 2.5-3.0 against 3.2-4.0 ms of CPU per
+ * namespace).
  */
 const enterEachScript = [
   'use strict;',
-  'my ($setns, $limit) = @ARGV;',
+  'my ($setns, $limit) = splice(@ARGV, 0, 2);',
   'local $/ = "\\0";',
-  'my @words = map { chomp; $_ } <STDIN>;',
-  'my ($running, $failed) = (0, 0);',
-  'my $reap = sub { wait; $failed = 1 if $?; $running--; };',
+  'my @words = map { chomp; $_ } <>;',
+  'my ($running, $failed, %batches) = (0, 0);',
+  'my $reap = sub {',
+  '  my $pid = wait;',
+  '  $running--;',
+  '  return unless $?;',
+  '  $failed = 1;',
+  '  print STDERR "$batches{$pid}: failed\\n";',
+  '};',
   'while (@words) {',
   '  my ($namespace, $batch) = splice(@words, 0, 2);',
   '  $reap->() if $running >= $limit;',
@@ -41,6 +49,7 @@ const enterEachScript = [
   '    syscall($setns, fileno($file), 0x40000000) == 0 or die "setns $namespace: $!\\n";',
   '    exec("ip", "-force", "-batch", $batch) or die "ip: $!\\n";',
   '  }',
+  '  $batches{$pid} = $batch;',
   '  $running++;',
   '}',
   '$reap->() while $running > 0;',
@@ -54,20 +63,27 @@ const enterEachScript = [
  */
 const toEnterEachCommand = ({
   batches,
-  fileOf,
+  directory,
   parallelism,
 }: {
   batches: readonly { index: number; namespace: string }[];
-  fileOf: (index: number) => string;
+  directory: string;
   parallelism: number;
-}) => {
+}): Command => {
   const setns = setnsSyscalls[process.arch];
-  if (setns !== undefined)
+  const fileOf = (index: number) => join(directory, String(index));
+  if (setns !== undefined) {
+    // A script file, so that a long-lived starter can run it (its words must be plain): no spawn from Node.
+    const script = join(directory, 'enter-each.pl');
+    writeFileSync(script, enterEachScript);
     return {
+      kind: 'reads-input-file',
+      namespace: undefined,
       file: 'perl',
-      args: ['-e', enterEachScript, String(setns), String(parallelism)],
+      args: [script, String(setns), String(parallelism)],
       input: `${batches.flatMap(({ index, namespace }) => [namespacePath(namespace), fileOf(index)]).join('\0')}\0`,
     };
+  }
   const words = batches.flatMap(({ index, namespace }) => [
     `--net=${namespacePath(namespace)}`,
     '--',
@@ -77,6 +93,7 @@ const toEnterEachCommand = ({
     fileOf(index),
   ]);
   return {
+    namespace: undefined,
     file: 'xargs',
     args: ['-0', '-P', String(parallelism), '-n', '6', 'nsenter'],
     input: `${words.join('\0')}\0`,
@@ -103,11 +120,7 @@ export const runBatchesInNamespaces = async ({
   try {
     for (const { index, lines } of batches)
       writeFileSync(join(directory, String(index)), `${lines.map((line) => line.join(' ')).join('\n')}\n`);
-    const command = toEnterEachCommand({
-      batches,
-      parallelism,
-      fileOf: (index) => join(directory, String(index)),
-    });
+    const command = toEnterEachCommand({ batches, parallelism, directory });
     await host.runner.run(command).catch((error: unknown) => {
       if (!(error instanceof NetcoreError)) throw error;
       const failed = new RegExp(`${directory}/(\\d+):`).exec(error.reason)?.[1];
