@@ -52,7 +52,7 @@ const readKnownState = async ({ host, nodeId }: { host: Host; nodeId: string }):
 
 /**
  * Sets up a group of new instances that arrived together, as setupInstances does a node's (one batch
- * names the namespaces, one `xargs` configures them, one batch attaches the veths, one iptables
+ * names the namespaces, one process configures them, one batch attaches the veths, one iptables
  * transaction sets every port mapping). The bulk step is all or nothing: when it fails it has rolled
  * back everything it made and throws, and the group commit then runs each call alone (`runOne`), so a
  * failure costs only the call it belongs to.

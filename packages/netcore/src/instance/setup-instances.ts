@@ -58,11 +58,11 @@ const readNodeState = async ({ host, nodeId }: { host: Host; nodeId: string }): 
 
 /**
  * Sets up many instances of a node in bulk, as after a reboot or an agent restart, in chunks that overlap:
- * one batch names a chunk's new namespaces, one `xargs` runs each instance's own `ip` batch (making its
- * veth pair where missing, a few at a time), one batch puts the chunk's pairs on the bridge; one iptables
- * transaction, at the same time, sets every port mapping. Instances that exist are converged the same way (their lines are idempotent).
- * All or nothing: a failure rolls back every instance this call created. `state` is read from the kernel
- * unless given.
+ * one batch names a chunk's new namespaces, one process runs each instance's own `ip` batch in its
+ * namespace (making its veth pair where missing, a few at a time; see namespace-batches.ts), one batch
+ * puts the chunk's pairs on the bridge; one iptables transaction, at the same time, sets every port
+ * mapping. Instances that exist are converged the same way (their lines are idempotent). All or nothing:
+ * a failure rolls back every instance this call created. `state` is read from the kernel unless given.
  */
 export const applyInstances = async ({
   host,
