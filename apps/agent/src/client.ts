@@ -19,7 +19,7 @@ export {
   readAgentCallError,
   toAgentErrorData,
 } from './client-errors.js';
-export { createKeepAliveFetch, type FetchEsque } from './keep-alive-fetch.js';
+export { createKeepAliveFetch, type FetchEsque, keepAliveAgentOptions } from './keep-alive-fetch.js';
 export type { AgentEvent } from './services/event-log.js';
 export type { AgentRouter };
 

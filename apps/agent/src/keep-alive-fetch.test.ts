@@ -63,4 +63,30 @@ describe('createKeepAliveFetch', () => {
       code: 'ECONNREFUSED',
     });
   });
+
+  it('does not send a call on a connection the server is about to close (its Keep-Alive timeout)', async () => {
+    // The server closes an idle connection after 2 s and says so (`Keep-Alive: timeout=2`): the client
+    // lets it go after 1 s, so a call 1.5 s later opens a new one instead of racing the server's close.
+    const shortLived = createServer((req, res) => {
+      req.resume();
+      req.once('end', () => res.end('{}'));
+    });
+    shortLived.keepAliveTimeout = 2_000;
+    const opened: unknown[] = [];
+    shortLived.on('connection', (socket) => opened.push(socket));
+    await new Promise<void>((resolve) => shortLived.listen(0, '127.0.0.1', resolve));
+    const target = `http://127.0.0.1:${(shortLived.address() as AddressInfo).port}/`;
+    try {
+      const send = createKeepAliveFetch();
+      await send(target, { method: 'POST', body: '' });
+      await send(target, { method: 'POST', body: '' });
+      expect(opened).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await send(target, { method: 'POST', body: '' })).ok).toBe(true);
+      expect(opened).toHaveLength(2);
+    } finally {
+      shortLived.closeAllConnections();
+      await new Promise((resolve) => shortLived.close(resolve));
+    }
+  });
 });

@@ -31,6 +31,14 @@ const toHeaderRecord = (headers: RequestOptions['headers']): Record<string, stri
 };
 
 /**
+ * Options of a kept-alive connection pool (node:http's or node:https's Agent). With a `timeout`, node
+ * closes an idle connection 1 s before the server's announced `Keep-Alive: timeout` (5 s for a Node
+ * server such as the agent's); without one it keeps it until the server closes it, and a call sent just
+ * then fails with "socket hang up". An active call is not cut by it (nothing listens to its `timeout`).
+ */
+export const keepAliveAgentOptions = { keepAlive: true, timeout: 60_000 } as const;
+
+/**
  * The tRPC client's `fetch` on node:http (or node:https, with `send` and an https `agent`) with kept-alive
  * connections: about half the cost of a round trip through the WHATWG fetch (no Request, Response or web
  * streams per call). It sends what the tRPC client gives (a URL, a method, headers, a string body, a
@@ -39,7 +47,7 @@ const toHeaderRecord = (headers: RequestOptions['headers']): Record<string, stri
  * alive.
  */
 export const createKeepAliveFetch = ({
-  agent = new Agent({ keepAlive: true }),
+  agent = new Agent(keepAliveAgentOptions),
   send = request,
 }: {
   agent?: Agent;

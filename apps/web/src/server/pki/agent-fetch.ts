@@ -1,6 +1,6 @@
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createSecureContext, type TLSSocket } from 'node:tls';
-import { createKeepAliveFetch, type FetchEsque } from '@kudo/agent/client';
+import { createKeepAliveFetch, type FetchEsque, keepAliveAgentOptions } from '@kudo/agent/client';
 import { Agent, buildConnector, fetch as fetchWithDispatcher } from 'undici';
 import { createSharedRead } from '../db/shared-read.js';
 import type { TlsCredentials } from './cluster-authority.js';
@@ -101,7 +101,7 @@ const createCallAgent = ({
   peers: Map<string, VerifiedPeer>;
 }) => {
   const agent = new HttpsAgent({
-    keepAlive: true,
+    ...keepAliveAgentOptions,
     maxSockets: maxConnectionsPerAgent,
     // Every connection makes a full handshake: a resumed session shows no certificate to check.
     maxCachedSessions: 0,
