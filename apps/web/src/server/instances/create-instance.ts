@@ -52,9 +52,14 @@ const allocateInstance = async ({
           deps.db.$transaction(async (tx) => {
             // Other control planes on the database allocate on this node only after this transaction.
             await deps.nodeLock.serializeAllocation({ tx, key: `node:${nodeId}` });
-            // One read (one compiled query): the node with its addresses and host ports. An instance of the
-            // same id on another node is refused by the primary key when it is inserted below.
-            const node = await readNodeAllocations({ db: tx, nodeId });
+            // One read (one compiled query): the node with its addresses and the mappings of the requested
+            // host ports. An instance of the same id on another node is refused by the primary key when it is
+            // inserted below.
+            const node = await readNodeAllocations({
+              db: tx,
+              nodeId,
+              hostPorts: ports.map(({ hostPort }) => hostPort),
+            });
             if (node.removeRequestedAt)
               throw new WebError({
                 code: 'PRECONDITION_FAILED',

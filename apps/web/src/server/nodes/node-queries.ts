@@ -27,16 +27,29 @@ export const readNodeRecord = async ({ db, nodeId }: { db: Reader; nodeId: strin
 };
 
 /**
- * A node record (as readNodeRecord) with what allocating on it needs: its instances' ids and addresses and
- * its host ports, in one query. NOT_FOUND if there is no such node.
+ * A node record (as readNodeRecord) with what allocating on it needs: its instances' ids and addresses, and
+ * of its port mappings only those on `hostPorts` (the ones a request could collide with: reading every
+ * mapping of a busy node for each creation grew with the node), in one query. NOT_FOUND if there is no
+ * such node.
  */
-export const readNodeAllocations = async ({ db, nodeId }: { db: Reader; nodeId: string }) => {
+export const readNodeAllocations = async ({
+  db,
+  nodeId,
+  hostPorts,
+}: {
+  db: Reader;
+  nodeId: string;
+  hostPorts: readonly number[];
+}) => {
   const node = await db.node.findUnique({
     where: { id: nodeId },
     select: {
       ...nodeRecordSelect,
       instances: { select: { id: true, ipAddr: true } },
-      portMappings: { select: { protocol: true, hostPort: true, instanceId: true } },
+      portMappings: {
+        where: { hostPort: { in: [...new Set(hostPorts)] } },
+        select: { protocol: true, hostPort: true, instanceId: true },
+      },
     },
   });
   if (!node) throw new WebError({ code: 'NOT_FOUND', field: 'nodeId', message: `no node '${nodeId}'` });
