@@ -24,11 +24,13 @@ export const parseServerTiming = (header: string | null): TimedCall['server'] =>
 };
 
 /**
- * Kept-alive HTTP connections to the control plane's unix socket (the lab's dashboard socket): no
- * loopback pipe of this process in the way, whose event loop also runs every client.
+ * One client's kept-alive HTTP connection to the control plane's unix socket (the lab's dashboard socket):
+ * no loopback pipe of this process in the way, whose event loop also runs every client. One connection per
+ * client, as each user's browser has its own (a pool shared by the clients decides on its own which
+ * connection carries which call).
  */
 export const createSocketDispatcher = ({ socketPath }: { socketPath: string }) =>
-  new Agent({ connect: { socketPath }, connections: 128 });
+  new Agent({ connect: { socketPath }, connections: 1 });
 
 /**
  * The control plane's typed API as the dashboard calls it (tRPC over HTTP with the session cookie), for one
