@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { namespacePath } from '../kernel/command.js';
 import { createNetcore } from '../netcore.js';
 import { createFaultyRunner, ping, request, runIn, snapshotKernel, startServer } from '../testing/index.js';
 import { describeWithNamespaces, expectNetcoreError, useTestLab } from '../testing/test-lab.js';
@@ -42,6 +44,34 @@ describeWithNamespaces('setupInstances: many instances at once, as after a reboo
       faultyNet.close();
       expect(await snapshotKernel({ namespace: namespace() })).toEqual(before);
     }
+  });
+
+  it('a failure in a later chunk, while the chunks after it are named ahead, leaves the node as it was', async () => {
+    const many = Array.from({ length: 130 }, (_, index) => ({
+      instanceId: `chunked-${index}`,
+      instanceIpCidr: `10.0.0.${index + 100}/24`,
+      ports: [{ hostPort: 21_000 + index, instancePort: 8080 }],
+    }));
+    const withoutNamespaces = async () => {
+      const { namespaces: _, ...rest } = await snapshotKernel({ namespace: namespace() });
+      return rest;
+    };
+    const before = await withoutNamespaces();
+    let instanceSides = 0;
+    const faulty = createFaultyRunner({
+      shouldFail: ({ file }) => (file === 'perl' || file === 'xargs') && ++instanceSides === 2,
+    });
+    const faultyNet = createNetcore({ hostNamespace: namespace(), runner: faulty.runner });
+    await expectNetcoreError(
+      faultyNet.setupInstances({ nodeId: 'node1', nodeIpAddr: '10.0.0.1', instances: many }),
+      { code: 'COMMAND_FAILED' },
+    );
+    faultyNet.close();
+    expect(faulty.hasFailed()).toBe(true);
+    expect(await withoutNamespaces()).toEqual(before);
+    expect(
+      many.filter(({ instanceId }) => existsSync(namespacePath(net().getNamespaceName(instanceId)))),
+    ).toEqual([]);
   });
 
   it('creates every instance, reachable and with its port mapping, and repairs the ones that exist', async () => {

@@ -190,20 +190,23 @@ export const applyInstances = async ({
       });
     };
     // A pipeline: the chunks' namespaces are named one chunk after another, ahead of their configuration
-    // (by the long-lived `ip` of the node's side, working apart), and each chunk is configured once named.
+    // (by the long-lived `ip` that manages namespaces, a process of its own), and each chunk is configured
+    // once named. After a failure no other chunk is named: the rollback would only delete it.
     const interfaces = (async () => {
       const chunks = splitIntoChunks({ items: named.map((item, index) => ({ ...item, index })) });
+      let hasFailed = false;
       const namings: Promise<void>[] = [];
       for (const chunk of chunks) {
         const previous = namings.at(-1) ?? Promise.resolve();
-        const naming = previous.then(() =>
-          runNamespaceBatch({
+        const naming = previous.then(async () => {
+          if (hasFailed) return;
+          await runNamespaceBatch({
             host,
             lines: chunk
               .filter(({ instanceId }) => isFresh.has(instanceId))
               .map(({ namespaceName }) => ['netns', 'add', namespaceName]),
-          }),
-        );
+          });
+        });
         // Awaited below (a failure fails the namings after it too).
         naming.catch(() => undefined);
         namings.push(naming);
@@ -212,7 +215,14 @@ export const applyInstances = async ({
       try {
         for (const [index, chunk] of chunks.entries()) {
           await namings[index];
-          configured.push(configureChunk(chunk));
+          if (hasFailed) break;
+          const configuring = configureChunk(chunk).catch((error: unknown) => {
+            hasFailed = true;
+            throw error;
+          });
+          // Awaited below; a failure must not go unhandled while the next chunk is being named.
+          configuring.catch(() => undefined);
+          configured.push(configuring);
           // At most two chunks configured at once: more only queue for the cores and the kernel's locks.
           if (configured.length >= 2) await Promise.allSettled([configured.at(-2)]);
         }
