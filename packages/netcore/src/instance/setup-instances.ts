@@ -18,6 +18,7 @@ import { applyNftPortMappings } from '../port-mappings/nft-port-mappings.js';
 import { renderPortMappingsScripts } from '../port-mappings/port-mapping-rules.js';
 import { ZSetupInstancesRequest } from '../schemas.js';
 import { parseInput } from '../validate.js';
+import { runChunkPipeline } from './chunk-pipeline.js';
 import { reserveInstanceAddresses } from './instance-addresses.js';
 import {
   canSilenceIpv6,
@@ -28,14 +29,8 @@ import {
 import { getInstanceNames } from './instance-namespace.js';
 import { deleteVeth } from './instance-veth.js';
 
-/** Instances per step of the pipeline, and namespaces each step configures at once. */
-const chunkSize = 50;
+/** Namespaces each chunk of a bulk setup configures at once (see namespace-batches.ts). */
 const chunkParallelism = 3;
-
-const splitIntoChunks = <T>({ items }: { items: readonly T[] }) =>
-  Array.from({ length: Math.ceil(items.length / chunkSize) }, (_, chunk) =>
-    items.slice(chunk * chunkSize, (chunk + 1) * chunkSize),
-  );
 
 /** What a bulk setup works from: the node's config, its uplink's MTU, its links and its rules. */
 export type NodeState = {
@@ -137,13 +132,50 @@ export const applyInstances = async ({
           .map(({ vethName }) => deleteVeth({ host, vethName })),
       );
     });
-    const { script } = renderPortMappingsScripts({
-      saved: tables,
-      instances: named.map(({ instanceId, instanceIpCidr, ports }) => ({
-        instanceId,
-        instanceAddr: parseHostCidr(instanceIpCidr).address,
-        ports,
-      })),
+    const nodeNamespaceRef = formatNodeNamespaceRef({ hostNamespace: host.namespace });
+    const isIpv6Silent = canSilenceIpv6({ hasIpv6: hasIpv6(), mtu: uplinkMtu });
+    type Chunk = readonly ((typeof named)[number] & { index: number })[];
+    // Started before the rules are rendered: naming the namespaces is the longest chain of the setup.
+    const interfaces = runChunkPipeline({
+      items: named.map((item, index) => ({ ...item, index })),
+      name: (chunk: Chunk) =>
+        runNamespaceBatch({
+          host,
+          lines: chunk
+            .filter(({ instanceId }) => isFresh.has(instanceId))
+            .map(({ namespaceName }) => ['netns', 'add', namespaceName]),
+        }),
+      configureInside: (chunk: Chunk) =>
+        runBatchesInNamespaces({
+          host,
+          parallelism: chunkParallelism,
+          batches: chunk.map(({ index, instanceId, namespaceName, vethName, instanceIpCidr }) => ({
+            index,
+            namespace: namespaceName,
+            lines: renderInstanceSideLines({
+              instanceIpCidr,
+              nodeIpAddr: config.nodeIpAddr,
+              veth: needsVeth.has(instanceId)
+                ? { vethName, mtu: uplinkMtu, nodeNamespaceRef, isIpv6Silent }
+                : undefined,
+            }),
+          })),
+        }),
+      attach: (chunk: Chunk) =>
+        runIpBatch({
+          host,
+          lines: chunk.flatMap(({ instanceId, vethName, instanceIpCidr }) =>
+            renderBridgeSideLines({
+              vethName,
+              bridgeName: config.bridgeName,
+              instanceId,
+              isIsolated: config.isolation === 'instances',
+              isNew: needsVeth.has(instanceId),
+              isIpv6Silent,
+              instanceIpCidr,
+            }),
+          ),
+        }),
     });
     const rules = (async () => {
       if (config.portMappingBackend === 'nftables') {
@@ -153,86 +185,16 @@ export const applyInstances = async ({
         }
         return;
       }
-      await applyRestoreScript({ host, script });
-      undo.push('undo port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
-    })();
-    const nodeNamespaceRef = formatNodeNamespaceRef({ hostNamespace: host.namespace });
-    const isIpv6Silent = canSilenceIpv6({ hasIpv6: hasIpv6(), mtu: uplinkMtu });
-    const configureChunk = async (chunk: readonly ((typeof named)[number] & { index: number })[]) => {
-      await runBatchesInNamespaces({
-        host,
-        parallelism: chunkParallelism,
-        batches: chunk.map(({ index, instanceId, namespaceName, vethName, instanceIpCidr }) => ({
-          index,
-          namespace: namespaceName,
-          lines: renderInstanceSideLines({
-            instanceIpCidr,
-            nodeIpAddr: config.nodeIpAddr,
-            veth: needsVeth.has(instanceId)
-              ? { vethName, mtu: uplinkMtu, nodeNamespaceRef, isIpv6Silent }
-              : undefined,
-          }),
+      const { script } = renderPortMappingsScripts({
+        saved: tables,
+        instances: named.map(({ instanceId, instanceIpCidr, ports }) => ({
+          instanceId,
+          instanceAddr: parseHostCidr(instanceIpCidr).address,
+          ports,
         })),
       });
-      await runIpBatch({
-        host,
-        lines: chunk.flatMap(({ instanceId, vethName, instanceIpCidr }) =>
-          renderBridgeSideLines({
-            vethName,
-            bridgeName: config.bridgeName,
-            instanceId,
-            isIsolated: config.isolation === 'instances',
-            isNew: needsVeth.has(instanceId),
-            isIpv6Silent,
-            instanceIpCidr,
-          }),
-        ),
-      });
-    };
-    // A pipeline: the chunks' namespaces are named one chunk after another, ahead of their configuration
-    // (by the long-lived `ip` that manages namespaces, a process of its own), and each chunk is configured
-    // once named. After a failure no other chunk is named: the rollback would only delete it.
-    const interfaces = (async () => {
-      const chunks = splitIntoChunks({ items: named.map((item, index) => ({ ...item, index })) });
-      let hasFailed = false;
-      const namings: Promise<void>[] = [];
-      for (const chunk of chunks) {
-        const previous = namings.at(-1) ?? Promise.resolve();
-        const naming = previous.then(async () => {
-          if (hasFailed) return;
-          await runNamespaceBatch({
-            host,
-            lines: chunk
-              .filter(({ instanceId }) => isFresh.has(instanceId))
-              .map(({ namespaceName }) => ['netns', 'add', namespaceName]),
-          });
-        });
-        // Awaited below (a failure fails the namings after it too).
-        naming.catch(() => undefined);
-        namings.push(naming);
-      }
-      const configured: Promise<void>[] = [];
-      try {
-        for (const [index, chunk] of chunks.entries()) {
-          await namings[index];
-          if (hasFailed) break;
-          const configuring = configureChunk(chunk).catch((error: unknown) => {
-            hasFailed = true;
-            throw error;
-          });
-          // Awaited below; a failure must not go unhandled while the next chunk is being named.
-          configuring.catch(() => undefined);
-          configured.push(configuring);
-          // At most two chunks configured at once: more only queue for the cores and the kernel's locks.
-          if (configured.length >= 2) await Promise.allSettled([configured.at(-2)]);
-        }
-      } finally {
-        // Nothing is left running when this fails: the rollback must see every namespace named.
-        await Promise.allSettled([...namings, ...configured]);
-      }
-      const results = await Promise.allSettled(configured);
-      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-      if (failure) throw failure.reason;
+      await applyRestoreScript({ host, script });
+      undo.push('undo port mappings', () => applyRestoreScript({ host, script: invertScript(script) }));
     })();
     const results = await Promise.allSettled([rules, interfaces]);
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
