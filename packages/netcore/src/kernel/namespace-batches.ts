@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NetcoreError } from '../errors.js';
@@ -11,6 +11,9 @@ import { makeScratchDirectory } from './scratch-directory.js';
  * which spreads over the cores; beyond a few at a time they only queue for the kernel's locks.
  */
 const defaultParallelism = 4;
+
+/** Where Debian has Perl (`perl-base`); without it, `xargs` + `nsenter` run the batches. */
+const perlPath = '/usr/bin/perl';
 
 /** The number of the `setns` system call where netcore knows it (Linux's tables per architecture). */
 const setnsSyscalls: Partial<Record<NodeJS.Architecture, number>> = { x64: 308, arm64: 268 };
@@ -57,9 +60,9 @@ const enterEachScript = [
 ].join('\n');
 
 /**
- * The one process that runs every batch in its namespace: the Perl script above where the `setns` number
- * is known, else `xargs` starting `nsenter --net=/run/netns/NS -- ip -force -batch FILE` for each (no
- * shell either way: the arguments are passed as they are).
+ * The one process that runs every batch in its namespace: the Perl script above where Perl is installed
+ * and the `setns` number is known, else `xargs` starting `nsenter --net=/run/netns/NS -- ip -force -batch
+ * FILE` for each (no shell either way: the arguments are passed as they are).
  */
 const toEnterEachCommand = ({
   batches,
@@ -70,7 +73,7 @@ const toEnterEachCommand = ({
   directory: string;
   parallelism: number;
 }): Command => {
-  const setns = setnsSyscalls[process.arch];
+  const setns = existsSync(perlPath) ? setnsSyscalls[process.arch] : undefined;
   const fileOf = (index: number) => join(directory, String(index));
   if (setns !== undefined) {
     // A script file, so that a long-lived starter can run it (its words must be plain): no spawn from Node.
