@@ -1,5 +1,5 @@
 /*
- * kudo: the Kudo CNI plugin binary, a native forwarder (C99, libc only).
+ * kudo: the Kudo CNI plugin binary, a native forwarder (C99, libc and Linux headers only).
  *
  * A runtime execs the plugin for each ADD and DEL; a Node plugin paid a Node start each time. This binary
  * only forwards the exec to the node's agent, which runs the CNI spec code (apps/agent/src/cni/plugin/)
@@ -17,9 +17,10 @@
  * For ADD it also lends the agent a process inside the container's namespace, which the agent (Node, no
  * setns) cannot enter without starting one (nsenter + ip, 4-7 ms): a child enters CNI_NETNS, connects to
  * the socket with `GET /ip-helper` (`connection: upgrade`; its pid, its parent's and CNI_NETNS as headers),
- * and becomes `ip -batch -` on that connection (stdin, stdout and stderr), started once the ADD request is
- * sent, while the agent works on it; the agent writes the container side's lines there
- * (apps/agent/src/cni/cni-ip-helpers.ts) and closes it before it answers. The ADD request announces the
+ * and serves that connection as `ip -batch -` would, started once the ADD request is sent, while the agent
+ * works on it; the agent writes the container side's lines there (apps/agent/src/cni/cni-ip-helpers.ts)
+ * and closes it before it answers. The child runs those lines itself over rtnetlink (container-side.c: no
+ * `ip` exec, ready at once); a batch with a line outside that subset goes to a real `ip -batch -` instead. The ADD request announces the
  * child by the forwarder's own pid (`kudo-lends-ip: PID`); when the child cannot enter, the agent starts
  * its own process as before.
  */
@@ -34,7 +35,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include "container-side.h"
 
 #define DEFAULT_SOCKET "/run/kudo/agent.sock"
 #define LATEST_VERSION "1.1.0"
@@ -258,6 +262,22 @@ static int connect_agent(const char *socket_path) {
 }
 
 /*
+ * The fallback: the real `ip -batch -` with the lines the agent wrote (kept in a memory file as its stdin)
+ * and its output on the connection, for a batch outside what container-side.c knows.
+ */
+static void exec_ip_batch(int fd, const buffer *lines) {
+  int input = memfd_create("kudo-ip-batch", 0);
+  if (input < 0 || write(input, lines->data, lines->len) != (ssize_t)lines->len || lseek(input, 0, SEEK_SET) < 0)
+    _exit(0);
+  if (dup2(input, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(0);
+  char *const args[] = {"ip", "-batch", "-", NULL};
+  static const char *const paths[] = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"};
+  for (size_t i = 0; i < COUNT(paths); i++) execv(paths[i], args);
+  execvp("ip", args);
+  _exit(0);
+}
+
+/*
  * The child lent to the agent (see the top): connects, enters the namespace, says who it is, and becomes
  * `ip -batch -` on the connection. Its headers go once it is in the namespace (the agent compares its
  * /proc/PID/ns/net with CNI_NETNS); when it cannot enter, they go all the same and it ends, so the agent
@@ -279,12 +299,16 @@ static void run_ip_helper(const char *socket_path, const char *netns, int inheri
   append_header(&request, "cni-netns", netns);
   append_str(&request, "\r\n");
   if (!write_all(fd, request.data, request.len) || !is_inside) _exit(0);
-  if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(0);
-  char *const args[] = {"ip", "-batch", "-", NULL};
-  static const char *const paths[] = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"};
-  for (size_t i = 0; i < COUNT(paths); i++) execv(paths[i], args);
-  execvp("ip", args);
-  _exit(0);
+  /* The agent writes the whole batch and ends its side (or closes the connection: no work). */
+  buffer lines = {0};
+  char chunk[4096];
+  ssize_t n;
+  while ((n = read(fd, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) append(&lines, chunk, (size_t)n);
+  if (n < 0 || lines.len == 0) _exit(0);
+  static container_batch batch;
+  if (parse_container_side(lines.data, lines.len, &batch) && run_container_side(&batch, fd) >= 0) _exit(0);
+  exec_ip_batch(fd, &lines);
 }
 
 /* Whether this exec lends the agent an `ip` (ADD, in a namespace). */
