@@ -62,7 +62,7 @@ export const renderCniContainerd = ({ results }: { results: readonly CniContaine
     }),
     '',
     verdict,
-    `The same ADD and DEL through the plugin's own client from a running process take ${formatMs(agentMs)} ms (into a namespace known as \`/proc/PID/ns/net\`, as ctr's are): the agent's work without the forwarder's two execs (its process start, see the VERSION column, and the request over the agent's unix socket), but also without the \`ip\` the forwarder lends for ADD inside the container's namespace, so that ADD starts its own through \`nsenter\`.`,
+    `The same ADD and DEL through the plugin's own client from a running process take ${formatMs(agentMs)} ms (into a namespace known as \`/proc/PID/ns/net\`, as ctr's are): the agent's work without the forwarder's two execs (its process start, see the VERSION column, and the request over the agent's unix socket), but also without the process the forwarder lends for ADD inside the container's namespace (it does the container side over rtnetlink), so that ADD starts an \`ip\` of its own through \`nsenter\`.`,
     '',
   ].join('\n');
 };

@@ -70,7 +70,7 @@ export type CniContainerdResult = {
   chains: CniContainerdChain[];
   /**
    * Kudo's ADD + DEL through the plugin's own client from a running process, into a `/proc/PID/ns/net`
-   * namespace: the agent's part without the forwarder (nor the `ip` it lends).
+   * namespace: the agent's part without the forwarder (nor the process it lends in the container's namespace).
    */
   kudoAgentMs: number;
   checks: Check[];
