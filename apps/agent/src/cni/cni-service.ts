@@ -155,20 +155,22 @@ export const createCniService = ({
 
   /**
    * Idempotent: whatever the record says, the instance's veth and rules are removed by their names and tags.
-   * The record is dropped first and its file written while the kernel works; a failure puts it back.
+   * The record is dropped first (in memory, where addresses are chosen) and its file written while the
+   * kernel works; a failure puts it back. The answer does not wait for the file: a record still in it after
+   * a crash only holds its address back (never hands one out twice), and the runtime's GC or
+   * `removeStale` removes it, as for a container gone without DEL. (Under load the write and its rename
+   * outlasted the veth's removal by a millisecond.) A failed write is followed by the next, of the whole state.
    */
   const del = async (request: TCniDelRequest) => {
     const instanceId = toAttachmentInstanceId(request);
     const { known, persisted } = await forget(request);
+    persisted.catch(() => undefined);
     try {
-      await Promise.all([
-        operations.runMutation({
-          operation: 'cniDel',
-          input: { ...request, instanceId, nodeId },
-          work: () => netcore.cleanInstance({ instanceId, netns: {} }),
-        }),
-        persisted,
-      ]);
+      await operations.runMutation({
+        operation: 'cniDel',
+        input: { ...request, instanceId, nodeId },
+        work: () => netcore.cleanInstance({ instanceId, netns: {} }),
+      });
     } catch (error) {
       if (known) await remember(known);
       throw error;
