@@ -254,7 +254,8 @@ static int flush_addresses(int fd, int index) {
 static void say(int out, const char *text) {
   size_t len = strlen(text);
   while (len > 0) {
-    ssize_t n = write(out, text, len);
+    /* A connection the agent has closed meanwhile ends the child's work, not the child by SIGPIPE. */
+    ssize_t n = send(out, text, len, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     text += n, len -= (size_t)n;
