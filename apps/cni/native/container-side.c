@@ -151,7 +151,9 @@ static int read_ack(int fd, unsigned seq) {
       struct nlmsgerr *ack = NLMSG_DATA(h);
       kernel_message[0] = '\0';
       if (ack->error < 0 && (h->nlmsg_flags & NLM_F_ACK_TLVS)) {
-        size_t offset = sizeof *ack + ((h->nlmsg_flags & NLM_F_CAPPED) ? 0 : ack->msg.nlmsg_len - NLMSG_HDRLEN);
+        /* The attributes follow the request copied back, unless the ack is capped (NETLINK_CAP_ACK). */
+        size_t copied = (h->nlmsg_flags & NLM_F_CAPPED) ? 0 : ack->msg.nlmsg_len - NLMSG_HDRLEN;
+        size_t offset = sizeof *ack + copied;
         size_t end = h->nlmsg_len - NLMSG_HDRLEN;
         while (offset + sizeof(struct rtattr) <= end) {
           struct rtattr *attribute = (struct rtattr *)((char *)ack + offset);
@@ -269,7 +271,8 @@ static void report(int out, int error, int line) {
   if (len > 0)
     snprintf(message, sizeof message, "Error: %s%s\nCommand failed -:%d\n", kernel_message,
              kernel_message[len - 1] == '.' ? "" : ".", line);
-  else snprintf(message, sizeof message, "RTNETLINK answers: %s\nCommand failed -:%d\n", strerror(-error), line);
+  else
+    snprintf(message, sizeof message, "RTNETLINK answers: %s\nCommand failed -:%d\n", strerror(-error), line);
   say(out, message);
 }
 
@@ -292,9 +295,10 @@ int run_container_side(const container_batch *batch, int out) {
     int index = known_index;
     if (!index) {
       /* ip's two wordings: a filter by device (flush, show), and a device to act on. */
+      int is_filter = s->kind == ADDR_FLUSH || s->kind == LINK_SHOW;
       snprintf(message, sizeof message,
-               s->kind == ADDR_FLUSH || s->kind == LINK_SHOW ? "Device \"%s\" does not exist.\nCommand failed -:%d\n"
-                                                             : "Cannot find device \"%s\"\nCommand failed -:%d\n",
+               is_filter ? "Device \"%s\" does not exist.\nCommand failed -:%d\n"
+                         : "Cannot find device \"%s\"\nCommand failed -:%d\n",
                s->dev, s->line);
       say(out, message);
       close(fd);

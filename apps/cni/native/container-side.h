@@ -24,8 +24,9 @@ typedef struct {
 int parse_container_side(const char *input, size_t len, container_batch *batch);
 
 /*
- * Runs the batch in the caller's network namespace and writes what `ip -batch -` would to `out` (a socket): 0 when
- * every step succeeded, 1 at the first failure (reported), -1 when rtnetlink cannot be opened (nothing done).
+ * Runs the batch in the caller's network namespace and writes what `ip -batch -` would to `out` (a
+ * socket): 0 when every step succeeded, 1 at the first failure (reported), -1 when rtnetlink cannot be
+ * opened (nothing done).
  */
 int run_container_side(const container_batch *batch, int out);
 #endif

@@ -20,9 +20,9 @@
  * and serves that connection as `ip -batch -` would, started once the ADD request is sent, while the agent
  * works on it; the agent writes the container side's lines there (apps/agent/src/cni/cni-ip-helpers.ts)
  * and closes it before it answers. The child runs those lines itself over rtnetlink (container-side.c: no
- * `ip` exec, ready at once); a batch with a line outside that subset goes to a real `ip -batch -` instead. The ADD request announces the
- * child by the forwarder's own pid (`kudo-lends-ip: PID`); when the child cannot enter, the agent starts
- * its own process as before.
+ * `ip` exec, ready at once); a batch with a line outside that subset goes to a real `ip -batch -` instead.
+ * The ADD request announces the child by the forwarder's own pid (`kudo-lends-ip: PID`); when the child
+ * cannot enter, the agent starts its own process as before.
  */
 #define _GNU_SOURCE /* SOCK_CLOEXEC, MSG_NOSIGNAL */
 #include <errno.h>
@@ -267,8 +267,8 @@ static int connect_agent(const char *socket_path) {
  */
 static void exec_ip_batch(int fd, const buffer *lines) {
   int input = memfd_create("kudo-ip-batch", 0);
-  if (input < 0 || write(input, lines->data, lines->len) != (ssize_t)lines->len || lseek(input, 0, SEEK_SET) < 0)
-    _exit(0);
+  if (input < 0 || write(input, lines->data, lines->len) != (ssize_t)lines->len) _exit(0);
+  if (lseek(input, 0, SEEK_SET) < 0) _exit(0);
   if (dup2(input, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(0);
   char *const args[] = {"ip", "-batch", "-", NULL};
   static const char *const paths[] = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"};
