@@ -72,4 +72,23 @@ describeWithNamespaces('one ip batch in each of many namespaces, from one proces
     expect(await listVeths(namespaces[4] ?? '')).toEqual(['kudonb4']);
     expect(await listVeths(namespaces[6] ?? '')).toEqual(['kudonb6', 'kudonb16']);
   });
+
+  it('a namespace whose file has vanished fails only its own batch, named by its index', async () => {
+    const vanished = `${prefix}-gone`;
+    const error = await expectNetcoreError(
+      runBatchesInNamespaces({
+        host,
+        batches: [
+          { index: 20, namespace: namespaces[0] ?? '', lines: [['link', 'add', 'kudonb20', 'type', 'veth']] },
+          { index: 21, namespace: vanished, lines: [['link', 'add', 'kudonb21', 'type', 'veth']] },
+          { index: 22, namespace: namespaces[1] ?? '', lines: [['link', 'add', 'kudonb22', 'type', 'veth']] },
+        ],
+      }),
+      { code: 'COMMAND_FAILED', field: 'instances.21' },
+    );
+    expect(error.reason).toContain('instance #21');
+    expect(existsSync(namespacePath(vanished))).toBe(false);
+    expect(await listVeths(namespaces[0] ?? '')).toContain('kudonb20');
+    expect(await listVeths(namespaces[1] ?? '')).toContain('kudonb22');
+  });
 });
