@@ -140,6 +140,93 @@ describeWithNamespaces("instances in a runtime's namespace (netns by path, any i
     });
   });
 
+  describe('the pair made at once: a fresh attachment asks the kernel nothing first', () => {
+    let holder: ResultPromise | undefined;
+    const commands: string[] = [];
+    const base = createExecaRunner();
+    const recorded = () =>
+      createNetcore({
+        hostNamespace: nodeNamespace(),
+        runner: {
+          run: (command) => {
+            commands.push(`${formatCommand(command)} ${command.input ?? ''}`);
+            return base.run(command);
+          },
+          close: () => base.close?.(),
+        },
+      });
+    let net2: ReturnType<typeof recorded> | undefined;
+    const attachment = () => ({
+      ...node,
+      instanceId: 'cni-o',
+      instanceIpCidr: '10.0.0.170/24',
+      ports: [{ hostPort: 8095, instancePort: 80 }],
+      netns: { path: `/proc/${holder?.pid}/ns/net` },
+    });
+    /** Whether the container reaches the node (one echo within 3 s). */
+    const reachesNode = async () =>
+      (
+        await execa(
+          'nsenter',
+          [`--net=/proc/${holder?.pid}/ns/net`, '--', 'ping', '-n', '-c1', '-w3', '10.0.0.1'],
+          {
+            reject: false,
+          },
+        )
+      ).exitCode === 0;
+    /** Whether the node's `ip` was asked whether a link of that name exists. */
+    const hasAskedFor = (vethName: string) =>
+      commands.some((line) => line.includes(`link show dev ${vethName}`));
+    beforeAll(() => {
+      holder = execa('unshare', ['--net', '--', 'sleep', '600'], { reject: false });
+      net2 = recorded();
+    });
+    afterAll(async () => {
+      await net2?.cleanInstance({ instanceId: 'cni-o', netns: {} });
+      net2?.close();
+      holder?.kill('SIGKILL');
+      await holder;
+    });
+
+    it('makes the pair of a new attachment without asking first whether its veth exists', async () => {
+      const { hostInterfaceName } = (await net2?.setupInstance(attachment())) ?? { hostInterfaceName: '' };
+      expect(commands.some((line) => line.includes(`link add ${hostInterfaceName} `))).toBe(true);
+      expect(hasAskedFor(hostInterfaceName)).toBe(false);
+      expect(await reachesNode()).toBe(true);
+    });
+
+    it('finds its veth taken on a second setup and repairs in place: idempotent, and a detached veth re-attached', async () => {
+      commands.length = 0;
+      const before = await snapshotKernel({ namespace: nodeNamespace() });
+      const { hostInterfaceName } = (await net2?.setupInstance(attachment())) ?? { hostInterfaceName: '' };
+      expect(hasAskedFor(hostInterfaceName)).toBe(true);
+      expect(await snapshotKernel({ namespace: nodeNamespace() })).toEqual(before);
+      await runIn({
+        namespace: nodeNamespace(),
+        command: ['ip', 'link', 'set', hostInterfaceName, 'nomaster'],
+      });
+      await net2?.setupInstance(attachment());
+      expect(await snapshotKernel({ namespace: nodeNamespace() })).toEqual(before);
+      expect(await reachesNode()).toBe(true);
+    });
+
+    it("fails on the runtime's interface of that name, and leaves the node and the other attachment as they were", async () => {
+      const before = await snapshotKernel({ namespace: nodeNamespace() });
+      commands.length = 0;
+      await expect(
+        net2?.setupInstance({
+          ...attachment(),
+          instanceId: 'cni-q',
+          instanceIpCidr: '10.0.0.171/24',
+          ports: [{ hostPort: 8096, instancePort: 80 }],
+        }),
+      ).rejects.toThrow(/exists/);
+      expect(commands.some((line) => line.includes('link show dev'))).toBe(true);
+      expect(await snapshotKernel({ namespace: nodeNamespace() })).toEqual(before);
+      expect(await reachesNode()).toBe(true);
+    });
+  });
+
   it('sets up and cleans a new attachment without spawning a process from Node, once the node is known', async () => {
     const base = createExecaRunner();
     const spawned: string[] = [];

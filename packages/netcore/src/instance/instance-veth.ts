@@ -4,6 +4,9 @@ import type { Host } from '../kernel/host.js';
 const isGone = (error: unknown) =>
   isNetcoreError(error) && /Cannot find device|does not exist|No such device/.test(error.reason);
 
+/** Whether a failed `link add` was refused because a link of one of its names exists ('File exists'). */
+export const isLinkNameTaken = (error: unknown) => isNetcoreError(error) && /File exists/.test(error.reason);
+
 /**
  * Deletes a host-side veth (and so its peer); a veth already gone is fine. Returns once the kernel has
  * unlisted both (their names are free), without waiting while it frees them (see kernel/link-monitor.ts).

@@ -19,7 +19,7 @@ import { configureInstance } from './configure-instance.js';
 import { createInstancesTogether } from './create-instances-together.js';
 import { reserveInstanceAddresses } from './instance-addresses.js';
 import { getInstanceNames } from './instance-namespace.js';
-import { deleteVeth, runTogether } from './instance-veth.js';
+import { deleteVeth, isLinkNameTaken, runTogether } from './instance-veth.js';
 
 type Input = {
   nodeId: string;
@@ -114,25 +114,35 @@ const checkNewInstance = async ({ host, input }: { host: Host; input: Input }) =
 
 /**
  * A new instance: no kernel reads (the node and its rules are known from earlier calls). Its namespace is
- * made here, unless it lives in a runtime's (`netns`), which is the runtime's.
+ * made here, unless it lives in a runtime's (`netns`), which is the runtime's. In a runtime's namespace
+ * the pair is made optimistically: a name the kernel says exists ('File exists': our veth on the node, or
+ * the runtime's interface) made nothing, so its undo leaves that link alone, and the caller decides.
  */
 const createInstance = async ({ host, input, namespaceName, vethName }: NewInstance) => {
   const undo = createUndoStack();
   const { config, uplinkMtu, tables } = await checkNewInstance({ host, input });
+  let isNameTaken = false;
   // What the cache said may be stale (a bridge deleted by hand): a failure makes the next call read again.
-  undo.push('forget cached node', async () => forgetNodeConfigs(host));
+  undo.push('forget cached node', async () => {
+    if (!isNameTaken) forgetNodeConfigs(host);
+  });
   await undo.guard(async () => {
     if (!input.netns) {
       undo.push('delete namespace', () => deleteNamespace({ host, namespaceName }));
       await addInstanceNamespace({ host, namespaceName });
     }
-    undo.push('delete veth', () => deleteVeth({ host, vethName }));
+    undo.push('delete veth', async () => {
+      if (!isNameTaken) await deleteVeth({ host, vethName });
+    });
     await runTogether([
       () =>
         configureInstance({
           ...toInstanceLinks({ host, input, config, namespaceName, vethName }),
           mtu: uplinkMtu,
           needsVeth: true,
+        }).catch((error: unknown) => {
+          isNameTaken = input.netns !== undefined && isLinkNameTaken(error);
+          throw error;
         }),
       () => applyInstancePorts({ host, input, tables, undo }),
     ]);
@@ -173,16 +183,22 @@ const repairInstance = async ({
 };
 
 /**
- * An instance in a runtime's namespace: new while its veth pair is not on the node (`hasVeth`: asked of
- * the node's long-lived `ip`, no process started, while the address was reserved), else read from the
- * kernel and repaired. (A setup and a clean of the same attachment at once are the runtime's to avoid: it
- * serializes a container's ADD and DEL.)
+ * An instance in a runtime's namespace: created at once, asking the kernel nothing first (a fresh ADD is
+ * the usual case). Only when the pair's creation finds a name taken is the node asked, through its
+ * long-lived `ip`, whether our veth is there: then the instance exists and is read from the kernel and
+ * repaired; otherwise the name taken is the runtime's interface, and the setup fails, having changed
+ * nothing. (A setup and a clean of the same attachment at once are the runtime's to avoid: it serializes
+ * a container's ADD and DEL.)
  */
-const setupExternalInstance = async ({
-  hasVeth,
-  ...instance
-}: NewInstance & { hasVeth: Promise<boolean> }) =>
-  (await hasVeth) ? repairInstance(instance) : createInstance(instance);
+const setupExternalInstance = async (instance: NewInstance) => {
+  try {
+    await createInstance(instance);
+  } catch (error) {
+    if (!isLinkNameTaken(error) || !(await hasLink({ host: instance.host, name: instance.vethName })))
+      throw error;
+    await repairInstance(instance);
+  }
+};
 
 /** A new instance alone (a group of one, or a call its group could not take). */
 const setupNewInstance = (instance: NewInstance) =>
@@ -214,9 +230,6 @@ const getCreateGroup = (host: Host) =>
 export const setupInstance = async ({ host, request }: { host: Host; request: unknown }) => {
   const input = parseInput({ schema: ZSetupInstanceRequest, input: request });
   const names = getInstanceNames({ host, instanceId: input.instanceId });
-  const hasVeth = input.netns ? hasLink({ host, name: names.vethName }) : undefined;
-  // Awaited below; a refused reservation leaves it unawaited.
-  hasVeth?.catch(() => undefined);
   const reservation = await reserveInstanceAddresses({
     host,
     claims: [
@@ -230,8 +243,8 @@ export const setupInstance = async ({ host, request }: { host: Host; request: un
     ],
   });
   try {
-    if (hasVeth)
-      await runExclusive({ host, work: () => setupExternalInstance({ host, input, ...names, hasVeth }) });
+    if (input.netns)
+      await runExclusive({ host, work: () => setupExternalInstance({ host, input, ...names }) });
     else if (hasNamespace(names.namespaceName))
       await runExclusive({ host, work: () => repairInstance({ host, input, ...names }) });
     else {
