@@ -9,6 +9,7 @@ import { createChangeOwner, startReplicaHeartbeat } from './locks/replica-livene
 import { createLogger } from './logger.js';
 import { isSerialNumberRevoked } from './pki/agent-certificates.js';
 import { openClusterAuthority } from './pki/cluster-authority.js';
+import { readRevocationEpoch } from './pki/revocation-epoch.js';
 import { createServices, type Services } from './services.js';
 import { describeNoUsers } from './users/describe-users.js';
 import { prepareUsers } from './users/user-setup.js';
@@ -62,6 +63,9 @@ const startRuntime = async (): Promise<Runtime> => {
       tls: {
         readClientCredentials: authority.readClientCredentials,
         isRevoked: (serialNumber) => isSerialNumberRevoked({ db, serialNumber }),
+        // Alone on SQLite, every revocation is written by this process: a kept-alive agent connection is
+        // looked up again only after one. Replicas on PostgreSQL look up before every request.
+        readRevocationEpoch: env.databaseProvider === 'sqlite' ? readRevocationEpoch : undefined,
       },
     }),
     events,

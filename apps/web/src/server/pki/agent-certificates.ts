@@ -1,5 +1,6 @@
 import { readCertificate } from '@kudo/pki';
 import type { Database, DatabaseTransaction } from '../db/database.js';
+import { runRevocation } from './revocation-epoch.js';
 
 type Writer = Database | DatabaseTransaction;
 
@@ -50,16 +51,38 @@ export const revokeAgentCertificates = async ({
   reason: string;
   keepSerialNumber?: string;
 }) => {
-  const { count } = await db.agentCertificate.updateMany({
-    where: {
-      nodeId,
-      revokedAt: null,
-      ...(keepSerialNumber ? { serialNumber: { not: keepSerialNumber } } : {}),
-    },
-    data: { revokedAt: new Date(), revokeReason: reason },
+  const { count } = await runRevocation({
+    write: () =>
+      db.agentCertificate.updateMany({
+        where: {
+          nodeId,
+          revokedAt: null,
+          ...(keepSerialNumber ? { serialNumber: { not: keepSerialNumber } } : {}),
+        },
+        data: { revokedAt: new Date(), revokeReason: reason },
+      }),
   });
   return { revoked: count };
 };
+
+/** Revokes one certificate by its serial number (one issued but never installed). */
+export const revokeAgentCertificate = ({
+  db,
+  serialNumber,
+  reason,
+}: {
+  db: Writer;
+  serialNumber: string;
+  reason: string;
+}) =>
+  runRevocation({
+    write: () =>
+      db.agentCertificate.update({
+        where: { serialNumber },
+        data: { revokedAt: new Date(), revokeReason: reason },
+        select: { serialNumber: true },
+      }),
+  });
 
 /** The node's certificate in use: the newest one not revoked, or null (a node added with a bearer token). */
 export const readCurrentAgentCertificate = ({ db, nodeId }: { db: Writer; nodeId: string }) =>

@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { createCertificateAuthority, createIssuedKeyPair } from '@kudo/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentFetch } from './agent-fetch.js';
+import { readRevocationEpoch, runRevocation } from './revocation-epoch.js';
 
 type Seen = { path: string; clientName: string | undefined };
 
@@ -44,7 +45,10 @@ describe('createAgentFetch', () => {
   let agentIdentity: Awaited<ReturnType<typeof createIssuedKeyPair>>;
   let agent: Awaited<ReturnType<typeof startAgent>>;
   const revoked = new Set<string>();
-  const createFetch = async () => {
+  /** Every revocation lookup made, and a hook that runs while one waits for its answer (after its read). */
+  let lookups = 0;
+  let duringLookup: () => void = () => undefined;
+  const createFetch = async ({ isCounted = false }: { isCounted?: boolean } = {}) => {
     const controlPlane = await createIssuedKeyPair({
       ca,
       commonName: 'kudo-control-plane',
@@ -56,9 +60,14 @@ describe('createAgentFetch', () => {
         readClientCredentials: async () => ({ caCertificatePem: ca.certificatePem, ...controlPlane }),
         // A slow lookup, as a busy database's: what is written meanwhile would reach a revoked agent.
         isRevoked: async (serialNumber) => {
+          lookups += 1;
+          // What the database holds when the lookup reads, answered after its round trip.
+          const isRevoked = revoked.has(serialNumber);
           await new Promise((resolve) => setTimeout(resolve, 50));
-          return revoked.has(serialNumber);
+          duringLookup();
+          return isRevoked;
         },
+        readRevocationEpoch: isCounted ? readRevocationEpoch : undefined,
       },
     });
   };
@@ -108,6 +117,48 @@ describe('createAgentFetch', () => {
       await expect(post({ send: fresh, path: '/new-connection' })).rejects.toThrow(/was revoked/);
       expect(agent.seen.length).toBe(requests);
     } finally {
+      revoked.delete(agentIdentity.serialNumber);
+    }
+  });
+
+  it('with a revocation count: kept-alive calls make no lookup until a revocation is written, and the next call after it is refused before sending', async () => {
+    const { send } = await createFetch({ isCounted: true });
+    const handshakes = agent.handshakes.length;
+    const lookupsBefore = lookups;
+    for (let index = 0; index < 5; index += 1) await post({ send, path: `/counted-${index}` });
+    // One lookup, at the handshake: the four calls that reused the connection looked nothing up.
+    expect(lookups - lookupsBefore).toBe(1);
+    expect(agent.handshakes.length - handshakes).toBe(1);
+    const requests = agent.seen.length;
+    try {
+      await runRevocation({ write: async () => revoked.add(agentIdentity.serialNumber) });
+      await expect(post({ send, path: '/kept-alive' })).rejects.toThrow(/was revoked/);
+      await expect(post({ send, path: '/again' })).rejects.toThrow(/was revoked/);
+      expect(agent.seen.length).toBe(requests);
+    } finally {
+      revoked.delete(agentIdentity.serialNumber);
+    }
+  });
+
+  it('with a revocation count: a lookup that began before a revocation was written vouches for no later call', async () => {
+    const { send } = await createFetch({ isCounted: true });
+    await post({ send, path: '/first' });
+    // Another certificate's revocation moves the count on: the next call looks up again.
+    await runRevocation({ write: async () => undefined });
+    // While that lookup waits, this agent's certificate is revoked: the lookup began too early to see it.
+    duringLookup = () => {
+      duringLookup = () => undefined;
+      void runRevocation({ write: async () => revoked.add(agentIdentity.serialNumber) });
+    };
+    try {
+      await post({ send, path: '/raced' });
+      const requests = agent.seen.length;
+      const lookupsBefore = lookups;
+      await expect(post({ send, path: '/after-race' })).rejects.toThrow(/was revoked/);
+      expect(lookups - lookupsBefore).toBe(1);
+      expect(agent.seen.length).toBe(requests);
+    } finally {
+      duringLookup = () => undefined;
       revoked.delete(agentIdentity.serialNumber);
     }
   });

@@ -17,10 +17,23 @@ export type AgentTls = {
   readClientCredentials: () => Promise<TlsCredentials>;
   /** Whether a serial number (uppercase hex) was revoked: an agent presenting it is refused. */
   isRevoked: (serialNumber: string) => Promise<boolean>;
+  /**
+   * This process's count of revocations written (pki/revocation-epoch.ts), when every revocation that can
+   * concern these agents is written by this process (SQLite: one control plane): a kept-alive connection
+   * found not revoked by a lookup begun at the current count is used without a new lookup. Without it
+   * (replicas on PostgreSQL), each request on a kept-alive connection waits for a lookup.
+   */
+  readRevocationEpoch?: () => number;
 };
 
-/** The verified certificate of the kept-alive connections to one agent (by host:port). */
-type VerifiedPeer = { serialNumber: string; sockets: Set<TLSSocket> };
+/**
+ * The verified certificate of the kept-alive connections to one agent (by host:port), and the revocation
+ * count at which the latest lookup that found it not revoked began.
+ */
+type VerifiedPeer = { serialNumber: string; sockets: Set<TLSSocket>; checkedAtEpoch: number };
+
+/** Without a revocation count: equal to nothing, so no lookup ever vouches for a later request. */
+const noEpoch = Number.NaN;
 
 const toPeerKey = ({ hostname, port }: { hostname: string; port: string | number }) =>
   `${hostname.replace(/^\[|\]$/g, '')}:${port}`;
@@ -37,20 +50,25 @@ const admitVerifiedPeer = async ({
   socket,
   peerKey,
   isRevoked,
+  readEpoch,
   peers,
 }: {
   socket: TLSSocket;
   peerKey: string;
   isRevoked: AgentTls['isRevoked'];
+  readEpoch: () => number;
   peers: Map<string, VerifiedPeer>;
 }) => {
   const serialNumber = socket.getPeerCertificate().serialNumber?.toUpperCase() ?? '';
   // Fail closed: a handshake that shows no certificate (as a resumed TLS session may) is not trusted.
   if (!serialNumber) throw new Error(`the agent at ${peerKey} showed no certificate to check`);
+  const checkedAtEpoch = readEpoch();
   if (await isRevoked(serialNumber)) throw new Error(describeRevoked({ peerKey, serialNumber }));
   const peer = peers.get(peerKey);
-  if (peer?.serialNumber === serialNumber) peer.sockets.add(socket);
-  else peers.set(peerKey, { serialNumber, sockets: new Set([socket]) });
+  if (peer?.serialNumber === serialNumber) {
+    peer.sockets.add(socket);
+    peer.checkedAtEpoch = Math.max(peer.checkedAtEpoch, checkedAtEpoch);
+  } else peers.set(peerKey, { serialNumber, sockets: new Set([socket]), checkedAtEpoch });
   socket.once('close', () => peers.get(peerKey)?.sockets.delete(socket));
 };
 
@@ -61,10 +79,12 @@ const refuseRevoked =
   ({
     connect,
     isRevoked,
+    readEpoch,
     peers,
   }: {
     connect: buildConnector.connector;
     isRevoked: AgentTls['isRevoked'];
+    readEpoch: () => number;
     peers: Map<string, VerifiedPeer>;
   }) =>
   (options: buildConnector.Options, callback: buildConnector.Callback) =>
@@ -75,6 +95,7 @@ const refuseRevoked =
         socket: socket as TLSSocket,
         peerKey: toPeerKey({ hostname: options.hostname, port: options.port }),
         isRevoked,
+        readEpoch,
         peers,
       }).then(
         () => callback(null, socket),
@@ -94,10 +115,12 @@ const refuseRevoked =
 const createCallAgent = ({
   credentials: { caCertificatePem, certificatePem, privateKeyPem },
   isRevoked,
+  readEpoch,
   peers,
 }: {
   credentials: TlsCredentials;
   isRevoked: AgentTls['isRevoked'];
+  readEpoch: () => number;
   peers: Map<string, VerifiedPeer>;
 }) => {
   const agent = new HttpsAgent({
@@ -118,6 +141,7 @@ const createCallAgent = ({
         socket,
         peerKey: toPeerKey({ hostname: options.host ?? '', port: options.port ?? 443 }),
         isRevoked,
+        readEpoch,
         peers,
       }).then(
         () => socket.uncork(),
@@ -131,21 +155,31 @@ const createCallAgent = ({
 
 /**
  * Before a request may reuse a kept-alive connection, asks again whether the certificate that connection
- * verified has been revoked since (one lookup by primary key): removing a node must shut out its agent at
- * once, not when the pool happens to open a new connection. A revoked peer's connections are destroyed.
+ * verified has been revoked since (one lookup by primary key), unless a lookup begun at the current
+ * revocation count already found it not revoked: removing a node must shut out its agent at once, not when
+ * the pool happens to open a new connection. A revoked peer's connections are destroyed.
  */
 const checkKeptAlivePeer = async ({
   url,
   peers,
   isRevoked,
+  readEpoch,
 }: {
   url: URL;
   peers: Map<string, VerifiedPeer>;
   isRevoked: AgentTls['isRevoked'];
+  readEpoch: () => number;
 }) => {
   const peerKey = toPeerKey({ hostname: url.hostname, port: url.port || '443' });
   const peer = peers.get(peerKey);
-  if (!peer || peer.sockets.size === 0 || !(await isRevoked(peer.serialNumber))) return;
+  if (!peer || peer.sockets.size === 0) return;
+  const epoch = readEpoch();
+  if (peer.checkedAtEpoch === epoch) return;
+  if (!(await isRevoked(peer.serialNumber))) {
+    // Vouched for from now on, unless a revocation was written while the lookup ran.
+    if (peers.get(peerKey) === peer) peer.checkedAtEpoch = Math.max(peer.checkedAtEpoch, epoch);
+    return;
+  }
   peers.delete(peerKey);
   for (const socket of peer.sockets) socket.destroy();
   throw new Error(describeRevoked({ peerKey, serialNumber: peer.serialNumber }));
@@ -166,6 +200,9 @@ export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
   const peers = new Map<string, VerifiedPeer>();
   // Calls to one agent at once share one revocation lookup, never one that began before they asked.
   const isRevoked = createSharedRead({ read: tls.isRevoked });
+  // Without a revocation count (replicas), no count is ever current: every request looks up.
+  const { readRevocationEpoch } = tls;
+  const readEpoch = readRevocationEpoch ?? (() => noEpoch);
   let dispatcher: Promise<Agent> | undefined;
   let callFetch: Promise<FetchEsque> | undefined;
   const readDispatcher = () => {
@@ -187,6 +224,7 @@ export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
               rejectUnauthorized: true,
             }),
             isRevoked,
+            readEpoch,
             peers,
           }),
         }),
@@ -201,7 +239,7 @@ export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
     callFetch ??= tls.readClientCredentials().then(
       (credentials) =>
         createKeepAliveFetch({
-          agent: createCallAgent({ credentials, isRevoked, peers }),
+          agent: createCallAgent({ credentials, isRevoked, readEpoch, peers }),
           send: httpsRequest,
         }),
       (error: unknown) => {
@@ -212,14 +250,14 @@ export const createAgentFetch = ({ tls }: { tls: AgentTls }) => {
     return callFetch;
   };
   const streamingFetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    await checkKeptAlivePeer({ url: toUrl(input), peers, isRevoked });
+    await checkKeptAlivePeer({ url: toUrl(input), peers, isRevoked, readEpoch });
     return fetchWithDispatcher(input as Parameters<typeof fetchWithDispatcher>[0], {
       ...(init as Parameters<typeof fetchWithDispatcher>[1]),
       dispatcher: await readDispatcher(),
     });
   }) as unknown as typeof fetch;
   const send: FetchEsque = async (input, init) => {
-    await checkKeptAlivePeer({ url: toUrl(input as string | URL | Request), peers, isRevoked });
+    await checkKeptAlivePeer({ url: toUrl(input as string | URL | Request), peers, isRevoked, readEpoch });
     return (await readCallFetch())(input, init);
   };
   return { fetch: streamingFetch, send };

@@ -8,6 +8,7 @@ import {
   isRenewalDue,
   readCurrentAgentCertificate,
   recordAgentCertificate,
+  revokeAgentCertificate,
   revokeAgentCertificates,
 } from './agent-certificates.js';
 import { readAgentUrlNames } from './agent-url.js';
@@ -83,9 +84,10 @@ export const rotateNodeCredentials = ({
           work: () => agent.installCredentials({ certificatePem: signed.certificatePem }),
         });
       } catch (error) {
-        await deps.db.agentCertificate.update({
-          where: { serialNumber: signed.serialNumber },
-          data: { revokedAt: new Date(), revokeReason: `never installed: ${describeError(error)}` },
+        await revokeAgentCertificate({
+          db: deps.db,
+          serialNumber: signed.serialNumber,
+          reason: `never installed: ${describeError(error)}`,
         });
         throw error;
       }
