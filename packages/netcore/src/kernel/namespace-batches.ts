@@ -64,34 +64,40 @@ const enterEachScript = [
   'exit $failed;',
 ].join('\n');
 
+/** The `setns` number to give the Perl script; none where Perl is missing or the number is not known. */
+const findPerlSetns = () => (existsSync(perlPath) ? setnsSyscalls[process.arch] : undefined);
+
 /**
- * The one process that runs every batch in its namespace: the Perl script above where Perl is installed
- * and the `setns` number is known, else `xargs` starting `nsenter --net=/run/netns/NS -- ip -force -batch
+ * The Perl script's file in a call's scratch directory: a starter runs plain words only, which `-e SCRIPT`
+ * is not.
+ */
+const scriptFileIn = (directory: string) => join(directory, 'enter-each.pl');
+
+/**
+ * The one process that runs every batch in its namespace: the Perl script above with `setns` given (its
+ * file written by the caller), else `xargs` starting `nsenter --net=/run/netns/NS -- ip -force -batch
  * FILE` for each (no shell either way: the arguments are passed as they are).
  */
 const toEnterEachCommand = ({
   batches,
   directory,
   parallelism,
+  setns,
 }: {
   batches: readonly { index: number; namespace: string }[];
   directory: string;
   parallelism: number;
+  setns: number | undefined;
 }): Command => {
-  const setns = existsSync(perlPath) ? setnsSyscalls[process.arch] : undefined;
   const fileOf = (index: number) => join(directory, String(index));
-  if (setns !== undefined) {
-    // A script file, so that a long-lived starter can run it (its words must be plain): no spawn from Node.
-    const script = join(directory, 'enter-each.pl');
-    writeFileSync(script, enterEachScript);
+  if (setns !== undefined)
     return {
       kind: 'reads-input-file',
       namespace: undefined,
       file: 'perl',
-      args: [script, String(setns), String(parallelism)],
+      args: [scriptFileIn(directory), String(setns), String(parallelism)],
       input: `${batches.flatMap(({ index, namespace }) => [namespacePath(namespace), fileOf(index)]).join('\0')}\0`,
     };
-  }
   const words = batches.flatMap(({ index, namespace }) => [
     `--net=${namespacePath(namespace)}`,
     '--',
@@ -128,7 +134,10 @@ export const runBatchesInNamespaces = async ({
   try {
     for (const { index, lines } of batches)
       writeFileSync(join(directory, String(index)), `${lines.map((line) => line.join(' ')).join('\n')}\n`);
-    const command = toEnterEachCommand({ batches, parallelism, directory });
+    const setns = findPerlSetns();
+    // A script file, so that a long-lived starter can run it: no spawn from Node.
+    if (setns !== undefined) writeFileSync(scriptFileIn(directory), enterEachScript);
+    const command = toEnterEachCommand({ batches, parallelism, directory, setns });
     await host.runner.run(command).catch((error: unknown) => {
       if (!(error instanceof NetcoreError)) throw error;
       const failed = new RegExp(`${directory}/(\\d+):`).exec(error.reason)?.[1];
