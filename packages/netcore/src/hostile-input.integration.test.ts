@@ -84,7 +84,8 @@ describeWithNamespaces('hostile input against a real node (property-based)', () 
           expect(await snapshotKernel({ namespace: namespace() })).toEqual(before);
         },
       ),
-      { numRuns: 60, seed: -760254949 },
+      // An id that prefixes the resident's ('re' of 'resident') must leave the resident's rules alone.
+      { numRuns: 60, examples: [['re', '10.0.0.2/24', []]] },
     );
     expect(accepted).toBeGreaterThan(5);
     expect(refused).toBeGreaterThan(5);
