@@ -150,6 +150,10 @@ export const setupNode = async ({ host, request }: { host: Host; request: unknow
     });
   rememberPortBackend({ host, backend: config.portMappingBackend });
   await host.runner.prepare?.();
-  if (written) warmUpInstanceSetup({ host, config: written, tables: await readIptablesCached({ host }) });
+  // A head start for the next setupInstance only: nothing in it may fail the setup that succeeded.
+  if (written)
+    await readIptablesCached({ host })
+      .then((tables) => warmUpInstanceSetup({ host, config: written, tables }))
+      .catch(() => undefined);
   return { interfaceName: config.bridgeName };
 };
