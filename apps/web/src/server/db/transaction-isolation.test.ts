@@ -55,7 +55,12 @@ describe('a query beside an open transaction on SQLite', () => {
     // Beside it: a read and a write of another request.
     const outsideRead = db.auditEntry.count({ where: { targetId: 'inside' } });
     const outsideWrite = recordEntry({ client: db, targetId: 'outside' });
-    setTimeout(resume, 50);
+    // The transaction goes on once they are done (run inside it, they would be at once) or after a second
+    // (held back until it ends, as they must be).
+    void Promise.race([
+      Promise.allSettled([outsideRead, outsideWrite]),
+      new Promise((resolve) => setTimeout(resolve, 1000)),
+    ]).then(resume);
     expect(await transaction).toMatchObject({ message: 'refused: roll back' });
     expect(await outsideRead).toBe(0);
     await outsideWrite;
