@@ -6,6 +6,7 @@ import { PrismaClient } from '../../generated/prisma/client.js';
 import { PrismaClient as PostgresPrismaClient } from '../../generated/prisma-postgresql/client.js';
 import { ensureDatabaseDirectory, protectDatabaseFile } from './database-file.js';
 import { cacheStatements } from './statement-cache.js';
+import { takeTurnsOnConnection } from './transaction-turns.js';
 
 // The file helpers live apart (no Prisma client behind them: the packaged launcher uses them too).
 export { ensureDatabaseDirectory, protectDatabaseFile, toSqliteFile } from './database-file.js';
@@ -44,7 +45,8 @@ export const createDatabase = ({ databaseUrl }: { databaseUrl: string }): Databa
  * journal syncs several times per commit (about 30 ms each on a busy disk, three commits per instance
  * created). A crash of the process loses nothing; a power cut may lose the last commits, never the
  * file's consistency. Readers no longer wait for a writer. The log files get the database file's mode.
- * Its statements are kept compiled (statement-cache.ts).
+ * Its statements are kept compiled (statement-cache.ts), and a query outside a transaction waits for an open
+ * one instead of running inside it (transaction-turns.ts).
  */
 const withWriteAheadLog = (factory: PrismaBetterSQLite3) => ({
   provider: 'sqlite' as const,
@@ -54,7 +56,7 @@ const withWriteAheadLog = (factory: PrismaBetterSQLite3) => ({
     await adapter.executeScript('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     // The adapter (6.19, pinned) prepares each query's SQL anew on its connection (`client`).
     cacheStatements({ connection: (adapter as unknown as { client: SqliteConnection }).client });
-    return adapter;
+    return takeTurnsOnConnection(adapter);
   },
   connectToShadowDb: () => factory.connectToShadowDb(),
 });
