@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { parseHostCidr } from '../addressing.js';
 import { NetcoreError } from '../errors.js';
+import { netnsDirectory } from '../kernel/command.js';
 import type { Host } from '../kernel/host.js';
 import { mapWithLimit } from '../kernel/map-with-limit.js';
 import { hasNamespace, listNamespaces, readInstanceAddress } from '../kernel/namespaces.js';
@@ -11,7 +12,8 @@ import { isInstanceNamespaceName } from '../names.js';
  * bridge answering for the same address). Kept in memory per host namespace and kept up to date by
  * setupInstance(s) and cleanInstance; before each check, the instance namespaces it has not seen yet
  * (made before this process started, or by another process: a script, a second netcore) are read from
- * the kernel, so the check costs a directory listing and a map lookup. An address is reserved before the
+ * the kernel, so the check costs a directory listing (or only a look at the directory's time, when it has
+ * not changed since the last listing) and a map lookup. An address is reserved before the
  * first change to the kernel and in the same synchronous step as the check, so calls that race cannot
  * both take it.
  *
@@ -39,10 +41,19 @@ type Registry = {
   refreshing: Promise<void> | undefined;
   /** The read that starts once the one under way has ended, shared by every call that arrives meanwhile. */
   queued: Promise<void> | undefined;
+  /** The last listing of the namespace directory and the directory's change time it was taken at. */
+  listing: { changedAtNs: bigint; names: string[] } | undefined;
 };
 
 /** How long an instance namespace that had no address yet (another process is setting it up) is left unread. */
 const unaddressedRecheckMs = 1_000;
+
+/**
+ * A listing taken less than this after the directory's last change is not kept: the kernel stamps a
+ * directory's time at a coarse tick (a few ms), so an entry made in the same tick just after the listing
+ * could leave the time as it was.
+ */
+const racyListingNs = 50_000_000n;
 
 /** At most this many instance namespaces are read at once when the map is first filled. */
 const readParallelism = 8;
@@ -60,6 +71,7 @@ const getRegistry = (host: Host) => {
     seen: new Map(),
     refreshing: undefined,
     queued: undefined,
+    listing: undefined,
   };
   registries.set(key, registry);
   return registry;
@@ -90,10 +102,35 @@ const setAddress = ({
   registry.holders.set(address, namespaceName);
 };
 
+/** When the namespace directory last changed (an entry made or removed); undefined while it does not exist. */
+const readDirectoryChangeTime = () => {
+  try {
+    return statSync(netnsDirectory, { bigint: true }).mtimeNs;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Every named namespace, listed again only when the directory changed since the last listing: a setup in
+ * a runtime's namespace makes no entry there, so a run of CNI ADDs costs one look at the directory's time
+ * each (synchronous, a few µs) instead of a listing through Node's thread pool on its critical path.
+ */
+const listNamespacesIfChanged = async (registry: Registry) => {
+  const lookedAtNs = BigInt(Date.now()) * 1_000_000n;
+  const changedAtNs = readDirectoryChangeTime();
+  if (changedAtNs !== undefined && registry.listing?.changedAtNs === changedAtNs)
+    return registry.listing.names;
+  const names = await listNamespaces();
+  const isRacy = changedAtNs === undefined || lookedAtNs - changedAtNs < racyListingNs;
+  registry.listing = isRacy ? undefined : { changedAtNs, names };
+  return names;
+};
+
 /** Reads the instance namespaces of the host that the map has not seen yet (all of them, the first time). */
 const readUnseenNamespaces = async ({ host, registry }: { host: Host; registry: Registry }) => {
   const now = Date.now();
-  const unseen = (await listNamespaces()).filter(
+  const unseen = (await listNamespacesIfChanged(registry)).filter(
     (name) =>
       isInstanceNamespaceName({ name, prefix: host.namespacePrefix }) &&
       !registry.pending.has(name) &&
