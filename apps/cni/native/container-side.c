@@ -146,13 +146,17 @@ static int read_ack(int fd, unsigned seq) {
     ssize_t n = recv(fd, answer, sizeof answer, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return -errno;
-    for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+    for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
       if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR) continue;
-      struct nlmsgerr *ack = NLMSG_DATA(h);
       kernel_message[0] = '\0';
+      /* Too short to hold an error code: not an answer the kernel gives; read as a failure. */
+      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) return -EBADMSG;
+      struct nlmsgerr *ack = NLMSG_DATA(h);
       if (ack->error < 0 && (h->nlmsg_flags & NLM_F_ACK_TLVS)) {
         /* The attributes follow the request copied back, unless the ack is capped (NETLINK_CAP_ACK). */
-        size_t copied = (h->nlmsg_flags & NLM_F_CAPPED) ? 0 : ack->msg.nlmsg_len - NLMSG_HDRLEN;
+        size_t copied = (h->nlmsg_flags & NLM_F_CAPPED) || ack->msg.nlmsg_len < NLMSG_HDRLEN
+                            ? 0
+                            : ack->msg.nlmsg_len - NLMSG_HDRLEN;
         size_t offset = sizeof *ack + copied;
         size_t end = h->nlmsg_len - NLMSG_HDRLEN;
         while (offset + sizeof(struct rtattr) <= end) {
@@ -215,42 +219,54 @@ static int replace_default_route(int fd, int index, struct in_addr gateway) {
   return talk(fd, &r.header);
 }
 
-/* Deletes every address of the link (all families), as `ip addr flush dev` does: dump, then delete each. */
+/*
+ * Deletes every address of the link (all families), as `ip addr flush dev` does: dump, then delete each.
+ * At most 32 are kept per dump; a link with more is dumped again until none is left (`ip` has no limit).
+ */
 static int flush_addresses(int fd, int index) {
-  request dump = {.header = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
-                             .nlmsg_type = RTM_GETADDR,
-                             .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-                             .nlmsg_seq = ++sequence}};
-  dump.body.addr.ifa_family = AF_UNSPEC;
-  if (send(fd, &dump, dump.header.nlmsg_len, 0) < 0) return -errno;
-  /* The link's addresses, kept whole (header + attributes) to be sent back as deletions. */
-  static char found[32][512];
-  int count = 0, is_done = 0;
-  while (!is_done) {
-    static char answer[32768];
-    ssize_t n = recv(fd, answer, sizeof answer, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -errno;
-    for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_seq != dump.header.nlmsg_seq) continue;
-      if (h->nlmsg_type == NLMSG_DONE) is_done = 1;
-      else if (h->nlmsg_type == NLMSG_ERROR) return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-      else if (h->nlmsg_type == RTM_NEWADDR &&
-               ((struct ifaddrmsg *)NLMSG_DATA(h))->ifa_index == (unsigned)index) {
-        if (count == 32 || h->nlmsg_len > sizeof found[0]) return -E2BIG;
-        memcpy(found[count++], h, h->nlmsg_len);
+  kernel_message[0] = '\0';
+  for (int round = 0; round < 64; round++) {
+    request dump = {.header = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
+                               .nlmsg_type = RTM_GETADDR,
+                               .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+                               .nlmsg_seq = ++sequence}};
+    dump.body.addr.ifa_family = AF_UNSPEC;
+    if (send(fd, &dump, dump.header.nlmsg_len, 0) < 0) return -errno;
+    /* The link's addresses, kept whole (header + attributes) to be sent back as deletions. */
+    static char found[32][512];
+    int count = 0, is_done = 0, has_more = 0;
+    while (!is_done) {
+      static char answer[32768];
+      ssize_t n = recv(fd, answer, sizeof answer, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return -errno;
+      for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+        if (h->nlmsg_seq != dump.header.nlmsg_seq) continue;
+        if (h->nlmsg_type == NLMSG_DONE) is_done = 1;
+        else if (h->nlmsg_type == NLMSG_ERROR)
+          return h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))
+                     ? -EBADMSG
+                     : ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+        else if (h->nlmsg_type == RTM_NEWADDR && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifaddrmsg)) &&
+                 ((struct ifaddrmsg *)NLMSG_DATA(h))->ifa_index == (unsigned)index) {
+          if (h->nlmsg_len > sizeof found[0]) return -E2BIG;
+          if (count == 32) has_more = 1;
+          else memcpy(found[count++], h, h->nlmsg_len);
+        }
       }
     }
+    for (int i = 0; i < count; i++) {
+      struct nlmsghdr *h = (struct nlmsghdr *)found[i];
+      h->nlmsg_type = RTM_DELADDR;
+      h->nlmsg_flags = 0;
+      int error = talk(fd, h);
+      /* Gone meanwhile (an IPv4 primary takes its secondaries with it) is what flush wants. */
+      if (error < 0 && error != -EADDRNOTAVAIL) return error;
+    }
+    kernel_message[0] = '\0';
+    if (!has_more) return 0;
   }
-  for (int i = 0; i < count; i++) {
-    struct nlmsghdr *h = (struct nlmsghdr *)found[i];
-    h->nlmsg_type = RTM_DELADDR;
-    h->nlmsg_flags = 0;
-    int error = talk(fd, h);
-    /* Gone meanwhile (an IPv4 primary takes its secondaries with it) is what flush wants. */
-    if (error < 0 && error != -EADDRNOTAVAIL) return error;
-  }
-  return 0;
+  return -E2BIG;
 }
 
 static void say(int out, const char *text) {

@@ -266,20 +266,33 @@ static int connect_agent(const char *socket_path) {
  * and its output on the connection, for a batch outside what container-side.c knows.
  */
 static void exec_ip_batch(int fd, const buffer *lines) {
+  const char *failure = "kudo: cannot start ip for the container side\n";
   int input = memfd_create("kudo-ip-batch", 0);
-  if (input < 0 || write(input, lines->data, lines->len) != (ssize_t)lines->len) _exit(0);
-  if (lseek(input, 0, SEEK_SET) < 0) _exit(0);
-  if (dup2(input, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(0);
-  char *const args[] = {"ip", "-batch", "-", NULL};
-  static const char *const paths[] = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"};
-  for (size_t i = 0; i < COUNT(paths); i++) execv(paths[i], args);
-  execvp("ip", args);
+  size_t written = 0;
+  while (input >= 0 && written < lines->len) {
+    ssize_t n = write(input, lines->data + written, lines->len - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += (size_t)n;
+  }
+  if (written == lines->len && lseek(input, 0, SEEK_SET) == 0 && dup2(input, 0) == 0 && dup2(fd, 1) == 1 &&
+      dup2(fd, 2) == 2) {
+    /* ip gets the memory file as its stdin only, not a second fd to it. */
+    if (input > 2) close(input);
+    char *const args[] = {"ip", "-batch", "-", NULL};
+    static const char *const paths[] = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"};
+    for (size_t i = 0; i < COUNT(paths); i++) execv(paths[i], args);
+    execvp("ip", args);
+  }
+  /* The agent reads this instead of the batch's last line, so it fails the batch with the reason. */
+  (void)!send(fd, failure, strlen(failure), MSG_NOSIGNAL);
   _exit(0);
 }
 
 /*
- * The child lent to the agent (see the top): connects, enters the namespace, says who it is, and becomes
- * `ip -batch -` on the connection. Its headers go once it is in the namespace (the agent compares its
+ * The child lent to the agent (see the top): connects, enters the namespace, says who it is, and runs the
+ * container side's lines the agent writes on the connection (container-side.c; a batch with other lines
+ * goes to a real `ip -batch -`). Its headers go once it is in the namespace (the agent compares its
  * /proc/PID/ns/net with CNI_NETNS); when it cannot enter, they go all the same and it ends, so the agent
  * learns at once that it has to work without it.
  */

@@ -115,9 +115,20 @@ describeWithNamespaces("the forwarder's child configures the container side", ()
     return container.path;
   };
 
-  /** The same lines through the forwarder's child in one container and a real `ip -batch -` in a twin. */
-  const runBoth = async (lines: string[]) => {
+  /**
+   * The same lines through the forwarder's child in one container and a real `ip -batch -` in a twin, each
+   * container first given the same `prepare` by hand.
+   */
+  const runBoth = async ({
+    lines,
+    prepare = async () => undefined,
+  }: {
+    lines: string[];
+    prepare?: (path: string) => Promise<unknown>;
+  }) => {
     const [forwarded, twin] = [await makeContainer(), await makeContainer()];
+    await prepare(forwarded);
+    await prepare(twin);
     batch = `${lines.join('\n')}\n`;
     helperOutput = new Promise((resolve) => {
       settle = resolve;
@@ -156,20 +167,31 @@ describeWithNamespaces("the forwarder's child configures the container side", ()
   ];
 
   it('gives the container the address, links and default route ip gives, and says every line succeeded', async () => {
-    const { forwarded, twin, childOutput } = await runBoth(containerSide);
+    const { forwarded, twin, childOutput } = await runBoth({ lines: containerSide });
     expect(childOutput).toMatch(/^\d+: lo: /m);
     expect(await describeNetwork(forwarded)).toEqual(await describeNetwork(twin));
     expect(JSON.stringify(await describeNetwork(forwarded))).toContain('10.250.0.130');
   });
 
   it('flushes the addresses the interface had, as ip does', async () => {
-    const { forwarded, twin } = await runBoth([
-      'addr add 10.9.0.2/24 dev eth0',
-      'addr add 10.9.0.3/24 dev eth0',
-      ...containerSide,
-    ]);
+    const { forwarded, twin } = await runBoth({
+      lines: ['addr add 10.9.0.2/24 dev eth0', 'addr add 10.9.0.3/24 dev eth0', ...containerSide],
+    });
     expect(await describeNetwork(forwarded)).toEqual(await describeNetwork(twin));
     expect(JSON.stringify(await describeNetwork(forwarded))).not.toContain('10.9.0.');
+  });
+
+  it('flushes more addresses than one dump keeps (32), as ip does', async () => {
+    // Made by hand: a batch that long would go to the real ip.
+    const many = Array.from({ length: 40 }, (_, index) => `addr add 10.9.1.${index + 1}/32 dev eth0`);
+    const { forwarded, twin, childOutput, ipOutput } = await runBoth({
+      lines: containerSide,
+      prepare: (path) => inside(path, ['ip', '-batch', '-'], `${many.join('\n')}\n`),
+    });
+    expect(childOutput).not.toContain('Command failed');
+    expect(ipOutput).not.toContain('Command failed');
+    expect(await describeNetwork(forwarded)).toEqual(await describeNetwork(twin));
+    expect(JSON.stringify(await describeNetwork(forwarded))).not.toContain('10.9.1.');
   });
 
   it("stops at a failing line with ip's words for it, and runs none after it", async () => {
@@ -179,7 +201,7 @@ describeWithNamespaces("the forwarder's child configures the container side", ()
       'link set eth0 up',
       'link show dev lo',
     ];
-    const { forwarded, twin, childOutput, ipOutput } = await runBoth(lines);
+    const { forwarded, twin, childOutput, ipOutput } = await runBoth({ lines });
     expect(childOutput).toBe(ipOutput);
     expect(childOutput).toContain('Command failed -:2');
     expect(await describeNetwork(forwarded)).toEqual(await describeNetwork(twin));
@@ -187,18 +209,16 @@ describeWithNamespaces("the forwarder's child configures the container side", ()
 
   it('names a missing device as ip does', async () => {
     for (const line of ['addr flush dev nope0', 'addr add 10.9.0.2/24 dev nope0', 'link set nope0 up']) {
-      const { childOutput, ipOutput } = await runBoth([line, 'link show dev lo']);
+      const { childOutput, ipOutput } = await runBoth({ lines: [line, 'link show dev lo'] });
       expect(childOutput).toBe(ipOutput);
       expect(childOutput).toContain('nope0');
     }
   });
 
   it('gives a batch with a line it does not know to the real ip (the fallback)', async () => {
-    const { forwarded, twin, childOutput } = await runBoth([
-      'link set dev eth0 mtu 1400',
-      'addr add 10.9.0.2/24 dev eth0',
-      'link show dev lo',
-    ]);
+    const { forwarded, twin, childOutput } = await runBoth({
+      lines: ['link set dev eth0 mtu 1400', 'addr add 10.9.0.2/24 dev eth0', 'link show dev lo'],
+    });
     // ip's own line for lo, with its flags.
     expect(childOutput).toMatch(/^1: lo: <LOOPBACK/m);
     expect(await describeNetwork(forwarded)).toEqual(await describeNetwork(twin));
