@@ -3,8 +3,10 @@ import type { Socket } from 'node:net';
 import { type Command, type CommandRunner, formatCommand, NetcoreError } from '@kudo/netcore';
 
 /**
- * `ip` processes the native forwarder lends for an ADD, already inside the container's namespace (see
- * apps/cni/native/kudo.c): each is `ip -batch -` on a connection to the CNI socket. Without one, the
+ * Helpers the native forwarder lends for an ADD, already inside the container's namespace (see
+ * apps/cni/native/kudo.c): each runs the `ip` batch lines written on its connection to the CNI socket and
+ * answers as `ip -batch -` does (the container side's lines itself over rtnetlink, any other batch through
+ * a real `ip`). Without one, the
  * container side's batch costs netcore a process started through `nsenter --net=PATH` (4-7 ms per ADD
  * here); the forwarder's child starts while the ADD request is under way and is ready by the time the
  * batch comes. The runner netcore is given (`wrapRunner`) sends a runtime's namespace batch to such a
