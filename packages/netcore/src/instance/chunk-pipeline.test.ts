@@ -32,16 +32,22 @@ const createSteps = () => {
 
 const items = Array.from({ length: 10 }, (_, index) => index);
 
+/** Ten items in chunks of 3, through steps that end when told. */
+const startPipeline = () => {
+  const steps = createSteps();
+  const run = runChunkPipeline({
+    items,
+    chunkSize: 3,
+    name: steps.name,
+    configureInside: steps.inside,
+    attach: steps.attach,
+  });
+  return { steps, run };
+};
+
 describe('runChunkPipeline', () => {
   it('names ahead, configures two chunks inside at once, and does not wait for an attach to go on', async () => {
-    const steps = createSteps();
-    const run = runChunkPipeline({
-      items,
-      chunkSize: 3,
-      name: steps.name,
-      configureInside: steps.inside,
-      attach: steps.attach,
-    });
+    const { steps, run } = startPipeline();
     // The first naming starts at once, before anything is awaited.
     expect(steps.log).toEqual(['start name 0']);
     await steps.settle('name 0');
@@ -63,14 +69,7 @@ describe('runChunkPipeline', () => {
   });
 
   it('after a failure names and configures nothing more, and throws once nothing it started runs', async () => {
-    const steps = createSteps();
-    const run = runChunkPipeline({
-      items,
-      chunkSize: 3,
-      name: steps.name,
-      configureInside: steps.inside,
-      attach: steps.attach,
-    });
+    const { steps, run } = startPipeline();
     let isSettled = false;
     void run
       .catch(() => undefined)
