@@ -90,4 +90,15 @@ describe('runChunkPipeline', () => {
     expect(steps.log).not.toContain('start attach 3');
     expect(steps.pending.size).toBe(0);
   });
+
+  it('throws the first failure, not a later one of a step already under way', async () => {
+    const { steps, run } = startPipeline();
+    void run.catch(() => undefined);
+    await steps.settle('name 0');
+    await steps.settle('name 3');
+    await steps.settle('inside 0', new Error('inside 0 failed'));
+    await steps.settle('name 6', new Error('name 6 failed'));
+    await steps.settle('inside 3');
+    await expect(run).rejects.toThrow('inside 0 failed');
+  });
 });

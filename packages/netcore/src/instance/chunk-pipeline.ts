@@ -40,8 +40,11 @@ export const runChunkPipeline = async <T>({
 }) => {
   const chunks = splitIntoChunks({ items, size: chunkSize });
   let hasFailed = false;
+  // The first failure of any step is the one thrown, whichever step's promise is awaited first.
+  let firstFailure: { error: unknown } | undefined;
   const noteFailure = (error: unknown) => {
     hasFailed = true;
+    firstFailure ??= { error };
     throw error;
   };
   const namings: Promise<void>[] = [];
@@ -71,11 +74,10 @@ export const runChunkPipeline = async <T>({
       const waited = insides.at(-insideAtOnce);
       if (insides.length >= insideAtOnce && waited) await Promise.allSettled([waited]);
     }
+  } catch (error) {
+    firstFailure ??= { error };
   } finally {
     await Promise.allSettled([...namings, ...done]);
   }
-  const failure = (await Promise.allSettled(done)).find(
-    (result): result is PromiseRejectedResult => result.status === 'rejected',
-  );
-  if (failure) throw failure.reason;
+  if (firstFailure) throw firstFailure.error;
 };
