@@ -31,17 +31,20 @@ describeWithNamespaces('setupInstances: many instances at once, as after a reboo
     const before = await snapshotKernel({ namespace: namespace() });
     const steps = {
       rules: ({ args }: { args: readonly string[] }) => args.includes('--noflush'),
-      'instance sides': ({ file }: { file: string }) => file === 'perl' || file === 'xargs',
+      'instance sides': ({ file }: { file: string }) => /(^|\/)perl$/.test(file) || file === 'xargs',
       'veths onto the bridge': ({ input }: { input?: string }) => input?.includes(' master ') === true,
     };
     for (const shouldFail of Object.values(steps)) {
       const faulty = createFaultyRunner({ shouldFail });
       const faultyNet = createNetcore({ hostNamespace: namespace(), runner: faulty.runner });
-      await expectNetcoreError(
-        faultyNet.setupInstances({ nodeId: 'node1', nodeIpAddr: '10.0.0.1', instances }),
-        { code: 'COMMAND_FAILED' },
-      );
-      faultyNet.close();
+      try {
+        await expectNetcoreError(
+          faultyNet.setupInstances({ nodeId: 'node1', nodeIpAddr: '10.0.0.1', instances }),
+          { code: 'COMMAND_FAILED' },
+        );
+      } finally {
+        faultyNet.close();
+      }
       expect(await snapshotKernel({ namespace: namespace() })).toEqual(before);
     }
   });
@@ -59,14 +62,17 @@ describeWithNamespaces('setupInstances: many instances at once, as after a reboo
     const before = await withoutNamespaces();
     let instanceSides = 0;
     const faulty = createFaultyRunner({
-      shouldFail: ({ file }) => (file === 'perl' || file === 'xargs') && ++instanceSides === 2,
+      shouldFail: ({ file }) => (/(^|\/)perl$/.test(file) || file === 'xargs') && ++instanceSides === 2,
     });
     const faultyNet = createNetcore({ hostNamespace: namespace(), runner: faulty.runner });
-    await expectNetcoreError(
-      faultyNet.setupInstances({ nodeId: 'node1', nodeIpAddr: '10.0.0.1', instances: many }),
-      { code: 'COMMAND_FAILED' },
-    );
-    faultyNet.close();
+    try {
+      await expectNetcoreError(
+        faultyNet.setupInstances({ nodeId: 'node1', nodeIpAddr: '10.0.0.1', instances: many }),
+        { code: 'COMMAND_FAILED' },
+      );
+    } finally {
+      faultyNet.close();
+    }
     expect(faulty.hasFailed()).toBe(true);
     expect(await withoutNamespaces()).toEqual(before);
     expect(

@@ -94,7 +94,7 @@ const toEnterEachCommand = ({
     return {
       kind: 'reads-input-file',
       namespace: undefined,
-      file: 'perl',
+      file: perlPath,
       args: [scriptFileIn(directory), String(setns), String(parallelism)],
       input: `${batches.flatMap(({ index, namespace }) => [namespacePath(namespace), fileOf(index)]).join('\0')}\0`,
     };
