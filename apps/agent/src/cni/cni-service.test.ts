@@ -54,7 +54,7 @@ describe('CNI attachments and the state file', () => {
     await breakWrites();
     await expect(
       cni.add({ ...key, containerId: 'c2', netnsPath: '/proc/1/ns/net', portMappings: [], runtime: 'test' }),
-    ).rejects.toThrow();
+    ).rejects.toThrow('ENOTDIR');
     expect((await cni.listAttachments()).attachments.map(({ containerId }) => containerId)).toEqual(['c1']);
   });
 

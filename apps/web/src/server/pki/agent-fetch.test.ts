@@ -176,7 +176,9 @@ describe('createAgentFetch', () => {
     });
     try {
       const { send } = await createFetch();
-      await expect(send(`${impostor.url}/x`, { method: 'POST', headers: {}, body: '{}' })).rejects.toThrow();
+      await expect(send(`${impostor.url}/x`, { method: 'POST', headers: {}, body: '{}' })).rejects.toThrow(
+        'unable to verify the first certificate',
+      );
       expect(impostor.seen).toEqual([]);
     } finally {
       await impostor.close();
